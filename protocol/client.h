@@ -1,0 +1,59 @@
+/* client.h: the ansigram client library: connect to a server URL, call
+ * ops with a timeout, read replies. Used by the CLI, the TUI and tests. */
+#ifndef AG_CLIENT_H
+#define AG_CLIENT_H
+
+#include "proto.h"
+
+struct ag_client;
+
+/* Dials url with a REQ socket. Returns 0, or an nng error number. */
+int ag_client_open(struct ag_client **out, const char *url, int timeout_ms);
+void ag_client_close(struct ag_client *c);
+/* The session token sent as `auth` with every call (NULL: none). */
+void ag_client_set_auth(struct ag_client *c, const char *token);
+const char *ag_client_auth(const struct ag_client *c);
+
+struct ag_reply {
+	msgpack_unpacked un;          /* owns root and data */
+	const msgpack_object *root;   /* the whole response map */
+	const msgpack_object *data;   /* NULL when absent; may be nil */
+	bool ok;
+	enum ag_err code;             /* AG_OK when ok */
+	char code_name[32];           /* the code as sent */
+	char message[256];
+	char field[48];
+	uint64_t retry_after_ms;
+	char saga[72];                /* "" when absent */
+};
+
+/* Sends one request and waits for its reply. args: one packed map (or
+ * NULL); idem: idempotency key or NULL. Returns 0 when a reply arrived (ok
+ * or not: see out->ok), else an nng error number (timeout, closed) or
+ * NNG_EPROTO for an unreadable reply. Free out with ag_reply_free. */
+int ag_client_call(struct ag_client *c, const char *op, const void *args,
+	size_t args_len, const char *idem, struct ag_reply *out);
+
+/* Like ag_client_call, with args built from a format: space-separated
+ * "name:T" where T is s (const char *, NULL packs nil), i (int64_t),
+ * u (uint64_t), b (int, as bool) or n (nil, takes no argument).
+ * Example: ag_client_callf(c, &r, "post.like", NULL, "post_id:i", id). */
+int ag_client_callf(struct ag_client *c, struct ag_reply *out, const char *op,
+	const char *idem, const char *fmt, ...);
+
+/* Sends bytes as they are and decodes the reply (for tests of bad frames). */
+int ag_client_raw(struct ag_client *c, const void *frame, size_t len, struct ag_reply *out);
+
+void ag_reply_free(struct ag_reply *r);
+
+/* Reading replies. All accept NULL and non-maps gracefully. */
+const msgpack_object *ag_obj_get(const msgpack_object *map, const char *key);
+int64_t ag_obj_int(const msgpack_object *map, const char *key); /* INT64_MIN if absent */
+bool ag_obj_bool(const msgpack_object *map, const char *key);   /* false if absent */
+bool ag_obj_is_nil(const msgpack_object *map, const char *key); /* true if nil or absent */
+bool ag_obj_str_eq(const msgpack_object *map, const char *key, const char *s);
+char *ag_obj_strdup(const msgpack_object *map, const char *key); /* malloc'd, NULL if not str */
+size_t ag_obj_len(const msgpack_object *arr);                   /* 0 if not an array */
+const msgpack_object *ag_obj_at(const msgpack_object *arr, size_t i);
+
+#endif
