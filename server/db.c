@@ -1,0 +1,191 @@
+/* db.c: one SQLite connection per worker: opening (WAL, foreign keys,
+ * busy timeout), the schema and its migrations, a prepared-statement cache
+ * keyed by the SQL literal's address, transactions, and the SQL functions
+ * the queries use (ag_fold). */
+#include "server.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <wctype.h>
+
+#include "log.h"
+#include "utf8.h"
+
+extern const char ag_schema_sql[];
+
+/* Each migration brings the schema from version i to i + 1. */
+static const char *const migrations[] = {
+	ag_schema_sql,
+};
+#define N_MIGRATIONS (sizeof migrations / sizeof migrations[0])
+
+/* ag_fold(text): Unicode lower case, for case-insensitive search. */
+static void fold_fn(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	(void)argc;
+	if (sqlite3_value_type(argv[0]) == SQLITE_NULL) {
+		sqlite3_result_null(ctx);
+		return;
+	}
+	const char *s = (const char *)sqlite3_value_text(argv[0]);
+	int n = sqlite3_value_bytes(argv[0]);
+	char *out = sqlite3_malloc(n * 2 + 1);  /* a folded char takes <= 2x */
+	if (!out) {
+		sqlite3_result_error_nomem(ctx);
+		return;
+	}
+	size_t o = 0;
+	for (int i = 0; i < n;) {
+		uint32_t cp;
+		int used = ag_utf8_decode(s + i, (size_t)(n - i), &cp);
+		if (used < 0) {  /* not ours to fix: copy the byte */
+			out[o++] = s[i++];
+			continue;
+		}
+		i += used;
+		o += (size_t)ag_utf8_encode((uint32_t)towlower((wint_t)cp), out + o);
+	}
+	sqlite3_result_text(ctx, out, (int)o, sqlite3_free);
+}
+
+int db_exec(struct db *db, const char *sql)
+{
+	char *msg = NULL;
+	int rc = sqlite3_exec(db->conn, sql, NULL, NULL, &msg);
+	if (rc != SQLITE_OK) {
+		ag_error("sql: %s", msg ? msg : sqlite3_errstr(rc));
+		sqlite3_free(msg);
+	}
+	return rc;
+}
+
+int db_schema_version(struct db *db)
+{
+	sqlite3_stmt *st = db_prep(db, "SELECT user_version FROM pragma_user_version");
+	if (!st || sqlite3_step(st) != SQLITE_ROW)
+		return -1;
+	int v = sqlite3_column_int(st, 0);
+	sqlite3_reset(st);
+	return v;
+}
+
+/* Applies the missing migrations, each in one transaction with its
+ * version bump, so a crash mid-migration leaves the previous version. */
+static int migrate(struct db *db)
+{
+	if (db_begin(db) != SQLITE_OK)
+		return -1;
+	int v = db_schema_version(db);
+	if (v < 0 || v > (int)N_MIGRATIONS) {
+		db_rollback(db);
+		ag_error("database schema version %d is newer than this server (%zu)",
+			v, N_MIGRATIONS);
+		return -1;
+	}
+	for (; v < (int)N_MIGRATIONS; v++) {
+		char bump[64];
+		snprintf(bump, sizeof bump, "PRAGMA user_version = %d", v + 1);
+		if (db_exec(db, migrations[v]) != SQLITE_OK || db_exec(db, bump) != SQLITE_OK) {
+			db_rollback(db);
+			return -1;
+		}
+		ag_info("database migrated to schema version %d", v + 1);
+	}
+	return db_commit(db) == SQLITE_OK ? 0 : -1;
+}
+
+int db_open(struct db *db, const char *path)
+{
+	memset(db, 0, sizeof *db);
+	int rc = sqlite3_open_v2(path, &db->conn,
+		SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
+	if (rc != SQLITE_OK) {
+		ag_error("cannot open database %s: %s", path,
+			db->conn ? sqlite3_errmsg(db->conn) : sqlite3_errstr(rc));
+		sqlite3_close(db->conn);
+		db->conn = NULL;
+		return -1;
+	}
+	sqlite3_busy_timeout(db->conn, 5000);
+	sqlite3_extended_result_codes(db->conn, 1);
+	sqlite3_create_function(db->conn, "ag_fold", 1,
+		SQLITE_UTF8 | SQLITE_DETERMINISTIC, NULL, fold_fn, NULL, NULL);
+	/* NORMAL is durable against process crashes in WAL mode; only a power
+	 * loss can take back the last commits. */
+	if (db_exec(db, "PRAGMA journal_mode = WAL") != SQLITE_OK ||
+	    db_exec(db, "PRAGMA synchronous = NORMAL") != SQLITE_OK ||
+	    db_exec(db, "PRAGMA foreign_keys = ON") != SQLITE_OK ||
+	    migrate(db) != 0) {
+		db_close(db);
+		return -1;
+	}
+	return 0;
+}
+
+void db_close(struct db *db)
+{
+	for (int i = 0; i < AG_STMT_CACHE; i++)
+		sqlite3_finalize(db->cache[i].stmt);
+	sqlite3_close(db->conn);
+	memset(db, 0, sizeof *db);
+}
+
+sqlite3_stmt *db_prep(struct db *db, const char *sql)
+{
+	size_t h = ((uintptr_t)sql >> 3) % AG_STMT_CACHE;
+	for (size_t n = 0; n < AG_STMT_CACHE; n++, h = (h + 1) % AG_STMT_CACHE) {
+		struct stmt_cache_entry *e = &db->cache[h];
+		if (e->sql == sql) {
+			sqlite3_reset(e->stmt);
+			sqlite3_clear_bindings(e->stmt);
+			return e->stmt;
+		}
+		if (e->sql)
+			continue;
+		if (sqlite3_prepare_v3(db->conn, sql, -1, SQLITE_PREPARE_PERSISTENT,
+				&e->stmt, NULL) != SQLITE_OK) {
+			ag_error("prepare failed: %s: %s", sqlite3_errmsg(db->conn), sql);
+			e->stmt = NULL;
+			return NULL;
+		}
+		e->sql = sql;
+		return e->stmt;
+	}
+	ag_error("statement cache full (%d): raise AG_STMT_CACHE", AG_STMT_CACHE);
+	return NULL;
+}
+
+void db_reset_all(struct db *db)
+{
+	sqlite3_stmt *st = NULL;
+	while ((st = sqlite3_next_stmt(db->conn, st)) != NULL)
+		if (sqlite3_stmt_busy(st))
+			sqlite3_reset(st);
+}
+
+int db_begin(struct db *db)
+{
+	return db_exec(db, "BEGIN IMMEDIATE");
+}
+
+int db_commit(struct db *db)
+{
+	int rc = db_exec(db, "COMMIT");
+	if (rc != SQLITE_OK)
+		db_rollback(db);
+	return rc;
+}
+
+void db_rollback(struct db *db)
+{
+	if (!sqlite3_get_autocommit(db->conn))
+		sqlite3_exec(db->conn, "ROLLBACK", NULL, NULL, NULL);
+}
+
+void db_bind_text(sqlite3_stmt *st, int i, const char *s)
+{
+	if (s)
+		sqlite3_bind_text(st, i, s, -1, SQLITE_TRANSIENT);
+	else
+		sqlite3_bind_null(st, i);
+}

@@ -1,0 +1,230 @@
+/* main.c: ansigramd's command line, start-up (database, migrations,
+ * workers) and clean shutdown on SIGINT/SIGTERM. */
+#include "server.h"
+
+#include <getopt.h>
+#include <pthread.h>
+#include <locale.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <sodium.h>
+
+#include "clock.h"
+#include "log.h"
+#include "paths.h"
+
+struct server_config g_config;
+
+static const char usage_text[] =
+	"Usage: ansigramd [OPTION]...\n"
+	"The ansigram server: serves the protocol over nng and keeps its data in SQLite.\n"
+	"\n"
+	"  --db PATH            database file (default $XDG_DATA_HOME/ansigram/ansigram.db)\n"
+	"  --listen URL         request (REQ/REP) URL; repeatable (default\n"
+	"                       ipc://$XDG_RUNTIME_DIR/ansigram/ansigramd.sock)\n"
+	"  --pub URL            push (PUB/SUB) URL; repeatable (default\n"
+	"                       ipc://$XDG_RUNTIME_DIR/ansigram/ansigramd-pub.sock)\n"
+	"  --workers N          request worker threads, 1..64 (default 4)\n"
+	"  --pwhash COST        password hashing cost: min, interactive (default), moderate\n"
+	"  --tls-cert FILE      PEM certificate for tls+tcp:// URLs\n"
+	"  --tls-key FILE       PEM private key for tls+tcp:// URLs\n"
+	"  --ipc-mode MODE      permissions of ipc socket files, octal (default 0600)\n"
+	"  --log-level LEVEL    debug, info (default), warn or error\n"
+	"  --version            print the version and exit\n"
+	"  --help               print this help and exit\n"
+	"\n"
+	"URLs: ipc://PATH, tcp://HOST:PORT, tls+tcp://HOST:PORT, inproc://NAME.\n"
+	"Environment: ANSIGRAM_FAULTS=saga.step=fail|crash,... arms fault points (tests).\n"
+	"SIGINT or SIGTERM: stop taking requests, finish those in flight, exit 0.\n";
+
+static void usage_error(const char *fmt, const char *arg)
+{
+	fprintf(stderr, "ansigramd: ");
+	fprintf(stderr, fmt, arg);
+	fprintf(stderr, "\nTry 'ansigramd --help'.\n");
+	exit(2);
+}
+
+static char default_listen[4200], default_pub[4200];
+
+static void parse_args(int argc, char **argv)
+{
+	enum { O_DB = 256, O_LISTEN, O_PUB, O_WORKERS, O_PWHASH, O_CERT, O_KEY, O_IPC_MODE,
+	       O_LOG, O_VERSION, O_HELP };
+	static const struct option opts[] = {
+		{"db", required_argument, NULL, O_DB},
+		{"listen", required_argument, NULL, O_LISTEN},
+		{"pub", required_argument, NULL, O_PUB},
+		{"workers", required_argument, NULL, O_WORKERS},
+		{"pwhash", required_argument, NULL, O_PWHASH},
+		{"tls-cert", required_argument, NULL, O_CERT},
+		{"tls-key", required_argument, NULL, O_KEY},
+		{"ipc-mode", required_argument, NULL, O_IPC_MODE},
+		{"log-level", required_argument, NULL, O_LOG},
+		{"version", no_argument, NULL, O_VERSION},
+		{"help", no_argument, NULL, O_HELP},
+		{0},
+	};
+	g_config.workers = 4;
+	g_config.ipc_mode = 0600;
+	g_config.pw_opslimit = crypto_pwhash_OPSLIMIT_INTERACTIVE;
+	g_config.pw_memlimit = crypto_pwhash_MEMLIMIT_INTERACTIVE;
+	int c;
+	char *end;
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (c) {
+		case O_DB:
+			if (strlen(optarg) >= sizeof g_config.db_path)
+				usage_error("--db path is too long: %s", optarg);
+			strcpy(g_config.db_path, optarg);
+			break;
+		case O_LISTEN:
+			if (g_config.n_listen == AG_MAX_URLS)
+				usage_error("at most 8 --listen URLs%s", "");
+			g_config.listen[g_config.n_listen++] = optarg;
+			break;
+		case O_PUB:
+			if (g_config.n_pub == AG_MAX_URLS)
+				usage_error("at most 8 --pub URLs%s", "");
+			g_config.pub[g_config.n_pub++] = optarg;
+			break;
+		case O_WORKERS:
+			g_config.workers = (int)strtol(optarg, &end, 10);
+			if (*end || g_config.workers < 1 || g_config.workers > 64)
+				usage_error("--workers wants a number from 1 to 64, not '%s'", optarg);
+			break;
+		case O_PWHASH:
+			if (strcmp(optarg, "min") == 0) {
+				g_config.pw_opslimit = crypto_pwhash_OPSLIMIT_MIN;
+				g_config.pw_memlimit = crypto_pwhash_MEMLIMIT_MIN;
+			} else if (strcmp(optarg, "interactive") == 0) {
+				g_config.pw_opslimit = crypto_pwhash_OPSLIMIT_INTERACTIVE;
+				g_config.pw_memlimit = crypto_pwhash_MEMLIMIT_INTERACTIVE;
+			} else if (strcmp(optarg, "moderate") == 0) {
+				g_config.pw_opslimit = crypto_pwhash_OPSLIMIT_MODERATE;
+				g_config.pw_memlimit = crypto_pwhash_MEMLIMIT_MODERATE;
+			} else {
+				usage_error("--pwhash wants min, interactive or moderate, not '%s'", optarg);
+			}
+			break;
+		case O_CERT: g_config.tls_cert = optarg; break;
+		case O_KEY: g_config.tls_key = optarg; break;
+		case O_IPC_MODE:
+			g_config.ipc_mode = (int)strtol(optarg, &end, 8);
+			if (*end || g_config.ipc_mode <= 0 || g_config.ipc_mode > 0777)
+				usage_error("--ipc-mode wants an octal mode such as 0660, not '%s'", optarg);
+			break;
+		case O_LOG: {
+			int level = ag_log_parse_level(optarg);
+			if (level < 0)
+				usage_error("--log-level wants debug, info, warn or error, not '%s'", optarg);
+			ag_log_set_level((enum ag_log_level)level);
+			break;
+		}
+		case O_VERSION:
+			printf("ansigramd %s (protocol %d)\n", AG_VERSION, AG_PROTOCOL_VERSION);
+			exit(0);
+		case O_HELP:
+			fputs(usage_text, stdout);
+			exit(0);
+		default:
+			fprintf(stderr, "Try 'ansigramd --help'.\n");
+			exit(2);
+		}
+	}
+	if (optind < argc)
+		usage_error("unexpected argument '%s'", argv[optind]);
+}
+
+/* Fills in the XDG defaults for whatever the command line left unset. */
+static int apply_defaults(void)
+{
+	char dir[2048];
+	if (!g_config.db_path[0]) {
+		if (ag_path_data_dir(dir, sizeof dir) != 0 || ag_mkdirs(dir) != 0) {
+			ag_error("cannot create the data directory %s", dir);
+			return -1;
+		}
+		if (strlen(dir) + sizeof "/ansigram.db" > sizeof g_config.db_path) {
+			ag_error("the data directory path is too long: %s", dir);
+			return -1;
+		}
+		strcpy(g_config.db_path, dir);
+		strcat(g_config.db_path, "/ansigram.db");
+	}
+	if (g_config.n_listen == 0 || g_config.n_pub == 0) {
+		if (ag_path_runtime_dir(dir, sizeof dir) != 0 || ag_mkdirs(dir) != 0) {
+			ag_error("cannot create the runtime directory %s", dir);
+			return -1;
+		}
+		snprintf(default_listen, sizeof default_listen, "ipc://%s/ansigramd.sock", dir);
+		snprintf(default_pub, sizeof default_pub, "ipc://%s/ansigramd-pub.sock", dir);
+		if (g_config.n_listen == 0)
+			g_config.listen[g_config.n_listen++] = default_listen;
+		if (g_config.n_pub == 0)
+			g_config.pub[g_config.n_pub++] = default_pub;
+	}
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	setlocale(LC_CTYPE, "C.UTF-8");  /* Unicode-aware iswalnum/towlower */
+	if (sodium_init() < 0) {
+		fprintf(stderr, "ansigramd: libsodium failed to initialise\n");
+		return 1;
+	}
+	parse_args(argc, argv);
+	if (apply_defaults() != 0 || faults_init(getenv("ANSIGRAM_FAULTS")) != 0)
+		return 1;
+
+	/* Block the stop signals in every thread; main waits for them below. */
+	sigset_t stop;
+	sigemptyset(&stop);
+	sigaddset(&stop, SIGINT);
+	sigaddset(&stop, SIGTERM);
+	pthread_sigmask(SIG_BLOCK, &stop, NULL);
+	signal(SIGPIPE, SIG_IGN);
+
+	/* The database is created private to its owner, then migrated once
+	 * here before any worker opens it. */
+	mode_t old_mask = umask(077);
+	struct db db;
+	if (db_open(&db, g_config.db_path) != 0) {
+		umask(old_mask);
+		return 1;
+	}
+	umask(old_mask);
+	dispatch_expire_idempotency(&db, ag_now_ms());
+	int recovered = saga_recover(&db);
+	if (recovered < 0) {
+		ag_error("saga recovery failed: the database could not be read");
+		db_close(&db);
+		return 1;
+	}
+	if (recovered > 0)
+		ag_info("recovered %d unfinished saga(s)", recovered);
+	if (auth_init() != 0) {
+		db_close(&db);
+		return 1;
+	}
+	ag_info("ansigramd %s: database %s", AG_VERSION, g_config.db_path);
+	if (transport_start() != 0) {
+		transport_stop();
+		db_close(&db);
+		return 1;
+	}
+
+	int sig = 0;
+	sigwait(&stop, &sig);
+	ag_info("received %s: finishing requests in flight", sig == SIGINT ? "SIGINT" : "SIGTERM");
+	transport_stop();
+	db_close(&db);
+	ag_info("stopped");
+	return 0;
+}

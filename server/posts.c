@@ -1,0 +1,451 @@
+/* posts.c: posts and their hashtags.
+ *
+ * post.create runs the create_post saga (create_post, extract_hashtags);
+ * post.delete runs delete_post, whose steps remove the post's comments,
+ * likes, hashtag links and notifications before the post itself. Each
+ * deletion step saves the rows it removes in the saga's context, in the
+ * same transaction, so its compensation can put them back exactly (same
+ * ids, same timestamps). Also here: the Post object packers that the feed,
+ * search and user pages share.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <wctype.h>
+
+#include "buf.h"
+#include "server.h"
+#include "utf8.h"
+
+#define MAX_TAGS_PER_POST 30
+
+/* ---- helpers ---- */
+
+/* Runs sql (a string literal) with ?1 bound to id; returns SQLite's code. */
+static int exec_with_id(struct db *db, const char *sql, int64_t id)
+{
+	sqlite3_stmt *st = db_prep(db, sql);
+	if (!st)
+		return SQLITE_ERROR;
+	sqlite3_bind_int64(st, 1, id);
+	return sqlite3_step(st);
+}
+
+/* Deletes a post and every row linked to it. Returns SQLite's code
+ * (SQLITE_DONE when done); sqlite3_changes() then counts the posts. */
+static int delete_post_rows(struct db *db, int64_t post_id)
+{
+	int rc = exec_with_id(db, "DELETE FROM post_hashtags WHERE post_id = ?1", post_id);
+	if (rc == SQLITE_DONE)
+		rc = exec_with_id(db, "DELETE FROM likes WHERE post_id = ?1", post_id);
+	if (rc == SQLITE_DONE)
+		rc = exec_with_id(db, "DELETE FROM comments WHERE post_id = ?1", post_id);
+	if (rc == SQLITE_DONE)
+		rc = exec_with_id(db, "DELETE FROM notifications "
+			"WHERE type IN ('like', 'comment') AND reference_id = ?1", post_id);
+	if (rc == SQLITE_DONE)
+		rc = exec_with_id(db, "DELETE FROM posts WHERE id = ?1", post_id);
+	return rc;
+}
+
+/* ---- the Post object ---- */
+
+enum ag_err pack_post_row(struct req *rq, msgpack_packer *pk, sqlite3_stmt *st)
+{
+	int64_t id = sqlite3_column_int64(st, 0);
+	msgpack_pack_map(pk, 10);
+	ag_pack_key(pk, "id");
+	msgpack_pack_int64(pk, id);
+	ag_pack_key(pk, "author_id");
+	msgpack_pack_int64(pk, sqlite3_column_int64(st, 1));
+	ag_pack_key(pk, "author_username");
+	ag_pack_str(pk, (const char *)sqlite3_column_text(st, 2));
+	ag_pack_key(pk, "content");
+	ag_pack_str(pk, (const char *)sqlite3_column_text(st, 3));
+	ag_pack_key(pk, "image_url");
+	ag_pack_str(pk, (const char *)sqlite3_column_text(st, 4));
+	ag_pack_key(pk, "like_count");
+	msgpack_pack_int64(pk, sqlite3_column_int64(st, 5));
+	ag_pack_key(pk, "comment_count");
+	msgpack_pack_int64(pk, sqlite3_column_int64(st, 6));
+	ag_pack_key(pk, "liked_by_me");
+	if (sqlite3_column_int(st, 8))
+		msgpack_pack_true(pk);
+	else
+		msgpack_pack_false(pk);
+
+	sqlite3_stmt *tags = db_prep(rq->db,
+		"SELECT count(*) OVER (), h.name FROM post_hashtags ph "
+		"JOIN hashtags h ON h.id = ph.hashtag_id WHERE ph.post_id = ? ORDER BY ph.position");
+	if (!tags)
+		return req_db_error(rq, "post hashtags");
+	sqlite3_bind_int64(tags, 1, id);
+	int rc = sqlite3_step(tags);
+	ag_pack_key(pk, "hashtags");
+	msgpack_pack_array(pk, rc == SQLITE_ROW ? (uint32_t)sqlite3_column_int(tags, 0) : 0);
+	for (; rc == SQLITE_ROW; rc = sqlite3_step(tags))
+		ag_pack_str(pk, (const char *)sqlite3_column_text(tags, 1));
+	if (rc != SQLITE_DONE)
+		return req_db_error(rq, "post hashtags");
+	ag_pack_key(pk, "created_at");
+	msgpack_pack_int64(pk, sqlite3_column_int64(st, 7));
+	return AG_OK;
+}
+
+enum ag_err pack_post_by_id(struct req *rq, msgpack_packer *pk, int64_t id)
+{
+	sqlite3_stmt *st = db_prep(rq->db, "SELECT " POST_COLUMNS " FROM posts p WHERE p.id = ?2");
+	if (!st)
+		return req_db_error(rq, "post lookup");
+	sqlite3_bind_int64(st, 1, rq->uid);
+	sqlite3_bind_int64(st, 2, id);
+	int rc = sqlite3_step(st);
+	if (rc == SQLITE_DONE)
+		return req_fail(rq, AG_E_NOT_FOUND, "Post not found.");
+	if (rc != SQLITE_ROW)
+		return req_db_error(rq, "post lookup");
+	enum ag_err err = pack_post_row(rq, pk, st);
+	sqlite3_reset(st);
+	return err;
+}
+
+/* ---- saga create_post ---- */
+
+static enum ag_err step_create_post(struct saga_run *run)
+{
+	char *content = saga_get_str(run, "content");
+	char *image_url = saga_get_str(run, "image_url");
+	sqlite3_stmt *st = db_prep(run->db,
+		"INSERT INTO posts (author_id, content, image_url, created_at) VALUES (?, ?, ?, ?)");
+	int rc = SQLITE_ERROR;
+	if (st) {
+		sqlite3_bind_int64(st, 1, run->initiator);
+		db_bind_text(st, 2, content);
+		db_bind_text(st, 3, image_url);
+		sqlite3_bind_int64(st, 4, run->now);
+		rc = sqlite3_step(st);
+	}
+	free(content);
+	free(image_url);
+	if (rc != SQLITE_DONE)
+		return saga_db_error(run, "insert post");
+	return saga_set_int(run, "post_id", sqlite3_last_insert_rowid(run->db->conn));
+}
+
+/* Removes the post and whatever got linked to it meanwhile. */
+static enum ag_err undo_create_post(struct saga_run *run)
+{
+	if (delete_post_rows(run->db, saga_get_int(run, "post_id")) != SQLITE_DONE)
+		return saga_db_error(run, "remove post");
+	return AG_OK;
+}
+
+static bool is_tag_char(uint32_t cp)
+{
+	return cp == '_' || iswalnum((wint_t)cp);
+}
+
+/* Links post_id to every hashtag of text: '#' then letters, digits or '_'
+ * (Unicode), lowercased, the first MAX_TAGS_PER_POST distinct ones, in
+ * order of first appearance. */
+static enum ag_err link_hashtags(struct saga_run *run, int64_t post_id, const char *text)
+{
+	size_t len = strlen(text), i = 0;
+	int linked = 0;
+	struct ag_buf tag = {0};
+	enum ag_err err = AG_OK;
+	while (i < len && linked < MAX_TAGS_PER_POST) {
+		/* '#' is ASCII, so never part of a multi-byte sequence */
+		if (text[i++] != '#')
+			continue;
+		ag_buf_reset(&tag);
+		uint32_t cp;
+		int n;
+		while ((n = ag_utf8_decode(text + i, len - i, &cp)) > 0 && is_tag_char(cp)) {
+			char lower[4];
+			ag_buf_append(&tag, lower, (size_t)ag_utf8_encode((uint32_t)towlower((wint_t)cp), lower));
+			i += (size_t)n;
+		}
+		if (tag.len == 0)
+			continue;
+
+		sqlite3_stmt *st = db_prep(run->db, "INSERT OR IGNORE INTO hashtags (name) VALUES (?)");
+		if (st)
+			sqlite3_bind_text(st, 1, tag.data, (int)tag.len, SQLITE_STATIC);
+		if (!st || sqlite3_step(st) != SQLITE_DONE) {
+			err = saga_db_error(run, "insert hashtag");
+			break;
+		}
+		st = db_prep(run->db,
+			"INSERT OR IGNORE INTO post_hashtags (post_id, hashtag_id, position) "
+			"SELECT ?1, id, ?2 FROM hashtags WHERE name = ?3");
+		if (!st) {
+			err = saga_db_error(run, "link hashtag");
+			break;
+		}
+		sqlite3_bind_int64(st, 1, post_id);
+		sqlite3_bind_int(st, 2, linked);
+		sqlite3_bind_text(st, 3, tag.data, (int)tag.len, SQLITE_STATIC);
+		if (sqlite3_step(st) != SQLITE_DONE) {
+			err = saga_db_error(run, "link hashtag");
+			break;
+		}
+		if (sqlite3_changes(run->db->conn) > 0)
+			linked++;
+	}
+	ag_buf_free(&tag);
+	return err;
+}
+
+/* Links the hashtags, then queues the finished Post for the author's
+ * followers. */
+static enum ag_err step_extract_hashtags(struct saga_run *run)
+{
+	int64_t post_id = saga_get_int(run, "post_id");
+	char *content = saga_get_str(run, "content");
+	enum ag_err err = AG_OK;
+	if (content)
+		err = link_hashtags(run, post_id, content);
+	free(content);
+	if (err == AG_OK)
+		err = saga_emit(run, "post", PUSH_TO_FOLLOWERS, run->initiator, 0,
+			pack_post_by_id, post_id);
+	return err;
+}
+
+/* The hashtag rows stay; their post_count follows the links (triggers). */
+static enum ag_err undo_extract_hashtags(struct saga_run *run)
+{
+	if (exec_with_id(run->db, "DELETE FROM post_hashtags WHERE post_id = ?1",
+			saga_get_int(run, "post_id")) != SQLITE_DONE)
+		return saga_db_error(run, "unlink hashtags");
+	return AG_OK;
+}
+
+static const struct saga_step create_post_steps[] = {
+	{"create_post", step_create_post, undo_create_post},
+	{"extract_hashtags", step_extract_hashtags, undo_extract_hashtags},
+};
+
+const struct saga_def saga_create_post = {
+	"create_post", create_post_steps, sizeof create_post_steps / sizeof create_post_steps[0],
+};
+
+enum ag_err h_post_create(struct req *rq)
+{
+	const char *content = ag_arg_str(rq->args, "content");
+	const char *image_url = ag_arg_str(rq->args, "image_url");
+	if (content && !*content)
+		content = NULL;
+	if (image_url && !*image_url)
+		image_url = NULL;
+	if (!content && !image_url)
+		return req_fail(rq, AG_E_BAD_REQUEST, "A post needs content or an image URL.");
+
+	struct saga_run run;
+	enum ag_err err = saga_begin(&run, rq, &saga_create_post);
+	if (err == AG_OK && content)
+		err = saga_set_str(&run, "content", content);
+	if (err == AG_OK && image_url)
+		err = saga_set_str(&run, "image_url", image_url);
+	if (err == AG_OK)
+		err = saga_execute(&run);
+	if (err != AG_OK)
+		return err;
+	return pack_post_by_id(rq, rq->out, saga_get_int(&run, "post_id"));
+}
+
+enum ag_err h_post_get(struct req *rq)
+{
+	return pack_post_by_id(rq, rq->out, ag_arg_int(rq->args, "post_id", 0));
+}
+
+/* ---- saga delete_post ---- */
+
+/* Runs save_sql (?1 = post id, ?2 = saga id), which copies the rows about
+ * to go into the saga's context, then delete_sql (?1 = post id). Both are
+ * string literals, as db_prep wants. */
+static enum ag_err save_and_delete(struct saga_run *run, const char *save_sql,
+	const char *delete_sql, const char *what)
+{
+	int64_t post_id = saga_get_int(run, "post_id");
+	sqlite3_stmt *st = db_prep(run->db, save_sql);
+	if (!st)
+		return saga_db_error(run, what);
+	sqlite3_bind_int64(st, 1, post_id);
+	sqlite3_bind_text(st, 2, run->id, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) != SQLITE_DONE || exec_with_id(run->db, delete_sql, post_id) != SQLITE_DONE)
+		return saga_db_error(run, what);
+	return AG_OK;
+}
+
+/* Runs restore_sql (?1 = saga id): puts back rows saved by save_and_delete.
+ * INSERT OR IGNORE makes it safe to repeat. */
+static enum ag_err restore_saved(struct saga_run *run, const char *restore_sql, const char *what)
+{
+	sqlite3_stmt *st = db_prep(run->db, restore_sql);
+	if (!st)
+		return saga_db_error(run, what);
+	sqlite3_bind_text(st, 1, run->id, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) != SQLITE_DONE)
+		return saga_db_error(run, what);
+	return AG_OK;
+}
+
+static enum ag_err step_delete_comments(struct saga_run *run)
+{
+	return save_and_delete(run,
+		"UPDATE sagas SET context = json_set(context, '$.comments', json(("
+		"SELECT json_group_array(json_object('id', id, 'post_id', post_id, "
+		"'author_id', author_id, 'content', content, 'created_at', created_at)) "
+		"FROM comments WHERE post_id = ?1))) WHERE id = ?2",
+		"DELETE FROM comments WHERE post_id = ?1",
+		"delete comments");
+}
+
+static enum ag_err undo_delete_comments(struct saga_run *run)
+{
+	return restore_saved(run,
+		"INSERT OR IGNORE INTO comments (id, post_id, author_id, content, created_at) "
+		"SELECT value ->> 'id', value ->> 'post_id', value ->> 'author_id', "
+		"value ->> 'content', value ->> 'created_at' "
+		"FROM sagas, json_each(sagas.context, '$.comments') WHERE sagas.id = ?1",
+		"restore comments");
+}
+
+static enum ag_err step_delete_likes(struct saga_run *run)
+{
+	return save_and_delete(run,
+		"UPDATE sagas SET context = json_set(context, '$.likes', json(("
+		"SELECT json_group_array(json_object('post_id', post_id, 'user_id', user_id, "
+		"'created_at', created_at)) "
+		"FROM likes WHERE post_id = ?1))) WHERE id = ?2",
+		"DELETE FROM likes WHERE post_id = ?1",
+		"delete likes");
+}
+
+static enum ag_err undo_delete_likes(struct saga_run *run)
+{
+	return restore_saved(run,
+		"INSERT OR IGNORE INTO likes (post_id, user_id, created_at) "
+		"SELECT value ->> 'post_id', value ->> 'user_id', value ->> 'created_at' "
+		"FROM sagas, json_each(sagas.context, '$.likes') WHERE sagas.id = ?1",
+		"restore likes");
+}
+
+static enum ag_err step_delete_hashtags(struct saga_run *run)
+{
+	return save_and_delete(run,
+		"UPDATE sagas SET context = json_set(context, '$.hashtags', json(("
+		"SELECT json_group_array(json_object('post_id', post_id, 'hashtag_id', hashtag_id, "
+		"'position', position)) "
+		"FROM post_hashtags WHERE post_id = ?1))) WHERE id = ?2",
+		"DELETE FROM post_hashtags WHERE post_id = ?1",
+		"delete hashtag links");
+}
+
+static enum ag_err undo_delete_hashtags(struct saga_run *run)
+{
+	return restore_saved(run,
+		"INSERT OR IGNORE INTO post_hashtags (post_id, hashtag_id, position) "
+		"SELECT value ->> 'post_id', value ->> 'hashtag_id', value ->> 'position' "
+		"FROM sagas, json_each(sagas.context, '$.hashtags') WHERE sagas.id = ?1",
+		"restore hashtag links");
+}
+
+static enum ag_err step_delete_notifications(struct saga_run *run)
+{
+	return save_and_delete(run,
+		"UPDATE sagas SET context = json_set(context, '$.notifications', json(("
+		"SELECT json_group_array(json_object('id', id, 'user_id', user_id, "
+		"'actor_id', actor_id, 'type', type, 'reference_id', reference_id, "
+		"'message', message, 'is_read', is_read, 'created_at', created_at)) "
+		"FROM notifications WHERE type IN ('like', 'comment') AND reference_id = ?1))) "
+		"WHERE id = ?2",
+		"DELETE FROM notifications WHERE type IN ('like', 'comment') AND reference_id = ?1",
+		"delete notifications");
+}
+
+static enum ag_err undo_delete_notifications(struct saga_run *run)
+{
+	return restore_saved(run,
+		"INSERT OR IGNORE INTO notifications "
+		"(id, user_id, actor_id, type, reference_id, message, is_read, created_at) "
+		"SELECT value ->> 'id', value ->> 'user_id', value ->> 'actor_id', value ->> 'type', "
+		"value ->> 'reference_id', value ->> 'message', value ->> 'is_read', "
+		"value ->> 'created_at' "
+		"FROM sagas, json_each(sagas.context, '$.notifications') WHERE sagas.id = ?1",
+		"restore notifications");
+}
+
+/* The last step: when it commits the saga has nothing left that could
+ * fail, so it needs no compensation. Anything linked to the post since
+ * the earlier steps ran goes with it. */
+static enum ag_err step_delete_post(struct saga_run *run)
+{
+	if (delete_post_rows(run->db, saga_get_int(run, "post_id")) != SQLITE_DONE)
+		return saga_db_error(run, "delete post");
+	if (sqlite3_changes(run->db->conn) == 0)
+		return saga_fail(run, AG_E_NOT_FOUND, "Post not found.");
+	return AG_OK;
+}
+
+static const struct saga_step delete_post_steps[] = {
+	{"delete_comments", step_delete_comments, undo_delete_comments},
+	{"delete_likes", step_delete_likes, undo_delete_likes},
+	{"delete_hashtags", step_delete_hashtags, undo_delete_hashtags},
+	{"delete_notifications", step_delete_notifications, undo_delete_notifications},
+	{"delete_post", step_delete_post, NULL},
+};
+
+const struct saga_def saga_delete_post = {
+	"delete_post", delete_post_steps, sizeof delete_post_steps / sizeof delete_post_steps[0],
+};
+
+enum ag_err h_post_delete(struct req *rq)
+{
+	int64_t post_id = ag_arg_int(rq->args, "post_id", 0);
+	sqlite3_stmt *st = db_prep(rq->db, "SELECT author_id FROM posts WHERE id = ?");
+	if (!st)
+		return req_db_error(rq, "post lookup");
+	sqlite3_bind_int64(st, 1, post_id);
+	int rc = sqlite3_step(st);
+	if (rc == SQLITE_DONE)
+		return req_fail(rq, AG_E_NOT_FOUND, "Post not found.");
+	if (rc != SQLITE_ROW)
+		return req_db_error(rq, "post lookup");
+	int64_t author = sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	if (author != rq->uid)
+		return req_fail(rq, AG_E_FORBIDDEN, "Only the author can delete a post.");
+
+	struct saga_run run;
+	enum ag_err err = saga_begin(&run, rq, &saga_delete_post);
+	if (err == AG_OK)
+		err = saga_set_int(&run, "post_id", post_id);
+	if (err == AG_OK)
+		err = saga_execute(&run);
+	if (err != AG_OK)
+		return err;
+	msgpack_pack_nil(rq->out);
+	return AG_OK;
+}
+
+/* ---- lists ---- */
+
+enum ag_err h_user_posts(struct req *rq)
+{
+	int64_t user_id = ag_arg_int(rq->args, "user_id", 0);
+	enum ag_err err = user_require(rq, user_id);
+	if (err != AG_OK)
+		return err;
+	sqlite3_stmt *st = db_prep(rq->db, "SELECT " POST_COLUMNS " FROM posts p "
+		"WHERE p.author_id = ?2 AND p.id < ?3 ORDER BY p.id DESC LIMIT ?4 OFFSET ?5");
+	if (!st)
+		return req_db_error(rq, "user posts");
+	sqlite3_bind_int64(st, 1, rq->uid);
+	sqlite3_bind_int64(st, 2, user_id);
+	sqlite3_bind_int64(st, 3, req_before_id(rq));
+	sqlite3_bind_int64(st, 4, req_limit(rq));
+	sqlite3_bind_int64(st, 5, req_offset(rq));
+	return pack_rows(rq, st, pack_post_row);
+}

@@ -1,0 +1,431 @@
+/* saga.c: the saga executor and its durable log.
+ *
+ * A saga is a row in `sagas` (type, state, initiator, a JSON context) and
+ * one `saga_steps` row per transition. Each step runs in its own
+ * transaction that commits the step's effect together with its log row
+ * and any context it wrote, so the log never disagrees with the data.
+ * When a step fails, the completed steps are compensated in reverse, each
+ * in its own transaction with its log row; the saga ends `compensated`, or
+ * `failed` when a compensation fails. Fault points (ANSIGRAM_FAULTS) make
+ * a step fail, or end the process right after it commits. */
+#include "server.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <sodium.h>
+
+#include "clock.h"
+#include "log.h"
+
+/* ---- fault points ---- */
+
+enum fault_kind { FAULT_NONE, FAULT_FAIL, FAULT_CRASH };
+
+struct fault {
+	char point[96];   /* "saga.step" or "saga.step.compensate" */
+	enum fault_kind kind;
+};
+
+#define MAX_FAULTS 64
+static struct fault faults[MAX_FAULTS];
+static int n_faults;
+
+int faults_init(const char *spec)
+{
+	n_faults = 0;
+	if (!spec || !*spec)
+		return 0;
+	char *copy = strdup(spec), *save = NULL;
+	if (!copy)
+		return -1;
+	int rc = 0;
+	for (char *item = strtok_r(copy, ",", &save); item; item = strtok_r(NULL, ",", &save)) {
+		char *eq = strchr(item, '=');
+		if (!eq || eq == item || n_faults == MAX_FAULTS ||
+		    (size_t)(eq - item) >= sizeof faults[0].point) {
+			ag_error("ANSIGRAM_FAULTS: cannot read \"%s\" (want saga.step=fail|crash)", item);
+			rc = -1;
+			break;
+		}
+		*eq = '\0';
+		enum fault_kind kind = strcmp(eq + 1, "fail") == 0 ? FAULT_FAIL
+			: strcmp(eq + 1, "crash") == 0 ? FAULT_CRASH : FAULT_NONE;
+		if (kind == FAULT_NONE) {
+			ag_error("ANSIGRAM_FAULTS: \"%s\" is not fail or crash", eq + 1);
+			rc = -1;
+			break;
+		}
+		snprintf(faults[n_faults].point, sizeof faults[0].point, "%s", item);
+		faults[n_faults++].kind = kind;
+		ag_warn("fault point armed: %s=%s", item, eq + 1);
+	}
+	free(copy);
+	return rc;
+}
+
+static enum fault_kind fault_at(const char *type, const char *step, const char *suffix)
+{
+	if (n_faults == 0)
+		return FAULT_NONE;
+	char point[128];
+	snprintf(point, sizeof point, "%s.%s%s", type, step, suffix);
+	for (int i = 0; i < n_faults; i++)
+		if (strcmp(faults[i].point, point) == 0)
+			return faults[i].kind;
+	return FAULT_NONE;
+}
+
+/* ---- errors for steps ---- */
+
+enum ag_err saga_fail(struct saga_run *run, enum ag_err code, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	run->err->code = code;
+	run->err->field[0] = '\0';
+	run->err->retry_after_ms = 0;
+	vsnprintf(run->err->message, sizeof run->err->message, fmt, ap);
+	va_end(ap);
+	return code;
+}
+
+enum ag_err saga_db_error(struct saga_run *run, const char *what)
+{
+	ag_error("saga %s (%s): database error in %s: %s", run->id, run->def->type, what,
+		sqlite3_errmsg(run->db->conn));
+	return saga_fail(run, AG_E_INTERNAL, "The server could not complete the request.");
+}
+
+/* ---- the log ---- */
+
+static int set_state(struct saga_run *run, const char *state)
+{
+	sqlite3_stmt *st = db_prep(run->db,
+		"UPDATE sagas SET state = ?2, updated_at = ?3 WHERE id = ?1");
+	if (!st)
+		return -1;
+	sqlite3_bind_text(st, 1, run->id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, state, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 3, run->now);
+	return sqlite3_step(st) == SQLITE_DONE ? 0 : -1;
+}
+
+static int log_step(struct saga_run *run, const char *name, const char *status,
+	const char *error)
+{
+	sqlite3_stmt *st = db_prep(run->db,
+		"INSERT INTO saga_steps (saga_id, name, status, at, error) VALUES (?1, ?2, ?3, ?4, ?5)");
+	if (!st)
+		return -1;
+	sqlite3_bind_text(st, 1, run->id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, name, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, status, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 4, run->now);
+	db_bind_text(st, 5, error);
+	return sqlite3_step(st) == SQLITE_DONE ? 0 : -1;
+}
+
+/* ---- context ---- */
+
+enum ag_err saga_begin(struct saga_run *run, struct req *rq, const struct saga_def *def)
+{
+	unsigned char raw[16];
+	randombytes_buf(raw, sizeof raw);
+	memset(run, 0, sizeof *run);
+	sodium_bin2hex(run->id, sizeof run->id, raw, sizeof raw);
+	run->db = rq->db;
+	run->def = def;
+	run->initiator = rq->uid;
+	run->session_id = rq->session_id;
+	run->now = rq->now;
+	run->err = rq->err;
+	sqlite3_stmt *st = db_prep(run->db,
+		"INSERT INTO sagas (id, type, state, initiator, created_at, updated_at) "
+		"VALUES (?1, ?2, 'running', ?3, ?4, ?4)");
+	if (!st)
+		return saga_db_error(run, "saga_begin");
+	sqlite3_bind_text(st, 1, run->id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, def->type, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 3, run->initiator);
+	sqlite3_bind_int64(st, 4, run->now);
+	if (sqlite3_step(st) != SQLITE_DONE)
+		return saga_db_error(run, "saga_begin");
+	memcpy(rq->saga_id, run->id, sizeof rq->saga_id);
+	return AG_OK;
+}
+
+static sqlite3_stmt *context_update(struct saga_run *run, const char *key)
+{
+	sqlite3_stmt *st = db_prep(run->db,
+		"UPDATE sagas SET context = json_set(context, '$.' || ?2, ?3) WHERE id = ?1");
+	if (st) {
+		sqlite3_bind_text(st, 1, run->id, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 2, key, -1, SQLITE_STATIC);
+	}
+	return st;
+}
+
+enum ag_err saga_set_int(struct saga_run *run, const char *key, int64_t v)
+{
+	sqlite3_stmt *st = context_update(run, key);
+	if (!st)
+		return saga_db_error(run, "saga_set_int");
+	sqlite3_bind_int64(st, 3, v);
+	return sqlite3_step(st) == SQLITE_DONE ? AG_OK : saga_db_error(run, "saga_set_int");
+}
+
+enum ag_err saga_set_str(struct saga_run *run, const char *key, const char *s)
+{
+	sqlite3_stmt *st = context_update(run, key);
+	if (!st)
+		return saga_db_error(run, "saga_set_str");
+	db_bind_text(st, 3, s);
+	return sqlite3_step(st) == SQLITE_DONE ? AG_OK : saga_db_error(run, "saga_set_str");
+}
+
+static sqlite3_stmt *context_read(struct saga_run *run, const char *key)
+{
+	sqlite3_stmt *st = db_prep(run->db,
+		"SELECT json_extract(context, '$.' || ?2) FROM sagas WHERE id = ?1");
+	if (!st)
+		return NULL;
+	sqlite3_bind_text(st, 1, run->id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, key, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) != SQLITE_ROW || sqlite3_column_type(st, 0) == SQLITE_NULL) {
+		sqlite3_reset(st);
+		return NULL;
+	}
+	return st;
+}
+
+int64_t saga_get_int(struct saga_run *run, const char *key)
+{
+	sqlite3_stmt *st = context_read(run, key);
+	if (!st)
+		return 0;
+	int64_t v = sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	return v;
+}
+
+char *saga_get_str(struct saga_run *run, const char *key)
+{
+	sqlite3_stmt *st = context_read(run, key);
+	if (!st)
+		return NULL;
+	char *s = strdup((const char *)sqlite3_column_text(st, 0));
+	sqlite3_reset(st);
+	return s;
+}
+
+/* ---- execution ---- */
+
+/* Compensates steps[last..0], leaving out those in `done` (bit i: step i
+ * is already compensated); returns 0 when all are undone. Errors of
+ * compensations go to the log, not to the caller, who keeps the error of
+ * the step that failed. The saga's queued events are dropped either way. */
+static int compensate(struct saga_run *run, int last, uint64_t done)
+{
+	struct ag_error *caller_err = run->err, scratch;
+	run->err = &scratch;
+	int rc = set_state(run, "compensating");
+	for (int i = last; i >= 0 && rc == 0; i--) {
+		const struct saga_step *step = &run->def->steps[i];
+		if (done & (UINT64_C(1) << i))
+			continue;
+		enum ag_err e = AG_OK;
+		if (db_begin(run->db) != SQLITE_OK) {
+			rc = -1;
+			break;
+		}
+		if (fault_at(run->def->type, step->name, ".compensate") == FAULT_FAIL)
+			e = saga_fail(run, AG_E_INTERNAL, "injected fault at %s.%s.compensate",
+				run->def->type, step->name);
+		else if (step->compensate)
+			e = step->compensate(run);
+		if (e == AG_OK && log_step(run, step->name, "compensated", NULL) != 0)
+			e = saga_db_error(run, "compensation log");
+		if (e == AG_OK && db_commit(run->db) != SQLITE_OK)
+			e = saga_db_error(run, "compensation commit");
+		if (e != AG_OK) {
+			db_rollback(run->db);
+			ag_error("saga %s (%s): compensation of %s failed: %s", run->id,
+				run->def->type, step->name, scratch.message);
+			log_step(run, step->name, "compensation_failed", scratch.message);
+			rc = -1;
+		}
+	}
+	if (db_begin(run->db) == SQLITE_OK) {
+		if (set_state(run, rc == 0 ? "compensated" : "failed") != 0 ||
+		    outbox_discard(run->db, run->id) != 0 || db_commit(run->db) != SQLITE_OK)
+			db_rollback(run->db);
+	}
+	run->err = caller_err;
+	return rc;
+}
+
+enum ag_err saga_execute(struct saga_run *run)
+{
+	const struct saga_def *def = run->def;
+	for (size_t i = 0; i < def->n_steps; i++) {
+		const struct saga_step *step = &def->steps[i];
+		enum fault_kind fault = fault_at(def->type, step->name, "");
+		enum ag_err e;
+		if (db_begin(run->db) != SQLITE_OK)
+			e = saga_db_error(run, "step begin");
+		else if (fault == FAULT_FAIL)
+			e = saga_fail(run, AG_E_INTERNAL, "The server could not complete the request.");
+		else
+			e = step->action(run);
+		if (e == AG_OK && log_step(run, step->name, "completed", NULL) != 0)
+			e = saga_db_error(run, "step log");
+		bool last = i + 1 == def->n_steps;
+		if (e == AG_OK && last && (set_state(run, "completed") != 0 ||
+				outbox_release(run->db, run->id) != 0))
+			e = saga_db_error(run, "saga completion");
+		if (e == AG_OK && db_commit(run->db) != SQLITE_OK)
+			e = saga_db_error(run, "step commit");
+		if (e != AG_OK) {
+			db_rollback(run->db);
+			ag_debug("saga %s (%s): step %s failed: %s", run->id, def->type,
+				step->name, run->err->message);
+			log_step(run, step->name, "failed",
+				fault == FAULT_FAIL ? "injected fault" : run->err->message);
+			compensate(run, (int)i - 1, 0);
+			return e;
+		}
+		if (last)
+			publisher_wake();
+		if (fault == FAULT_CRASH) {
+			ag_warn("fault point %s.%s: crashing after commit", def->type, step->name);
+			_exit(137);
+		}
+	}
+	return AG_OK;
+}
+
+/* ---- recovery ---- */
+
+static const struct saga_def *const all_sagas[] = {
+	&saga_create_post, &saga_delete_post, &saga_like_post, &saga_follow_user,
+	&saga_send_message, &saga_create_story, &saga_comment,
+};
+
+static const struct saga_def *saga_def_named(const char *type)
+{
+	for (size_t i = 0; i < sizeof all_sagas / sizeof all_sagas[0]; i++)
+		if (strcmp(all_sagas[i]->type, type) == 0)
+			return all_sagas[i];
+	return NULL;
+}
+
+/* Reads which steps the log says completed and which were compensated
+ * since, as bit sets over the def's step indexes. */
+static int read_log(struct saga_run *run, uint64_t *completed, uint64_t *compensated)
+{
+	sqlite3_stmt *st = db_prep(run->db,
+		"SELECT name, status FROM saga_steps WHERE saga_id = ?1 ORDER BY id");
+	if (!st)
+		return -1;
+	sqlite3_bind_text(st, 1, run->id, -1, SQLITE_STATIC);
+	*completed = *compensated = 0;
+	int step;
+	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+		const char *name = (const char *)sqlite3_column_text(st, 0);
+		const char *status = (const char *)sqlite3_column_text(st, 1);
+		for (size_t i = 0; i < run->def->n_steps; i++) {
+			if (strcmp(run->def->steps[i].name, name) != 0)
+				continue;
+			if (strcmp(status, "completed") == 0)
+				*completed |= UINT64_C(1) << i;
+			else if (strcmp(status, "compensated") == 0)
+				*compensated |= UINT64_C(1) << i;
+		}
+	}
+	sqlite3_reset(st);
+	return step == SQLITE_DONE ? 0 : -1;
+}
+
+/* Brings one unfinished saga to a final state; returns 0 or -1. */
+static int recover_one(struct saga_run *run, const char *state)
+{
+	uint64_t completed, compensated;
+	if (read_log(run, &completed, &compensated) != 0)
+		return -1;
+	uint64_t all = run->def->n_steps >= 64 ? UINT64_MAX
+		: (UINT64_C(1) << run->def->n_steps) - 1;
+	if (strcmp(state, "running") == 0 && completed == all) {
+		ag_info("recovery: saga %s (%s) had committed every step: completed",
+			run->id, run->def->type);
+		if (db_begin(run->db) != SQLITE_OK)
+			return -1;
+		if (log_step(run, "recovery", "recovered", "every step had committed") != 0 ||
+		    set_state(run, "completed") != 0 || outbox_release(run->db, run->id) != 0 ||
+		    db_commit(run->db) != SQLITE_OK) {
+			db_rollback(run->db);
+			return -1;
+		}
+		return 0;
+	}
+	ag_info("recovery: saga %s (%s) was %s: compensating", run->id, run->def->type, state);
+	log_step(run, "recovery", "recovered", state);
+	/* Compensations are idempotent, so a step that was undone before the
+	 * crash but not yet logged as such is simply undone again. */
+	return compensate(run, (int)run->def->n_steps - 1, compensated | ~completed);
+}
+
+int saga_recover(struct db *db)
+{
+	sqlite3_stmt *st = db_prep(db,
+		"SELECT id, type, initiator, state FROM sagas "
+		"WHERE state IN ('running', 'compensating', 'failed') ORDER BY created_at");
+	if (!st)
+		return -1;
+	/* Collect first: recovering writes to the table being read. */
+	struct pending { char id[40], type[32], state[16]; int64_t initiator; } *list = NULL;
+	size_t n = 0, cap = 0;
+	int step;
+	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+		if (n == cap) {
+			cap = cap ? cap * 2 : 16;
+			struct pending *bigger = realloc(list, cap * sizeof *list);
+			if (!bigger) {
+				free(list);
+				sqlite3_reset(st);
+				return -1;
+			}
+			list = bigger;
+		}
+		struct pending *p = &list[n++];
+		snprintf(p->id, sizeof p->id, "%s", (const char *)sqlite3_column_text(st, 0));
+		snprintf(p->type, sizeof p->type, "%s", (const char *)sqlite3_column_text(st, 1));
+		p->initiator = sqlite3_column_int64(st, 2);
+		snprintf(p->state, sizeof p->state, "%s", (const char *)sqlite3_column_text(st, 3));
+	}
+	sqlite3_reset(st);
+	int touched = 0, rc = step == SQLITE_DONE ? 0 : -1;
+	for (size_t i = 0; i < n && rc == 0; i++) {
+		struct ag_error err = {0};
+		struct saga_run run = {.db = db, .initiator = list[i].initiator,
+			.now = ag_now_ms(), .err = &err};
+		memcpy(run.id, list[i].id, sizeof run.id);
+		run.def = saga_def_named(list[i].type);
+		if (!run.def) {
+			ag_error("recovery: saga %s has unknown type %s; left as it is",
+				list[i].id, list[i].type);
+			continue;
+		}
+		if (recover_one(&run, list[i].state) != 0)
+			ag_error("recovery: saga %s (%s) could not be finished; it stays failed "
+				"and is retried at the next start", run.id, run.def->type);
+		touched++;
+	}
+	free(list);
+	if (touched)
+		publisher_wake();
+	return rc < 0 ? -1 : touched;
+}

@@ -1,0 +1,256 @@
+/* server.h: the shape of ansigramd in one header.
+ *
+ * A request travels: transport (nng REP contexts, one per worker thread)
+ * -> dispatch (decode, op lookup, auth, args, idempotency) -> a handler
+ * h_<op> (reads query the worker's own SQLite connection; multi-step
+ * writes run a saga) -> the response. Domain files (users.c, posts.c,
+ * ...) hold the handlers and the sagas; this header lists what they share.
+ */
+#ifndef AG_SERVER_H
+#define AG_SERVER_H
+
+#include <nng/nng.h>
+#include <sqlite3.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "proto.h"
+
+/* ---- configuration (main.c) ---- */
+
+#define AG_MAX_URLS 8
+
+struct server_config {
+	char db_path[4096];
+	const char *listen[AG_MAX_URLS];
+	int n_listen;
+	const char *pub[AG_MAX_URLS];
+	int n_pub;
+	int workers;
+	unsigned long long pw_opslimit;
+	size_t pw_memlimit;
+	const char *tls_cert, *tls_key;
+	int ipc_mode;              /* permissions of ipc:// socket files */
+};
+
+extern struct server_config g_config;
+
+/* ---- transport (transport.c) ---- */
+
+/* Opens the REP socket on every --listen URL and the PUB socket on every
+ * --pub URL, and starts the worker threads (each with its own nng context
+ * and SQLite connection). Returns 0, or -1 after logging why. */
+int transport_start(void);
+/* Stops taking requests, lets the workers finish the ones in flight,
+ * joins them and closes the sockets. */
+void transport_stop(void);
+
+/* ---- database (db.c) ---- */
+
+struct stmt_cache_entry {
+	const char *sql;         /* the literal's address is the key */
+	sqlite3_stmt *stmt;
+};
+
+#define AG_STMT_CACHE 256
+
+struct db {
+	sqlite3 *conn;
+	struct stmt_cache_entry cache[AG_STMT_CACHE];
+};
+
+/* Opens a connection: WAL, foreign keys, busy timeout, our SQL functions.
+ * The first open of a file creates and migrates the schema. */
+int db_open(struct db *db, const char *path);
+void db_close(struct db *db);
+/* A prepared statement for sql (a string literal: cached by address),
+ * reset and with its bindings cleared. NULL on error (logged). */
+sqlite3_stmt *db_prep(struct db *db, const char *sql);
+/* Resets every statement left mid-step, releasing read snapshots. */
+void db_reset_all(struct db *db);
+int db_begin(struct db *db);    /* BEGIN IMMEDIATE; SQLITE_OK or an error */
+int db_commit(struct db *db);
+void db_rollback(struct db *db);
+/* Runs sql (no parameters) for its effect; SQLITE_OK or an error. */
+int db_exec(struct db *db, const char *sql);
+int db_schema_version(struct db *db);
+/* Binds text, or NULL when s is NULL. */
+void db_bind_text(sqlite3_stmt *st, int i, const char *s);
+
+/* ---- a request being served (dispatch.c) ---- */
+
+/* Serves one request frame on db and packs the whole response into out
+ * (which the caller initialised). Never fails: every problem becomes an
+ * error response. */
+void dispatch_frame(struct db *db, const void *frame, size_t len, msgpack_sbuffer *out);
+/* Forgets idempotency records older than 24 hours. */
+void dispatch_expire_idempotency(struct db *db, int64_t now);
+
+struct req {
+	struct db *db;
+	const struct ag_args *args;
+	int64_t uid;             /* authenticated caller, 0 when anonymous */
+	int64_t session_id;      /* the caller's session row, 0 when anonymous */
+	msgpack_packer *out;     /* the handler packs exactly one `data` value here */
+	struct ag_error *err;
+	char saga_id[40];        /* set by saga_begin: echoed as `saga` */
+	int64_t now;             /* ms since the epoch, when the request arrived */
+};
+
+typedef enum ag_err (*handler_fn)(struct req *rq);
+
+/* One handler per op of ops.def, named h_<id>. */
+#define AG_OP(id, ...) enum ag_err h_##id(struct req *rq);
+#include "ops.def"
+#undef AG_OP
+
+/* Sets rq->err and returns code. */
+enum ag_err req_fail(struct req *rq, enum ag_err code, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+/* Logs the connection's SQLite error with `what`, sets internal, returns it. */
+enum ag_err req_db_error(struct req *rq, const char *what);
+/* Packs every row of a bound statement as an array, one element per row
+ * packed by row_fn. Returns AG_OK or internal. */
+enum ag_err pack_rows(struct req *rq, sqlite3_stmt *st,
+	enum ag_err (*row_fn)(struct req *rq, msgpack_packer *pk, sqlite3_stmt *st));
+/* list args with the op's defaults */
+int64_t req_limit(struct req *rq);
+int64_t req_offset(struct req *rq);
+int64_t req_before_id(struct req *rq);  /* INT64_MAX when absent */
+
+/* ---- sagas (saga.c) ---- */
+
+struct saga_run;
+
+struct saga_step {
+	const char *name;
+	/* Runs inside the step's transaction; returns AG_OK or fails with
+	 * saga_fail(). Must only touch the db through run->db. */
+	enum ag_err (*action)(struct saga_run *run);
+	/* Undoes action, in its own transaction. Must be idempotent: running
+	 * it twice, or after a crash, changes nothing more. NULL = nothing. */
+	enum ag_err (*compensate)(struct saga_run *run);
+};
+
+struct saga_def {
+	const char *type;
+	const struct saga_step *steps;
+	size_t n_steps;
+};
+
+struct saga_run {
+	struct db *db;
+	const struct saga_def *def;
+	char id[40];
+	int64_t initiator;
+	int64_t session_id;   /* the initiator's session; 0 during recovery */
+	int64_t now;
+	struct ag_error *err;
+};
+
+extern const struct saga_def saga_create_post, saga_delete_post, saga_like_post,
+	saga_follow_user, saga_send_message, saga_create_story, saga_comment;
+
+/* Inserts the saga row (state running) and copies its id to rq->saga_id. */
+enum ag_err saga_begin(struct saga_run *run, struct req *rq, const struct saga_def *def);
+/* The saga's context, persisted in its row. Set values before
+ * saga_execute or inside steps (then atomically with the step). */
+enum ag_err saga_set_int(struct saga_run *run, const char *key, int64_t v);
+enum ag_err saga_set_str(struct saga_run *run, const char *key, const char *s);
+int64_t saga_get_int(struct saga_run *run, const char *key);  /* 0 if unset */
+char *saga_get_str(struct saga_run *run, const char *key);    /* malloc'd; NULL if unset */
+/* Runs every step, each in its own transaction with its log row. When a
+ * step fails, compensates the completed steps in reverse and returns the
+ * step's error (run->err); the saga ends compensated, or failed when a
+ * compensation fails. */
+enum ag_err saga_execute(struct saga_run *run);
+/* For steps: sets run->err and returns code. */
+enum ag_err saga_fail(struct saga_run *run, enum ag_err code, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+/* For steps: logs the SQLite error and fails with internal. */
+enum ag_err saga_db_error(struct saga_run *run, const char *what);
+/* At start-up, before requests: completes sagas whose every step
+ * committed (releasing their events) and compensates every other saga left
+ * running, compensating or failed. Returns how many it touched, -1 on a
+ * database error. */
+int saga_recover(struct db *db);
+/* Reads ANSIGRAM_FAULTS ("saga.step=fail|crash,..."); returns -1 and
+ * logs when it is malformed. */
+int faults_init(const char *spec);
+
+/* ---- push events: outbox and publisher (outbox.c) ---- */
+
+enum push_audience {
+	PUSH_TO_USER,       /* every live session of user_id */
+	PUSH_TO_FOLLOWERS,  /* every live session of user_id's followers */
+};
+
+/* Packs one object by id for a push (caller-relative fields as seen by
+ * nobody in particular); one of the pack_*_by_id functions. */
+typedef enum ag_err (*object_packer)(struct req *rq, msgpack_packer *pk, int64_t id);
+
+/* For steps: queues an event of `type` whose data is the object `id`
+ * packed by `pack`, in the step's transaction. It is published when the
+ * saga completes, never if it is compensated. skip_session leaves out one
+ * session (0: none). */
+enum ag_err saga_emit(struct saga_run *run, const char *type, enum push_audience to,
+	int64_t user_id, int64_t skip_session, object_packer pack, int64_t id);
+/* Drops a finished saga's unreleased events (it ended compensated or failed). */
+int outbox_discard(struct db *db, const char *saga_id);
+/* Releases a completing saga's events, in its final transaction. */
+int outbox_release(struct db *db, const char *saga_id);
+
+/* The publisher thread drains released events to the PUB socket. */
+int publisher_start(nng_socket pub, const char *db_path);
+void publisher_wake(void);
+/* Publishes what is released, then stops the thread. */
+void publisher_stop(void);
+
+/* ---- auth (auth.c) ---- */
+
+/* Looks up a session token: sets *uid and *sid for a live session, else
+ * returns unauthorized. Marks the session as seen (at most once a minute). */
+enum ag_err auth_resolve(struct db *db, const char *token, size_t len, int64_t now,
+	int64_t *uid, int64_t *sid);
+/* Prepares the dummy hash used to make unknown accounts cost as much as
+ * wrong passwords. Call once at start-up, after g_config is set. */
+int auth_init(void);
+
+/* ---- shared domain helpers ---- */
+
+/* Creates a notification for user_id caused by actor_id ("like",
+ * "comment", "follow" or "message"; ref = post, follower or message id).
+ * Sets *out_id (0 when none was due: e.g. acting on your own post). */
+enum ag_err notify_create(struct db *db, int64_t user_id, int64_t actor_id,
+	const char *type, int64_t ref, int64_t now, int64_t *out_id);
+
+/* A saga step body: notifies user_id of what the initiator did (as
+ * notify_create), keeps the notification's id in the context as
+ * "notification_id" and queues its push event. */
+enum ag_err saga_notify(struct saga_run *run, int64_t user_id, const char *type, int64_t ref);
+/* The matching compensation: deletes that notification, if any. */
+enum ag_err saga_unnotify(struct saga_run *run);
+/* not_found unless user id exists. */
+enum ag_err user_require(struct req *rq, int64_t id);
+
+/* Object packers: each packs one object read by id for the caller of rq.
+ * They return AG_OK, or not_found / internal with rq->err set. */
+enum ag_err pack_user_by_id(struct req *rq, msgpack_packer *pk, int64_t id);    /* User */
+enum ag_err pack_profile_by_id(struct req *rq, msgpack_packer *pk, int64_t id); /* Profile */
+enum ag_err pack_post_by_id(struct req *rq, msgpack_packer *pk, int64_t id);    /* Post */
+enum ag_err pack_comment_by_id(struct req *rq, msgpack_packer *pk, int64_t id);
+enum ag_err pack_story_by_id(struct req *rq, msgpack_packer *pk, int64_t id);
+enum ag_err pack_message_by_id(struct req *rq, msgpack_packer *pk, int64_t id);
+enum ag_err pack_notification_by_id(struct req *rq, msgpack_packer *pk, int64_t id);
+
+/* Row packers for pack_rows(). Each documents the columns it expects
+ * (the *_COLUMNS macros), bound by the caller's own SELECT. */
+#define PUBLIC_USER_COLUMNS "u.id, u.username, u.full_name, u.bio, u.profile_image_url, u.created_at"
+enum ag_err pack_public_user_row(struct req *rq, msgpack_packer *pk, sqlite3_stmt *st);
+/* ?1 must be bound to the caller's id (0 when anonymous) for liked_by_me. */
+#define POST_COLUMNS "p.id, p.author_id, (SELECT username FROM users WHERE id = p.author_id), " \
+	"p.content, p.image_url, p.like_count, p.comment_count, p.created_at, " \
+	"EXISTS (SELECT 1 FROM likes l WHERE l.post_id = p.id AND l.user_id = ?1)"
+enum ag_err pack_post_row(struct req *rq, msgpack_packer *pk, sqlite3_stmt *st);
+
+#endif

@@ -1,0 +1,185 @@
+/* transport.c: the nng side of ansigramd. One REP socket listens on every
+ * --listen URL; N worker threads each own an nng context and a SQLite
+ * connection and serve requests one at a time, so no request waits for
+ * another one's handler. The PUB socket listens on every --pub URL and
+ * carries what the publisher (outbox.c) sends. */
+#include "server.h"
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <nng/nng.h>
+#include <nng/protocol/pubsub0/pub.h>
+#include <nng/protocol/reqrep0/rep.h>
+#include <nng/supplemental/tls/tls.h>
+
+#include "log.h"
+
+/* How often an idle worker looks up to see whether it should stop. */
+#define WORKER_POLL_MS 200
+/* Bigger frames than this drop the connection (PROTOCOL.md section 2). */
+#define MAX_RECV_BYTES (1024 * 1024)
+
+struct worker {
+	pthread_t thread;
+	nng_ctx ctx;
+	nng_aio *aio;
+	struct db db;
+	int index;
+};
+
+static nng_socket rep_sock = NNG_SOCKET_INITIALIZER;
+static nng_socket pub_sock = NNG_SOCKET_INITIALIZER;
+static struct worker *workers;
+static int n_workers;
+static atomic_bool stopping;
+
+static void *worker_main(void *arg)
+{
+	struct worker *w = arg;
+	msgpack_sbuffer out;
+	msgpack_sbuffer_init(&out);
+	while (!atomic_load(&stopping)) {
+		nng_aio_set_timeout(w->aio, WORKER_POLL_MS);
+		nng_ctx_recv(w->ctx, w->aio);
+		nng_aio_wait(w->aio);
+		int rv = nng_aio_result(w->aio);
+		if (rv == NNG_ETIMEDOUT)
+			continue;
+		if (rv != 0) {
+			if (rv != NNG_ECLOSED && rv != NNG_ECANCELED)
+				ag_error("worker %d: receive: %s", w->index, nng_strerror(rv));
+			break;
+		}
+		nng_msg *msg = nng_aio_get_msg(w->aio);
+		out.size = 0;
+		dispatch_frame(&w->db, nng_msg_body(msg), nng_msg_len(msg), &out);
+		nng_msg_clear(msg);
+		if (nng_msg_append(msg, out.data, out.size) != 0) {
+			nng_msg_free(msg);
+			continue;
+		}
+		nng_aio_set_msg(w->aio, msg);
+		nng_aio_set_timeout(w->aio, NNG_DURATION_DEFAULT);
+		nng_ctx_send(w->ctx, w->aio);
+		nng_aio_wait(w->aio);
+		if (nng_aio_result(w->aio) != 0)
+			nng_msg_free(nng_aio_get_msg(w->aio));  /* the peer left */
+	}
+	msgpack_sbuffer_destroy(&out);
+	return NULL;
+}
+
+static bool is_loopback_tcp(const char *url)
+{
+	const char *host = strstr(url, "://");
+	if (!host)
+		return false;
+	host += 3;
+	return strncmp(host, "127.", 4) == 0 || strncmp(host, "localhost:", 10) == 0 ||
+		strncmp(host, "[::1]:", 6) == 0;
+}
+
+/* Starts a listener on url, applying TLS and ipc options. */
+static int listen_on(nng_socket sock, const char *url)
+{
+	nng_listener l;
+	int rv = nng_listener_create(&l, sock, url);
+	if (rv != 0) {
+		ag_error("cannot listen on %s: %s", url, nng_strerror(rv));
+		return -1;
+	}
+	if (strncmp(url, "ipc://", 6) == 0) {
+		nng_listener_set_int(l, NNG_OPT_IPC_PERMISSIONS, g_config.ipc_mode);
+	} else if (strncmp(url, "tls+tcp", 7) == 0) {
+		if (!g_config.tls_cert || !g_config.tls_key) {
+			ag_error("%s needs --tls-cert and --tls-key", url);
+			return -1;
+		}
+		nng_tls_config *tls;
+		if ((rv = nng_tls_config_alloc(&tls, NNG_TLS_MODE_SERVER)) != 0 ||
+		    (rv = nng_tls_config_cert_key_file(tls, g_config.tls_cert, g_config.tls_key)) != 0) {
+			ag_error("TLS set-up for %s failed: %s", url, nng_strerror(rv));
+			return -1;
+		}
+		rv = nng_listener_set_ptr(l, NNG_OPT_TLS_CONFIG, tls);
+		nng_tls_config_free(tls);
+		if (rv != 0) {
+			ag_error("TLS set-up for %s failed: %s", url, nng_strerror(rv));
+			return -1;
+		}
+	} else if (strncmp(url, "tcp", 3) == 0 && !is_loopback_tcp(url)) {
+		ag_warn("%s is plain TCP beyond loopback: traffic, passwords included, is "
+			"not encrypted; use tls+tcp:// for remote clients", url);
+	}
+	nng_listener_set_size(l, NNG_OPT_RECVMAXSZ, MAX_RECV_BYTES);
+	if ((rv = nng_listener_start(l, 0)) != 0) {
+		ag_error("cannot listen on %s: %s", url, nng_strerror(rv));
+		return -1;
+	}
+	return 0;
+}
+
+int transport_start(void)
+{
+	int rv;
+	if ((rv = nng_rep0_open(&rep_sock)) != 0 || (rv = nng_pub0_open(&pub_sock)) != 0) {
+		ag_error("cannot open sockets: %s", nng_strerror(rv));
+		return -1;
+	}
+	for (int i = 0; i < g_config.n_listen; i++)
+		if (listen_on(rep_sock, g_config.listen[i]) != 0)
+			return -1;
+	for (int i = 0; i < g_config.n_pub; i++)
+		if (listen_on(pub_sock, g_config.pub[i]) != 0)
+			return -1;
+
+	if (publisher_start(pub_sock, g_config.db_path) != 0)
+		return -1;
+
+	n_workers = g_config.workers;
+	workers = calloc((size_t)n_workers, sizeof *workers);
+	if (!workers)
+		return -1;
+	for (int i = 0; i < n_workers; i++) {
+		struct worker *w = &workers[i];
+		w->index = i;
+		if (db_open(&w->db, g_config.db_path) != 0)
+			return -1;
+		if ((rv = nng_ctx_open(&w->ctx, rep_sock)) != 0 ||
+		    (rv = nng_aio_alloc(&w->aio, NULL, NULL)) != 0) {
+			ag_error("worker %d: %s", i, nng_strerror(rv));
+			return -1;
+		}
+		if (pthread_create(&w->thread, NULL, worker_main, w) != 0) {
+			ag_error("worker %d: cannot start thread", i);
+			return -1;
+		}
+	}
+	for (int i = 0; i < g_config.n_listen; i++)
+		ag_info("listening for requests on %s", g_config.listen[i]);
+	for (int i = 0; i < g_config.n_pub; i++)
+		ag_info("publishing events on %s", g_config.pub[i]);
+	return 0;
+}
+
+void transport_stop(void)
+{
+	atomic_store(&stopping, true);
+	for (int i = 0; i < n_workers; i++)
+		if (workers[i].aio)
+			pthread_join(workers[i].thread, NULL);
+	for (int i = 0; i < n_workers; i++) {
+		nng_ctx_close(workers[i].ctx);
+		nng_aio_free(workers[i].aio);
+		db_close(&workers[i].db);
+	}
+	nng_close(rep_sock);
+	publisher_stop();  /* what the last requests released still goes out */
+	nng_close(pub_sock);
+	free(workers);
+	workers = NULL;
+	n_workers = 0;
+}

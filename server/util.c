@@ -1,0 +1,78 @@
+/* util.c: small helpers shared by the handlers: errors, list arguments,
+ * packing query results as arrays. */
+#include "server.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "log.h"
+
+enum ag_err req_fail(struct req *rq, enum ag_err code, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	rq->err->code = code;
+	rq->err->field[0] = '\0';
+	rq->err->retry_after_ms = 0;
+	vsnprintf(rq->err->message, sizeof rq->err->message, fmt, ap);
+	va_end(ap);
+	return code;
+}
+
+enum ag_err req_db_error(struct req *rq, const char *what)
+{
+	ag_error("database error in %s: %s", what, sqlite3_errmsg(rq->db->conn));
+	return req_fail(rq, AG_E_INTERNAL, "The server could not complete the request.");
+}
+
+enum ag_err pack_rows(struct req *rq, sqlite3_stmt *st,
+	enum ag_err (*row_fn)(struct req *rq, msgpack_packer *pk, sqlite3_stmt *st))
+{
+	/* Rows go to a scratch buffer first: the array header needs the count. */
+	msgpack_sbuffer items;
+	msgpack_packer pk;
+	msgpack_sbuffer_init(&items);
+	msgpack_packer_init(&pk, &items, msgpack_sbuffer_write);
+	uint32_t n = 0;
+	enum ag_err rc = AG_OK;
+	int step;
+	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+		if ((rc = row_fn(rq, &pk, st)) != AG_OK)
+			break;
+		n++;
+	}
+	if (rc == AG_OK && step != SQLITE_DONE)
+		rc = req_db_error(rq, "list");
+	sqlite3_reset(st);
+	if (rc == AG_OK) {
+		msgpack_pack_array(rq->out, n);
+		if (items.size)  /* the packed rows, as they are */
+			rq->out->callback(rq->out->data, items.data, items.size);
+	}
+	msgpack_sbuffer_destroy(&items);
+	return rc;
+}
+
+int64_t req_limit(struct req *rq)
+{
+	/* The op table states each list's default in the help text, "page
+	 * size (default N)": 50 for comments, threads and notifications, 20
+	 * elsewhere (PROTOCOL.md section 3). */
+	const struct ag_arg_spec *spec = ag_op_arg(rq->args->op, "limit");
+	const char *d = spec ? strstr(spec->help, "(default ") : NULL;
+	long long dflt = 20;
+	if (d)
+		sscanf(d, "(default %lld)", &dflt);
+	return ag_arg_int(rq->args, "limit", dflt);
+}
+
+int64_t req_offset(struct req *rq)
+{
+	return ag_arg_int(rq->args, "offset", 0);
+}
+
+int64_t req_before_id(struct req *rq)
+{
+	return ag_arg_int(rq->args, "before_id", INT64_MAX);
+}
