@@ -9,6 +9,10 @@ struct ag_client;
 
 /* Dials url with a REQ socket. Returns 0, or an nng error number. */
 int ag_client_open(struct ag_client **out, const char *url, int timeout_ms);
+/* As ag_client_open; for tls+tcp:// URLs the server's certificate must
+ * chain to the PEM CA in ca_file (NULL: dial as ag_client_open does). */
+int ag_client_open_tls(struct ag_client **out, const char *url, int timeout_ms,
+	const char *ca_file);
 void ag_client_close(struct ag_client *c);
 /* The session token sent as `auth` with every call (NULL: none). */
 void ag_client_set_auth(struct ag_client *c, const char *token);

@@ -46,22 +46,6 @@ enum ag_err pack_comment_by_id(struct req *rq, msgpack_packer *pk, int64_t id)
 	return err;
 }
 
-/* AG_OK when post_id exists, else not_found (or internal). */
-static enum ag_err check_post_exists(struct req *rq, int64_t post_id)
-{
-	sqlite3_stmt *st = db_prep(rq->db, "SELECT 1 FROM posts WHERE id = ?");
-	if (!st)
-		return req_db_error(rq, "post lookup");
-	sqlite3_bind_int64(st, 1, post_id);
-	int rc = sqlite3_step(st);
-	if (rc == SQLITE_DONE)
-		return req_fail(rq, AG_E_NOT_FOUND, "Post not found.");
-	if (rc != SQLITE_ROW)
-		return req_db_error(rq, "post lookup");
-	sqlite3_reset(st);
-	return AG_OK;
-}
-
 /* ---- saga comment ---- */
 
 static enum ag_err step_create_comment(struct saga_run *run)
@@ -100,18 +84,9 @@ static enum ag_err undo_create_comment(struct saga_run *run)
 /* Tells the post's author (saga_notify skips commenting on your own post). */
 static enum ag_err step_notify_comment(struct saga_run *run)
 {
-	int64_t post_id = saga_get_int(run, "post_id");
-	sqlite3_stmt *st = db_prep(run->db, "SELECT author_id FROM posts WHERE id = ?");
-	if (!st)
-		return saga_db_error(run, "post lookup");
-	sqlite3_bind_int64(st, 1, post_id);
-	int rc = sqlite3_step(st);
-	if (rc == SQLITE_DONE)
-		return saga_fail(run, AG_E_NOT_FOUND, "Post not found.");
-	if (rc != SQLITE_ROW)
-		return saga_db_error(run, "post lookup");
-	int64_t author = sqlite3_column_int64(st, 0);
-	sqlite3_reset(st);
+	int64_t post_id = saga_get_int(run, "post_id"), author;
+	if (post_author(run->db, post_id, &author, run->err) != AG_OK)
+		return run->err->code;
 	return saga_notify(run, author, "comment", post_id);
 }
 
@@ -129,12 +104,12 @@ const struct saga_def saga_comment = {
 enum ag_err h_comment_create(struct req *rq)
 {
 	int64_t post_id = ag_arg_int(rq->args, "post_id", 0);
-	enum ag_err err = check_post_exists(rq, post_id);
-	if (err != AG_OK)
-		return err;
+	int64_t author;
+	if (post_author(rq->db, post_id, &author, rq->err) != AG_OK)
+		return rq->err->code;
 
 	struct saga_run run;
-	err = saga_begin(&run, rq, &saga_comment);
+	enum ag_err err = saga_begin(&run, rq, &saga_comment);
 	if (err == AG_OK)
 		err = saga_set_int(&run, "post_id", post_id);
 	if (err == AG_OK)
@@ -196,9 +171,9 @@ enum ag_err h_comment_delete(struct req *rq)
 enum ag_err h_post_comments(struct req *rq)
 {
 	int64_t post_id = ag_arg_int(rq->args, "post_id", 0);
-	enum ag_err err = check_post_exists(rq, post_id);
-	if (err != AG_OK)
-		return err;
+	int64_t author;
+	if (post_author(rq->db, post_id, &author, rq->err) != AG_OK)
+		return rq->err->code;
 	sqlite3_stmt *st = db_prep(rq->db, COMMENT_SELECT
 		"WHERE c.post_id = ?1 AND c.id < ?2 ORDER BY c.id DESC LIMIT ?3 OFFSET ?4");
 	if (!st)

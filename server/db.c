@@ -4,8 +4,10 @@
  * the queries use (ag_fold). */
 #include "server.h"
 
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <wctype.h>
 
 #include "log.h"
@@ -46,6 +48,19 @@ static void fold_fn(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 		o += (size_t)ag_utf8_encode((uint32_t)towlower((wint_t)cp), out + o);
 	}
 	sqlite3_result_text(ctx, out, (int)o, sqlite3_free);
+}
+
+/* Waits for another connection's write lock in short naps (SQLite's own
+ * handler sleeps up to 100 ms at a time, which shows as tail latency when
+ * workers of this process take turns writing). Gives up after ~5 s. */
+static int busy_wait(void *arg, int attempts)
+{
+	(void)arg;
+	if (attempts >= 10000)
+		return 0;
+	struct timespec nap = {0, attempts < 20 ? 50000 : 500000};
+	nanosleep(&nap, NULL);
+	return 1;
 }
 
 int db_exec(struct db *db, const char *sql)
@@ -106,7 +121,7 @@ int db_open(struct db *db, const char *path)
 		db->conn = NULL;
 		return -1;
 	}
-	sqlite3_busy_timeout(db->conn, 5000);
+	sqlite3_busy_handler(db->conn, busy_wait, NULL);
 	sqlite3_extended_result_codes(db->conn, 1);
 	sqlite3_create_function(db->conn, "ag_fold", 1,
 		SQLITE_UTF8 | SQLITE_DETERMINISTIC, NULL, fold_fn, NULL, NULL);
@@ -124,6 +139,7 @@ int db_open(struct db *db, const char *path)
 
 void db_close(struct db *db)
 {
+	db_rollback(db);
 	for (int i = 0; i < AG_STMT_CACHE; i++)
 		sqlite3_finalize(db->cache[i].stmt);
 	sqlite3_close(db->conn);
@@ -163,9 +179,24 @@ void db_reset_all(struct db *db)
 			sqlite3_reset(st);
 }
 
+static pthread_mutex_t write_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static void release_write_lock(struct db *db)
+{
+	if (db->writing) {
+		db->writing = false;
+		pthread_mutex_unlock(&write_lock);
+	}
+}
+
 int db_begin(struct db *db)
 {
-	return db_exec(db, "BEGIN IMMEDIATE");
+	pthread_mutex_lock(&write_lock);
+	db->writing = true;
+	int rc = db_exec(db, "BEGIN IMMEDIATE");
+	if (rc != SQLITE_OK)
+		release_write_lock(db);
+	return rc;
 }
 
 int db_commit(struct db *db)
@@ -173,6 +204,7 @@ int db_commit(struct db *db)
 	int rc = db_exec(db, "COMMIT");
 	if (rc != SQLITE_OK)
 		db_rollback(db);
+	release_write_lock(db);
 	return rc;
 }
 
@@ -180,6 +212,7 @@ void db_rollback(struct db *db)
 {
 	if (!sqlite3_get_autocommit(db->conn))
 		sqlite3_exec(db->conn, "ROLLBACK", NULL, NULL, NULL);
+	release_write_lock(db);
 }
 
 void db_bind_text(sqlite3_stmt *st, int i, const char *s)

@@ -127,10 +127,14 @@ static void run_handler(struct req *rq, const struct ag_op_spec *op, msgpack_sbu
 	rq->out = &pk;
 	enum ag_err rc = handlers[op->id](rq);
 	if (!sqlite3_get_autocommit(rq->db->conn)) {
-		ag_error("%s left a transaction open; rolled back", op->name);
+		/* A handler that failed between saga_begin and saga_execute: the
+		 * saga never existed, so its id is not reported either. */
 		db_rollback(rq->db);
-		if (rc == AG_OK)
+		rq->saga_id[0] = '\0';
+		if (rc == AG_OK) {
+			ag_error("%s left a transaction open; rolled back", op->name);
 			rc = req_fail(rq, AG_E_INTERNAL, "The server could not complete the request.");
+		}
 	}
 	if (rc != AG_OK && rq->err->code == AG_OK)  /* a handler forgot its message */
 		req_fail(rq, rc, "The request failed.");

@@ -88,18 +88,9 @@ static enum ag_err step_notify_like(struct saga_run *run)
 {
 	if (!saga_get_int(run, "liked"))
 		return AG_OK;
-	int64_t post_id = saga_get_int(run, "post_id");
-	sqlite3_stmt *st = db_prep(run->db, "SELECT author_id FROM posts WHERE id = ?");
-	if (!st)
-		return saga_db_error(run, "post lookup");
-	sqlite3_bind_int64(st, 1, post_id);
-	int rc = sqlite3_step(st);
-	if (rc == SQLITE_DONE)
-		return saga_fail(run, AG_E_NOT_FOUND, "Post not found.");
-	if (rc != SQLITE_ROW)
-		return saga_db_error(run, "post lookup");
-	int64_t author = sqlite3_column_int64(st, 0);
-	sqlite3_reset(st);
+	int64_t post_id = saga_get_int(run, "post_id"), author;
+	if (post_author(run->db, post_id, &author, run->err) != AG_OK)
+		return run->err->code;
 	return saga_notify(run, author, "like", post_id);
 }
 
@@ -114,17 +105,9 @@ const struct saga_def saga_like_post = {
 
 enum ag_err h_post_like(struct req *rq)
 {
-	int64_t post_id = ag_arg_int(rq->args, "post_id", 0);
-	sqlite3_stmt *st = db_prep(rq->db, "SELECT 1 FROM posts WHERE id = ?");
-	if (!st)
-		return req_db_error(rq, "post lookup");
-	sqlite3_bind_int64(st, 1, post_id);
-	int rc = sqlite3_step(st);
-	if (rc == SQLITE_DONE)
-		return req_fail(rq, AG_E_NOT_FOUND, "Post not found.");
-	if (rc != SQLITE_ROW)
-		return req_db_error(rq, "post lookup");
-	sqlite3_reset(st);
+	int64_t post_id = ag_arg_int(rq->args, "post_id", 0), author;
+	if (post_author(rq->db, post_id, &author, rq->err) != AG_OK)
+		return rq->err->code;
 
 	struct saga_run run;
 	enum ag_err err = saga_begin(&run, rq, &saga_like_post);

@@ -18,8 +18,6 @@
 #include "log.h"
 #include "paths.h"
 
-struct server_config g_config;
-
 static const char usage_text[] =
 	"Usage: ansigramd [OPTION]...\n"
 	"The ansigram server: serves the protocol over nng and keeps its data in SQLite.\n"

@@ -13,6 +13,7 @@
 #include <wctype.h>
 
 #include "buf.h"
+#include "log.h"
 #include "server.h"
 #include "utf8.h"
 
@@ -401,20 +402,30 @@ const struct saga_def saga_delete_post = {
 	"delete_post", delete_post_steps, sizeof delete_post_steps / sizeof delete_post_steps[0],
 };
 
+enum ag_err post_author(struct db *db, int64_t post_id, int64_t *author, struct ag_error *err)
+{
+	sqlite3_stmt *st = db_prep(db, "SELECT author_id FROM posts WHERE id = ?1");
+	int rc = SQLITE_ERROR;
+	if (st) {
+		sqlite3_bind_int64(st, 1, post_id);
+		rc = sqlite3_step(st);
+		if (rc == SQLITE_ROW)
+			*author = sqlite3_column_int64(st, 0);
+		sqlite3_reset(st);
+	}
+	if (rc == SQLITE_ROW)
+		return AG_OK;
+	if (rc == SQLITE_DONE)
+		return ag_error_set(err, AG_E_NOT_FOUND, NULL, "Post not found.");
+	ag_error("post lookup: %s", sqlite3_errmsg(db->conn));
+	return ag_error_set(err, AG_E_INTERNAL, NULL, "The server could not complete the request.");
+}
+
 enum ag_err h_post_delete(struct req *rq)
 {
-	int64_t post_id = ag_arg_int(rq->args, "post_id", 0);
-	sqlite3_stmt *st = db_prep(rq->db, "SELECT author_id FROM posts WHERE id = ?");
-	if (!st)
-		return req_db_error(rq, "post lookup");
-	sqlite3_bind_int64(st, 1, post_id);
-	int rc = sqlite3_step(st);
-	if (rc == SQLITE_DONE)
-		return req_fail(rq, AG_E_NOT_FOUND, "Post not found.");
-	if (rc != SQLITE_ROW)
-		return req_db_error(rq, "post lookup");
-	int64_t author = sqlite3_column_int64(st, 0);
-	sqlite3_reset(st);
+	int64_t post_id = ag_arg_int(rq->args, "post_id", 0), author;
+	if (post_author(rq->db, post_id, &author, rq->err) != AG_OK)
+		return rq->err->code;
 	if (author != rq->uid)
 		return req_fail(rq, AG_E_FORBIDDEN, "Only the author can delete a post.");
 

@@ -131,6 +131,24 @@ static int log_step(struct saga_run *run, const char *name, const char *status,
 
 /* ---- context ---- */
 
+/* INSERT OR IGNORE: also puts back the row of a saga whose first step
+ * failed, since that step's rollback took the row with it. */
+static int insert_saga_row(struct saga_run *run)
+{
+	sqlite3_stmt *st = db_prep(run->db,
+		"INSERT OR IGNORE INTO sagas (id, type, state, initiator, created_at, updated_at) "
+		"VALUES (?1, ?2, 'running', ?3, ?4, ?4)");
+	if (!st)
+		return -1;
+	sqlite3_bind_text(st, 1, run->id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, run->def->type, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 3, run->initiator);
+	sqlite3_bind_int64(st, 4, run->now);
+	int rc = sqlite3_step(st) == SQLITE_DONE ? 0 : -1;
+	sqlite3_reset(st);
+	return rc;
+}
+
 enum ag_err saga_begin(struct saga_run *run, struct req *rq, const struct saga_def *def)
 {
 	unsigned char raw[16];
@@ -143,17 +161,13 @@ enum ag_err saga_begin(struct saga_run *run, struct req *rq, const struct saga_d
 	run->session_id = rq->session_id;
 	run->now = rq->now;
 	run->err = rq->err;
-	sqlite3_stmt *st = db_prep(run->db,
-		"INSERT INTO sagas (id, type, state, initiator, created_at, updated_at) "
-		"VALUES (?1, ?2, 'running', ?3, ?4, ?4)");
-	if (!st)
+	if (db_begin(run->db) != SQLITE_OK)
 		return saga_db_error(run, "saga_begin");
-	sqlite3_bind_text(st, 1, run->id, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, def->type, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 3, run->initiator);
-	sqlite3_bind_int64(st, 4, run->now);
-	if (sqlite3_step(st) != SQLITE_DONE)
-		return saga_db_error(run, "saga_begin");
+	if (insert_saga_row(run) != 0) {
+		enum ag_err e = saga_db_error(run, "saga_begin");
+		db_rollback(run->db);
+		return e;
+	}
 	memcpy(rq->saga_id, run->id, sizeof rq->saga_id);
 	return AG_OK;
 }
@@ -275,7 +289,8 @@ enum ag_err saga_execute(struct saga_run *run)
 		const struct saga_step *step = &def->steps[i];
 		enum fault_kind fault = fault_at(def->type, step->name, "");
 		enum ag_err e;
-		if (db_begin(run->db) != SQLITE_OK)
+		/* The first step shares saga_begin's transaction. */
+		if (i > 0 && db_begin(run->db) != SQLITE_OK)
 			e = saga_db_error(run, "step begin");
 		else if (fault == FAULT_FAIL)
 			e = saga_fail(run, AG_E_INTERNAL, "The server could not complete the request.");
@@ -291,6 +306,8 @@ enum ag_err saga_execute(struct saga_run *run)
 			e = saga_db_error(run, "step commit");
 		if (e != AG_OK) {
 			db_rollback(run->db);
+			if (i == 0)
+				insert_saga_row(run);
 			ag_debug("saga %s (%s): step %s failed: %s", run->id, def->type,
 				step->name, run->err->message);
 			log_step(run, step->name, "failed",

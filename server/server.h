@@ -56,6 +56,7 @@ struct stmt_cache_entry {
 
 struct db {
 	sqlite3 *conn;
+	bool writing;            /* holds the process's write lock (db_begin) */
 	struct stmt_cache_entry cache[AG_STMT_CACHE];
 };
 
@@ -68,7 +69,10 @@ void db_close(struct db *db);
 sqlite3_stmt *db_prep(struct db *db, const char *sql);
 /* Resets every statement left mid-step, releasing read snapshots. */
 void db_reset_all(struct db *db);
-int db_begin(struct db *db);    /* BEGIN IMMEDIATE; SQLITE_OK or an error */
+/* BEGIN IMMEDIATE, after taking the process-wide write lock, so this
+ * process's writers queue on a mutex instead of polling SQLite's lock.
+ * SQLITE_OK or an error. db_commit and db_rollback release the lock. */
+int db_begin(struct db *db);
 int db_commit(struct db *db);
 void db_rollback(struct db *db);
 /* Runs sql (no parameters) for its effect; SQLITE_OK or an error. */
@@ -151,7 +155,9 @@ struct saga_run {
 extern const struct saga_def saga_create_post, saga_delete_post, saga_like_post,
 	saga_follow_user, saga_send_message, saga_create_story, saga_comment;
 
-/* Inserts the saga row (state running) and copies its id to rq->saga_id. */
+/* Opens the saga's first transaction and inserts its row (state running)
+ * in it; copies the id to rq->saga_id. Set the inputs with saga_set_*,
+ * then call saga_execute, which commits them with the first step. */
 enum ag_err saga_begin(struct saga_run *run, struct req *rq, const struct saga_def *def);
 /* The saga's context, persisted in its row. Set values before
  * saga_execute or inside steps (then atomically with the step). */
@@ -230,6 +236,9 @@ enum ag_err notify_create(struct db *db, int64_t user_id, int64_t actor_id,
 enum ag_err saga_notify(struct saga_run *run, int64_t user_id, const char *type, int64_t ref);
 /* The matching compensation: deletes that notification, if any. */
 enum ag_err saga_unnotify(struct saga_run *run);
+/* Reads a post's author into *author. Returns AG_OK, or not_found /
+ * internal with err filled (err: rq->err or run->err). */
+enum ag_err post_author(struct db *db, int64_t post_id, int64_t *author, struct ag_error *err);
 /* not_found unless user id exists. */
 enum ag_err user_require(struct req *rq, int64_t id);
 

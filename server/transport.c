@@ -5,7 +5,9 @@
  * carries what the publisher (outbox.c) sends. */
 #include "server.h"
 
+#include <errno.h>
 #include <pthread.h>
+#include <stdio.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
@@ -82,6 +84,26 @@ static bool is_loopback_tcp(const char *url)
 		strncmp(host, "[::1]:", 6) == 0;
 }
 
+/* A whole PEM file as a C string (malloc'd), or NULL after logging why. */
+static char *read_pem(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	char *text = NULL;
+	long size = -1;
+	if (f && fseek(f, 0, SEEK_END) == 0 && (size = ftell(f)) >= 0 && size < (1 << 20) &&
+	    fseek(f, 0, SEEK_SET) == 0 && (text = malloc((size_t)size + 1)) != NULL &&
+	    fread(text, 1, (size_t)size, f) == (size_t)size) {
+		text[size] = '\0';
+		fclose(f);
+		return text;
+	}
+	ag_error("cannot read %s: %s", path, f ? "too large or unreadable" : strerror(errno));
+	free(text);
+	if (f)
+		fclose(f);
+	return NULL;
+}
+
 /* Starts a listener on url, applying TLS and ipc options. */
 static int listen_on(nng_socket sock, const char *url)
 {
@@ -99,9 +121,21 @@ static int listen_on(nng_socket sock, const char *url)
 			return -1;
 		}
 		nng_tls_config *tls;
-		if ((rv = nng_tls_config_alloc(&tls, NNG_TLS_MODE_SERVER)) != 0 ||
-		    (rv = nng_tls_config_cert_key_file(tls, g_config.tls_cert, g_config.tls_key)) != 0) {
-			ag_error("TLS set-up for %s failed: %s", url, nng_strerror(rv));
+		char *cert = read_pem(g_config.tls_cert), *key = read_pem(g_config.tls_key);
+		if (!cert || !key) {
+			free(cert);
+			free(key);
+			return -1;
+		}
+		if ((rv = nng_tls_config_alloc(&tls, NNG_TLS_MODE_SERVER)) == 0 &&
+		    (rv = nng_tls_config_own_cert(tls, cert, key, NULL)) != 0)
+			nng_tls_config_free(tls);
+		free(cert);
+		free(key);
+		if (rv != 0) {
+			ag_error("TLS set-up for %s failed: %s (is %s a PEM certificate and %s "
+				"its unencrypted PEM key?)", url, nng_strerror(rv),
+				g_config.tls_cert, g_config.tls_key);
 			return -1;
 		}
 		rv = nng_listener_set_ptr(l, NNG_OPT_TLS_CONFIG, tls);

@@ -8,6 +8,10 @@
 
 #include "log.h"
 
+/* The running server's configuration: main() fills it from the command
+ * line before anything else starts. */
+struct server_config g_config;
+
 enum ag_err req_fail(struct req *rq, enum ag_err code, const char *fmt, ...)
 {
 	va_list ap;
