@@ -98,7 +98,7 @@ enum ag_err h_auth_register(struct req *rq)
 	db_bind_text(st, 4, full_name);
 	sqlite3_bind_int64(st, 5, rq->now);
 	int step = sqlite3_step(st);
-	if (step == SQLITE_CONSTRAINT) {
+	if ((step & 0xff) == SQLITE_CONSTRAINT) {  /* extended codes are on */
 		/* Someone registered the same name between the check and now. */
 		if ((rc = check_account_free(rq, username, email)) != AG_OK)
 			return rc;
