@@ -1,8 +1,11 @@
 /* push.c: push event sealing and the subscriber side (see push.h). */
 #include "push.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <nng/nng.h>
 #include <nng/protocol/pubsub0/sub.h>
@@ -10,6 +13,8 @@
 
 struct ag_sub {
 	nng_socket sock;
+	int state_rd, state_wr;   /* connection news from nng's threads */
+	bool lost;                /* the connection went away since it was made */
 	uint8_t topic[AG_PUSH_TOPIC_BYTES];
 	uint8_t key[AG_PUSH_KEY_BYTES];
 	unsigned long dropped;
@@ -38,6 +43,18 @@ long ag_push_open(const uint8_t topic[AG_PUSH_TOPIC_BYTES], const uint8_t key[AG
 	return (long)(box_len - AG_PUSH_MAC_BYTES);
 }
 
+/* Runs on nng's threads: one byte per connection change. */
+static void pipe_event(nng_pipe p, nng_pipe_ev ev, void *arg)
+{
+	(void)p;
+	struct ag_sub *s = arg;
+	char c = ev == NNG_PIPE_EV_ADD_POST ? 'a' : 'r';
+	ssize_t n;
+	do
+		n = write(s->state_wr, &c, 1);
+	while (n < 0 && errno == EINTR);
+}
+
 int ag_sub_open(struct ag_sub **out, const char *url,
 	const uint8_t topic[AG_PUSH_TOPIC_BYTES], const uint8_t key[AG_PUSH_KEY_BYTES])
 {
@@ -49,13 +66,26 @@ int ag_sub_open(struct ag_sub **out, const char *url,
 		return NNG_ENOMEM;
 	memcpy(s->topic, topic, sizeof s->topic);
 	memcpy(s->key, key, sizeof s->key);
+	int fds[2];
+	if (pipe2(fds, O_NONBLOCK | O_CLOEXEC) != 0) {
+		free(s);
+		return NNG_ENOMEM;
+	}
+	s->state_rd = fds[0];
+	s->state_wr = fds[1];
 	int rv = nng_sub0_open(&s->sock);
+	if (rv == 0)
+		rv = nng_pipe_notify(s->sock, NNG_PIPE_EV_ADD_POST, pipe_event, s);
+	if (rv == 0)
+		rv = nng_pipe_notify(s->sock, NNG_PIPE_EV_REM_POST, pipe_event, s);
 	if (rv == 0)
 		rv = nng_socket_set(s->sock, NNG_OPT_SUB_SUBSCRIBE, s->topic, sizeof s->topic);
 	if (rv == 0)  /* NONBLOCK: keeps redialling until the server is there */
 		rv = nng_dial(s->sock, url, NULL, NNG_FLAG_NONBLOCK);
 	if (rv != 0) {
 		nng_close(s->sock);
+		close(fds[0]);
+		close(fds[1]);
 		free(s);
 		return rv;
 	}
@@ -63,15 +93,13 @@ int ag_sub_open(struct ag_sub **out, const char *url,
 	return 0;
 }
 
+/* Decodes an event from plain, which ev's zone owns. */
 static int decode_event(const uint8_t *plain, size_t len, struct ag_event *ev)
 {
-	msgpack_unpacked_init(&ev->un);
 	size_t off = 0;
-	if (msgpack_unpack_next(&ev->un, (const char *)plain, len, &off) != MSGPACK_UNPACK_SUCCESS ||
-	    ev->un.data.type != MSGPACK_OBJECT_MAP) {
-		msgpack_unpacked_destroy(&ev->un);
+	if (msgpack_unpack((const char *)plain, len, &off, ev->un.zone, &ev->un.data) !=
+			MSGPACK_UNPACK_SUCCESS || ev->un.data.type != MSGPACK_OBJECT_MAP)
 		return -1;
-	}
 	ev->type[0] = '\0';
 	ev->seq = 0;
 	ev->at = 0;
@@ -101,24 +129,41 @@ static int decode_event(const uint8_t *plain, size_t len, struct ag_event *ev)
 	return 0;
 }
 
+/* Opens a sealed message straight into ev's own zone and decodes it there,
+ * so the event's strings live as long as the event. */
+static int open_event(struct ag_sub *s, const uint8_t *msg, size_t len, struct ag_event *ev)
+{
+	if (len < AG_PUSH_OVERHEAD)
+		return -1;
+	msgpack_unpacked_init(&ev->un);
+	ev->un.zone = msgpack_zone_new(MSGPACK_ZONE_CHUNK_SIZE);
+	uint8_t *plain = ev->un.zone ? msgpack_zone_malloc(ev->un.zone, len - AG_PUSH_OVERHEAD + 1) : NULL;
+	long n = plain ? ag_push_open(s->topic, s->key, msg, len, plain) : -1;
+	if (n < 0 || decode_event(plain, (size_t)n, ev) != 0) {
+		msgpack_unpacked_destroy(&ev->un);
+		return -1;
+	}
+	return 0;
+}
+
 int ag_sub_next(struct ag_sub *s, int timeout_ms, struct ag_event *ev)
 {
-	nng_socket_set_ms(s->sock, NNG_OPT_RECVTIMEO, timeout_ms < 0 ? NNG_DURATION_INFINITE : timeout_ms);
+	int flags = timeout_ms == 0 ? NNG_FLAG_NONBLOCK : 0;
+	if (timeout_ms != 0)
+		nng_socket_set_ms(s->sock, NNG_OPT_RECVTIMEO,
+			timeout_ms < 0 ? NNG_DURATION_INFINITE : timeout_ms);
 	for (;;) {
 		nng_msg *msg;
-		int rv = nng_recvmsg(s->sock, &msg, 0);
+		int rv = nng_recvmsg(s->sock, &msg, flags);
+		if (rv == NNG_EAGAIN)
+			return NNG_ETIMEDOUT;
 		if (rv != 0)
 			return rv;
-		size_t len = nng_msg_len(msg);
-		uint8_t *plain = len > AG_PUSH_OVERHEAD ? malloc(len - AG_PUSH_OVERHEAD) : NULL;
-		long n = plain ? ag_push_open(s->topic, s->key, nng_msg_body(msg), len, plain) : -1;
+		rv = open_event(s, nng_msg_body(msg), nng_msg_len(msg), ev);
 		nng_msg_free(msg);
-		if (n >= 0 && decode_event(plain, (size_t)n, ev) == 0) {
-			free(plain);
+		if (rv == 0)
 			return 0;
-		}
-		free(plain);
-		s->dropped++;
+		s->dropped++;  /* another session's event, or a damaged one */
 	}
 }
 
@@ -126,6 +171,28 @@ int ag_sub_fd(struct ag_sub *s)
 {
 	int fd;
 	return nng_socket_get_int(s->sock, NNG_OPT_RECVFD, &fd) == 0 ? fd : -1;
+}
+
+int ag_sub_state_fd(const struct ag_sub *s)
+{
+	return s->state_rd;
+}
+
+bool ag_sub_reconnected(struct ag_sub *s)
+{
+	bool back = false;
+	char buf[64];
+	ssize_t n;
+	while ((n = read(s->state_rd, buf, sizeof buf)) > 0)
+		for (ssize_t i = 0; i < n; i++) {
+			if (buf[i] == 'r')
+				s->lost = true;
+			else if (s->lost) {
+				s->lost = false;
+				back = true;
+			}
+		}
+	return back;
 }
 
 unsigned long ag_sub_dropped(const struct ag_sub *s)
@@ -137,7 +204,9 @@ void ag_sub_close(struct ag_sub *s)
 {
 	if (!s)
 		return;
-	nng_close(s->sock);
+	nng_close(s->sock);   /* waits for pipe callbacks in progress */
+	close(s->state_rd);
+	close(s->state_wr);
 	sodium_memzero(s->key, sizeof s->key);
 	free(s);
 }

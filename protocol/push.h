@@ -5,6 +5,7 @@
 #define AG_PUSH_H
 
 #include <msgpack.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -38,13 +39,19 @@ struct ag_event {
  * error number. */
 int ag_sub_open(struct ag_sub **out, const char *url,
 	const uint8_t topic[AG_PUSH_TOPIC_BYTES], const uint8_t key[AG_PUSH_KEY_BYTES]);
-/* Waits up to timeout_ms (-1: forever) for the next event this session can
- * open, skipping others. Returns 0, NNG_ETIMEDOUT, or another nng error.
- * Free ev with ag_event_free. */
+/* Waits up to timeout_ms (-1: forever, 0: not at all) for the next event
+ * this session can open, skipping others. Returns 0, NNG_ETIMEDOUT, or
+ * another nng error. The event owns its data: free it with ag_event_free. */
 int ag_sub_next(struct ag_sub *s, int timeout_ms, struct ag_event *ev);
 /* A file descriptor that polls readable when a message may be waiting,
  * for an event loop's poll(); -1 on error. */
 int ag_sub_fd(struct ag_sub *s);
+/* Readable when the connection to the server was lost or made again;
+ * then call ag_sub_reconnected. */
+int ag_sub_state_fd(const struct ag_sub *s);
+/* Reads the connection news: true when the connection came back after
+ * being lost, so events may have been missed meanwhile. */
+bool ag_sub_reconnected(struct ag_sub *s);
 /* Messages received that did not open (other sessions' events). */
 unsigned long ag_sub_dropped(const struct ag_sub *s);
 void ag_sub_close(struct ag_sub *s);
