@@ -1,0 +1,549 @@
+#!/usr/bin/env bash
+# test_cli.sh: drives the real ansigram binary against a real ansigramd on
+# a private directory: every op through its GROUP VERB form, every friendly
+# command, --json output compared with the reply itself (through wire.py,
+# an independent client), each exit code, the session file, passwords kept
+# out of argv, one post from a retried request, and watch.
+# Needs $ANSIGRAM and $ANSIGRAMD (set by meson), and python3 with msgpack.
+set -u
+
+: "${ANSIGRAM:?set ANSIGRAM to the ansigram binary}"
+: "${ANSIGRAMD:?set ANSIGRAMD to the ansigramd binary}"
+here=$(cd "$(dirname "$0")" && pwd)
+py=/usr/bin/python3
+[ -x "$py" ] && "$py" -c 'import msgpack' 2>/dev/null || py=python3
+if ! "$py" -c 'import msgpack' 2>/dev/null; then
+	echo "test_cli: needs python3 with msgpack (Debian: python3-msgpack)" >&2
+	exit 1
+fi
+
+dir=$(mktemp -d /tmp/agcli-XXXXXX)
+url="ipc://$dir/req.sock"
+pub="ipc://$dir/pub.sock"
+server_pid=""
+background=()
+passed=0
+failed=0
+
+cleanup()
+{
+	for p in "${background[@]}" $server_pid; do
+		kill "$p" 2>/dev/null
+	done
+	sleep 0.2
+	for p in "${background[@]}" $server_pid; do
+		kill -KILL "$p" 2>/dev/null
+	done
+	wait 2>/dev/null
+	if [ "$failed" -eq 0 ]; then
+		rm -rf "$dir"
+	else
+		echo "test_cli: kept $dir for a look" >&2
+	fi
+}
+trap cleanup EXIT
+
+start_server()
+{
+	"$ANSIGRAMD" --db "$dir/ansigram.db" --listen "$url" --pub "$pub" --pwhash min \
+		>>"$dir/server.log" 2>&1 &
+	server_pid=$!
+	for _ in $(seq 100); do
+		"$ANSIGRAM" --server "$url" --timeout 500 server ping >/dev/null 2>&1 && return 0
+		sleep 0.1
+	done
+	echo "test_cli: the server did not start" >&2
+	cat "$dir/server.log" >&2
+	exit 1
+}
+
+stop_server()
+{
+	kill -TERM "$server_pid"
+	wait "$server_pid"
+}
+
+pass() { passed=$((passed + 1)); echo "ok - $1"; }
+fail()
+{
+	failed=$((failed + 1))
+	echo "FAIL - $1"
+	shift
+	for detail in "$@"; do
+		printf '%s\n' "$detail" | sed 's/^/    /'
+	done
+}
+
+# ag USER ARGS...: runs ansigram as USER (whose session file is
+# $dir/USER.session; "-" for none) against the test server. Sets OUT, ERR
+# and RC.
+ag()
+{
+	local who=$1
+	shift
+	OUT=$(ANSIGRAM_SESSION="$dir/$who.session" "$ANSIGRAM" --server "$url" "$@" 2>"$dir/stderr")
+	RC=$?
+	ERR=$(cat "$dir/stderr")
+}
+
+# expect NAME RC USER ARGS...: runs ag and checks the exit code.
+expect()
+{
+	local name=$1 want=$2
+	shift 2
+	ag "$@"
+	if [ "$RC" -eq "$want" ]; then
+		pass "$name"
+		return 0
+	fi
+	fail "$name (exit $RC, wanted $want)" "stdout: $OUT" "stderr: $ERR"
+	return 1
+}
+
+# has NAME TEXT WHAT: checks that TEXT contains WHAT.
+has()
+{
+	case $2 in
+	*"$3"*) pass "$1" ;;
+	*) fail "$1" "wanted: $3" "got: $2" ;;
+	esac
+}
+
+# lacks NAME TEXT WHAT: checks that TEXT does not contain WHAT.
+lacks()
+{
+	case $2 in
+	*"$3"*) fail "$1" "did not want: $3" "got: $2" ;;
+	*) pass "$1" ;;
+	esac
+}
+
+# json_get JSON EXPR: evaluates a Python expression over the parsed JSON d.
+json_get()
+{
+	"$py" -c 'import json, sys; d = json.loads(sys.argv[1]); print(eval(sys.argv[2]))' "$1" "$2"
+}
+
+# same_json NAME A B: checks that two JSON texts hold equal values.
+same_json()
+{
+	if "$py" -c 'import json, sys; sys.exit(json.loads(sys.argv[1]) != json.loads(sys.argv[2]))' \
+		"$2" "$3" 2>/dev/null; then
+		pass "$1"
+	else
+		fail "$1" "cli:  $2" "wire: $3"
+	fi
+}
+
+token_of() { sed -n 's/^token=//p' "$dir/$1.session"; }
+
+# wire OP ARGS_JSON [USER]: the data of a reply got through wire.py.
+wire()
+{
+	local token=""
+	[ $# -ge 3 ] && token=$(token_of "$3")
+	"$py" "$here/wire.py" call "$url" "$1" "$2" $token
+}
+wire_data() { json_get "$(wire "$@")" 'json.dumps(d["data"])'; }
+
+start_server
+
+echo "# help and usage"
+expect "--help" 0 - --help && has "--help lists groups" "$OUT" "notification"
+expect "--version" 0 - --version && has "--version" "$OUT" "protocol 1"
+expect "group help" 0 - post --help && has "group help lists verbs" "$OUT" "comments"
+expect "verb help" 0 - post create --help && has "verb help lists args" "$OUT" "--image-url URL"
+has "verb help gives limits" "$OUT" "2200 characters"
+expect "command help" 0 - notifications --help && has "command help lists options" "$OUT" "--unread"
+expect "password help warns about ps" 0 - auth login --help && has "password help" "$OUT" "ps"
+
+echo "# register, login, sessions"
+printf 'alice-password\n' >"$dir/pw"
+expect "register alice" 0 alice register alice --email alice@example.com --full-name 'Alice A' \
+	--password-stdin <"$dir/pw"
+has "register logs in" "$OUT" "Logged in as @alice"
+mode=$(stat -c %a "$dir/alice.session")
+[ "$mode" = 600 ] && pass "session file is 0600" || fail "session file is 0600" "mode $mode"
+expect "register bob" 0 bob register bob --email bob@example.com --password-stdin \
+	<<<'bob-password'
+printf 'carol-password\ncarol-password\n' >"$dir/pw3"
+expect "auth register (generic)" 0 - auth register --username carol --email carol@example.com \
+	--password-stdin <"$dir/pw3"
+expect "auth login (generic) saves the session" 0 carol auth login --username carol \
+	--password-stdin <"$dir/pw3"
+[ -f "$dir/carol.session" ] && pass "auth login wrote the session" ||
+	fail "auth login wrote the session"
+expect "login by email" 0 carol2 --json login carol@example.com --password-stdin <"$dir/pw3"
+topic=$(sed -n 's/^push_topic=//p' "$dir/carol2.session")
+cli_topic=$(json_get "$OUT" 'd["push"]["topic"]')
+wire_topic=$("$py" -c 'import base64, sys; print(base64.b64encode(bytes.fromhex(sys.argv[1])).decode())' "$topic")
+[ "$cli_topic" = "$wire_topic" ] && pass "--json prints bin as base64" ||
+	fail "--json prints bin as base64" "cli $cli_topic" "session $wire_topic"
+
+# The password goes through stdin only: while login waits for it, argv
+# holds no password.
+mkfifo "$dir/fifo"
+ANSIGRAM_SESSION="$dir/alice2.session" "$ANSIGRAM" --server "$url" login alice \
+	--password-stdin <"$dir/fifo" >/dev/null 2>&1 &
+login_pid=$!
+exec 7>"$dir/fifo"
+sleep 0.3
+if tr '\0' ' ' <"/proc/$login_pid/cmdline" | grep -q -- "alice-password"; then
+	fail "password stays out of argv" "$(tr '\0' ' ' <"/proc/$login_pid/cmdline")"
+else
+	pass "password stays out of argv"
+fi
+printf 'alice-password\n' >&7
+exec 7>&-
+wait "$login_pid" && pass "login with --password-stdin" || fail "login with --password-stdin"
+
+# On a terminal, the password is asked for without echo.
+prompt=$("$py" - "$ANSIGRAM" "$url" "$dir/alice3.session" <<'EOF'
+import os, pty, select, sys, time
+binary, url, session = sys.argv[1:4]
+pid, fd = pty.fork()
+if pid == 0:
+    os.execv(binary, [binary, "--server", url, "--session", session, "login", "alice"])
+seen = b""
+def read_until(token):
+    global seen
+    end = time.time() + 10
+    while token not in seen and time.time() < end:
+        if select.select([fd], [], [], 0.1)[0]:
+            try:
+                seen += os.read(fd, 1024)
+            except OSError:
+                break
+read_until(b"Password: ")
+os.write(fd, b"alice-password\n")
+read_until(b"Session saved")
+code = os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1])
+print(code, b"alice-password" in seen, b"Logged in" in seen)
+EOF
+)
+[ "$prompt" = "0 False True" ] && pass "password prompt without echo" ||
+	fail "password prompt without echo" "exit, echoed, logged in: $prompt"
+
+alice_id=$(sed -n 's/^user_id=//p' "$dir/alice.session")
+bob_id=$(sed -n 's/^user_id=//p' "$dir/bob.session")
+
+echo "# friendly commands"
+expect "whoami" 0 alice whoami && has "whoami names me" "$OUT" "@alice"
+expect "post" 0 alice post hello '#cats' and '#Dogs' && has "post prints it" "$OUT" "hello #cats"
+expect "post with image" 0 alice --json post 'sunrise #sky' --image https://example.com/sun.jpg
+post_id=$(json_get "$OUT" 'd["id"]')
+expect "post from stdin" 0 alice post - <<<"from stdin"
+expect "follow" 0 bob follow @alice && has "follow says so" "$OUT" "You now follow @alice"
+expect "like" 0 bob like "$post_id" && has "like says so" "$OUT" "You like post $post_id"
+expect "comment" 0 bob comment "$post_id" nice picture
+expect "show" 0 alice show "$post_id" && has "show has the comment" "$OUT" "nice picture"
+expect "feed" 0 bob feed && has "feed has alice's post" "$OUT" "@alice"
+expect "profile" 0 bob profile @alice && has "profile counts" "$OUT" "3 posts"
+has "profile says I follow" "$OUT" "you follow them"
+expect "profile of me" 0 alice profile && has "my profile" "$OUT" "@alice"
+expect "followers" 0 alice followers && has "followers has bob" "$OUT" "@bob"
+expect "following" 0 bob following && has "following has alice" "$OUT" "@alice"
+expect "story" 0 alice story good morning
+expect "story with image" 0 alice story --image https://example.com/s.jpg
+expect "stories" 0 bob stories && has "stories has alice's" "$OUT" "good morning"
+expect "dm" 0 bob dm @alice hi alice && has "dm says so" "$OUT" "Sent to @alice"
+expect "dms" 0 alice dms && has "dms has bob" "$OUT" "@bob"
+has "dms shows unread" "$OUT" "1 unread"
+expect "thread" 0 alice thread bob && has "thread has the message" "$OUT" "hi alice"
+ag alice dms
+lacks "thread marked it read" "$OUT" "unread"
+expect "notifications" 0 alice notifications --unread && has "notifications" "$OUT" "bob liked your post"
+expect "search" 0 alice search ca && has "search finds hashtags" "$OUT" "#cats"
+expect "tag" 0 bob tag '#cats' && has "tag finds the post" "$OUT" "hello #cats"
+expect "read-all" 0 alice read-all && has "read-all counts" "$OUT" "Marked"
+expect "unfollow" 0 bob unfollow alice && has "unfollow says so" "$OUT" "no longer follow @alice"
+expect "follow again" 0 bob follow alice
+
+echo "# --json compared with the reply"
+expect "--json post get" 0 bob --json post get --post-id "$post_id"
+same_json "post get JSON is the reply's data" "$OUT" \
+	"$(wire_data post.get "{\"post_id\": $post_id}" bob)"
+expect "--json profile" 0 bob --json profile alice
+same_json "profile JSON is user.get's data" "$OUT" \
+	"$(wire_data user.get '{"username": "alice"}' bob)"
+text='héllo wörld 🌅 日本語 "quoted" \back\slash'
+expect "--json keeps UTF-8" 0 alice --json post create --content "$text"
+[ "$(json_get "$OUT" 'd["content"]')" = "$text" ] && pass "UTF-8 round trip" ||
+	fail "UTF-8 round trip" "$OUT"
+expect "--json search" 0 alice --json search cats
+has "search JSON has both lists" "$(json_get "$OUT" 'sorted(d)')" "['hashtags', 'users']"
+expect "--json show" 0 alice --json show "$post_id"
+same_json "show JSON holds the post" "$(json_get "$OUT" 'json.dumps(d["post"])')" \
+	"$(wire_data post.get "{\"post_id\": $post_id}" alice)"
+expect "--json times are exact integers" 0 alice --json auth me
+same_json "auth me JSON is the reply's data" "$OUT" "$(wire_data auth.me '{}' alice)"
+
+echo "# every op through GROUP VERB"
+# Values to call each op with; ops not listed are called with no args and
+# must at least reach the server (exit 0 or 1).
+comment_id=$(json_get "$(wire_data post.comments "{\"post_id\": $post_id}")" 'd[0]["id"]')
+ag alice --json story list
+story_id=$(json_get "$OUT" 'd[0]["id"]')
+ag alice --json notification list
+notification_id=$(json_get "$OUT" 'd[0]["id"]')
+saga_reply=$(wire post.create '{"content": "for saga.get"}' alice)
+saga_id=$(json_get "$saga_reply" 'd["saga"]')
+ag alice --json post create --content "to delete"
+doomed_post=$(json_get "$OUT" 'd["id"]')
+declare -A op_args=(
+	[server.ping]=""
+	[server.info]=""
+	[auth.register]="--username dave --email dave@example.com --password dave-password"
+	[auth.login]="--username alice --password alice-password"
+	[auth.logout]=""
+	[auth.me]=""
+	[user.get]="--user-id $bob_id"
+	[user.update]="--bio hello --full-name ''"
+	[user.posts]="--user-id $alice_id --limit 2"
+	[user.followers]="--user-id $alice_id"
+	[user.following]="--user-id $bob_id"
+	[post.create]="--content generic"
+	[post.get]="--post-id $post_id"
+	[post.delete]="--post-id $doomed_post"
+	[post.like]="--post-id $post_id"
+	[post.comments]="--post-id $post_id --limit 5"
+	[comment.create]="--post-id $post_id --content generic"
+	[comment.delete]="--comment-id $comment_id"
+	[follow.create]="--user-id $bob_id"
+	[follow.delete]="--user-id $bob_id"
+	[feed.get]="--limit 3 --offset 0"
+	[story.create]="--content generic"
+	[story.list]=""
+	[story.feed]=""
+	[story.delete]="--story-id $story_id"
+	[message.send]="--receiver-id $bob_id --content generic"
+	[message.conversations]=""
+	[message.thread]="--user-id $bob_id"
+	[message.mark_read]="--user-id $bob_id"
+	[notification.list]="--unread-only"
+	[notification.mark_read]="--notification-id $notification_id"
+	[notification.mark_all_read]=""
+	[search.users]="--q ali"
+	[search.hashtags]="--q cat"
+	[search.posts_by_hashtag]="--tag cats --limit 5"
+	[inbox.counts]=""
+	[saga.get]="--saga-id $saga_id"
+)
+ops=$(json_get "$(wire_data server.info '{}')" '" ".join(d["ops"])')
+# Ops that end something run last, logout the very last.
+ordered=$(for op in $ops; do
+	case $op in
+	*.delete | comment.delete) echo "1 $op" ;;
+	auth.logout) echo "2 $op" ;;
+	*) echo "0 $op" ;;
+	esac
+done | sort -s -k1,1n | cut -d' ' -f2)
+cp "$dir/alice.session" "$dir/generic.session"
+for op in $ordered; do
+	group=${op%%.*}
+	verb=${op#*.}
+	verb=${verb//_/-}
+	if [ -n "${op_args[$op]+set}" ]; then
+		eval "args=(${op_args[$op]})"
+		expect "$group $verb" 0 generic "$group" "$verb" "${args[@]}"
+	else
+		ag generic "$group" "$verb"
+		if [ "$RC" -le 1 ]; then
+			pass "$group $verb (reached the server, exit $RC)"
+		else
+			fail "$group $verb (exit $RC)" "$ERR"
+		fi
+	fi
+done
+[ ! -f "$dir/generic.session" ] && pass "auth logout removed the session file" ||
+	fail "auth logout removed the session file"
+expect "dotted op name" 0 alice server.ping
+expect "underscore verb" 0 alice message mark_read --user-id "$bob_id"
+expect "nullable '' sends nil" 0 alice --json user update --full-name ''
+[ "$(json_get "$OUT" 'd["full_name"]')" = None ] && pass "full_name cleared" ||
+	fail "full_name cleared" "$OUT"
+expect "bool with a value" 0 alice notification list --unread-only false --limit 1
+expect "option=value" 0 alice --json feed --limit=1
+[ "$(json_get "$OUT" 'len(d)')" = 1 ] && pass "--limit=1 honoured" || fail "--limit=1 honoured" "$OUT"
+expect "options after the command" 0 alice feed --json --limit 1
+
+echo "# exit codes"
+expect "exit 1: server error" 1 alice post get --post-id 999999
+has "error line" "$ERR" "error: not_found:"
+expect "exit 1: field named" 1 alice follow alice
+has "error names the field" "$ERR" "user_id"
+expect "exit 1: not logged in" 1 nobody feed
+has "hint to log in" "$ERR" "ansigram login"
+expect "exit 2: unknown command" 2 alice feeed
+has "hint for a typo" "$ERR" "did you mean 'feed'"
+expect "exit 2: unknown option" 2 alice feed --limt 3
+has "hint for an option" "$ERR" "--limit"
+expect "exit 2: out of range" 2 alice feed --limit 500
+expect "exit 2: not an id" 2 alice post get --post-id abc
+expect "exit 2: missing arg" 2 alice post get
+expect "exit 2: bad text" 2 alice comment "$post_id" '   '
+expect "exit 2: bad bool" 2 alice notification list --unread-only maybe
+expect "exit 2: unknown verb" 2 alice post creat
+ANSIGRAM_SESSION="$dir/alice.session" "$ANSIGRAM" --server "ipc://$dir/nobody.sock" feed \
+	>/dev/null 2>"$dir/stderr"
+RC=$?
+[ "$RC" -eq 3 ] && pass "exit 3: nobody listens" || fail "exit 3: nobody listens" "exit $RC"
+has "exit 3 names the URL" "$(cat "$dir/stderr")" "ipc://$dir/nobody.sock"
+
+echo "# environment"
+OUT=$(ANSIGRAM_SERVER="$url" ANSIGRAM_SESSION="$dir/alice.session" "$ANSIGRAM" whoami 2>&1)
+has "ANSIGRAM_SERVER and ANSIGRAM_SESSION" "$OUT" "@alice"
+OUT=$(ANSIGRAM_TOKEN="$(token_of bob)" ANSIGRAM_SESSION="$dir/alice.session" \
+	"$ANSIGRAM" --server "$url" whoami 2>&1)
+has "ANSIGRAM_TOKEN overrides the file" "$OUT" "@bob"
+OUT=$("$ANSIGRAM" whoami --session "$dir/bob.session" --server "$url" 2>&1)
+has "--server and --session after the command" "$OUT" "@bob"
+# With no --server, the client finds a server started with its defaults.
+mkdir -p "$dir/run" "$dir/data"
+XDG_RUNTIME_DIR="$dir/run" XDG_DATA_HOME="$dir/data" "$ANSIGRAMD" --pwhash min \
+	>>"$dir/default-server.log" 2>&1 &
+default_server=$!
+background+=("$default_server")
+for _ in $(seq 100); do
+	XDG_RUNTIME_DIR="$dir/run" ANSIGRAM_SESSION="$dir/none.session" "$ANSIGRAM" --timeout 500 \
+		server ping >/dev/null 2>&1 && break
+	sleep 0.1
+done
+OUT=$(XDG_RUNTIME_DIR="$dir/run" ANSIGRAM_SESSION="$dir/none.session" "$ANSIGRAM" --json \
+	server info 2>&1)
+has "default URLs match the server's" "$OUT" "ipc://$dir/run/ansigram/ansigramd-pub.sock"
+kill "$default_server"
+
+echo "# output is safe and fitted"
+long=$(printf 'word%.0s ' $(seq 60))
+expect "post with tabs and newlines" 0 alice post create --content "$(printf 'tab\there\nnext line %s' "$long")"
+expect "feed for the width check" 0 alice feed --limit 3
+if printf '%s' "$OUT" | LC_ALL=C grep -q $'[\x01-\x09\x0b-\x1f\x7f]'; then
+	fail "no control characters in output"
+else
+	pass "no control characters in output"
+fi
+widest=$(printf '%s\n' "$OUT" | "$py" -c 'import sys; print(max(len(l.rstrip("\n")) for l in sys.stdin))')
+[ "$widest" -le 80 ] && pass "lines fit in 80 columns" || fail "lines fit in 80 columns" "widest $widest"
+
+echo "# a retried post runs once"
+# A write lock held on the database keeps the server from answering in
+# time: the first try times out, the retry (same idempotency key) times
+# out too, and once the lock goes, exactly one post appears.
+"$py" -c '
+import sqlite3, sys, time
+db = sqlite3.connect(sys.argv[1], isolation_level=None)
+db.execute("BEGIN IMMEDIATE")
+open(sys.argv[2], "w").close()
+time.sleep(1.5)
+db.execute("COMMIT")
+' "$dir/ansigram.db" "$dir/locked" &
+locker=$!
+while [ ! -f "$dir/locked" ]; do sleep 0.05; done
+expect "exit 3: no reply in time" 3 alice --timeout 300 post only once please
+has "it was retried" "$ERR" "once more"
+wait "$locker"
+sleep 0.5
+ag alice --json user posts --user-id "$alice_id" --limit 100
+count=$(json_get "$OUT" 'sum(p["content"] == "only once please" for p in d)')
+[ "$count" = 1 ] && pass "one post after the retry" || fail "one post after the retry" "$count posts"
+
+echo "# watch"
+ANSIGRAM_SESSION="$dir/alice.session" timeout 20 "$ANSIGRAM" --server "$url" --json watch \
+	--count 1 >"$dir/watch.out" 2>"$dir/watch.err" &
+watcher=$!
+background+=("$watcher")
+for _ in $(seq 50); do grep -q watching "$dir/watch.err" && break; sleep 0.1; done
+sleep 0.3
+expect "register dave" 0 dave register dave2 --email dave2@example.com --password-stdin \
+	<<<'dave-password'
+expect "dave follows alice" 0 dave follow alice
+wait "$watcher"
+rc=$?
+[ "$rc" -eq 0 ] && pass "watch --count 1 exits 0" || fail "watch --count 1 exits 0" "exit $rc" \
+	"$(cat "$dir/watch.err")"
+event=$(cat "$dir/watch.out")
+has "watch prints the follow" "$(json_get "$event" 'd["type"], d["data"]["type"], d["data"]["actor_username"]')" \
+	"('notification', 'follow', 'dave2')"
+has "watch event has seq and at" "$(json_get "$event" 'd["seq"] > 0 and d["at"] > 0')" "True"
+
+# A gap in seq: events come from a stand-in publisher (seq 1, then 3);
+# after seq 3, the like that happened in between is fetched and printed
+# with seq 0.
+fake="ipc://$dir/fake-pub.sock"
+events='[{"type": "post", "seq": 1, "at": 1, "data": {"id": 900001, "content": "one"}},
+	{"type": "post", "seq": 3, "at": 3, "data": {"id": 900003, "content": "three"}}]'
+"$py" "$here/wire.py" publish "$fake" "$(sed -n 's/^push_topic=//p' "$dir/alice.session")" \
+	"$(sed -n 's/^push_key=//p' "$dir/alice.session")" "$dir/go" "$events" &
+background+=($!)
+for _ in $(seq 100); do [ -f "$dir/go.ready" ] && break; sleep 0.1; done
+ANSIGRAM_SESSION="$dir/alice.session" timeout 20 "$ANSIGRAM" --server "$url" --pub "$fake" \
+	--json watch --count 3 >"$dir/gap.out" 2>"$dir/gap.err" &
+watcher=$!
+background+=("$watcher")
+for _ in $(seq 50); do grep -q watching "$dir/gap.err" && break; sleep 0.1; done
+expect "a like while nobody sees it" 0 dave like "$post_id"
+sleep 0.3
+touch "$dir/go"
+wait "$watcher"
+rc=$?
+[ "$rc" -eq 0 ] && pass "watch across a gap exits 0" || fail "watch across a gap exits 0" "exit $rc"
+has "gap reported on stderr" "$(cat "$dir/gap.err")" "missed 1 event"
+lines=$("$py" -c '
+import json, sys
+print([(e["type"], e["seq"]) for e in map(json.loads, open(sys.argv[1]))])' "$dir/gap.out")
+has "refetched event between the pushed ones" "$lines" \
+	"[('post', 1), ('post', 3), ('notification', 0)]"
+
+# A server restart does not end watch: it reconnects by itself, and what
+# was sent before its push socket was back is fetched once an event comes
+# (seq 0). SIGINT ends it with 0.
+ANSIGRAM_SESSION="$dir/alice.session" "$ANSIGRAM" --server "$url" --json watch \
+	>"$dir/live.out" 2>"$dir/live.err" &
+watcher=$!
+background+=("$watcher")
+for _ in $(seq 50); do grep -q watching "$dir/live.err" && break; sleep 0.1; done
+stop_server
+start_server
+sent=0
+for n in $(seq 20); do
+	ag bob dm alice "after the restart $n"
+	sent=$n
+	sleep 0.5
+	grep -q "after the restart" "$dir/live.out" && break
+done
+ag bob dm alice "after the restart, last"
+sleep 0.5
+kill -INT "$watcher"
+wait "$watcher"
+rc=$?
+[ "$rc" -eq 0 ] && pass "watch exits 0 on SIGINT" || fail "watch exits 0 on SIGINT" "exit $rc"
+seen=$("$py" -c '
+import json, sys
+print(sorted(e["data"]["content"] for e in map(json.loads, open(sys.argv[1]))
+             if e["type"] == "message"))' "$dir/live.out")
+dups=$("$py" -c '
+import json, sys
+keys = [(e["type"], e["data"]["id"]) for e in map(json.loads, open(sys.argv[1]))]
+print(len(keys) - len(set(keys)))' "$dir/live.out")
+[ "$dups" = 0 ] && pass "watch printed no event twice" || fail "watch printed no event twice" \
+	"$(cat "$dir/live.out")"
+want=$("$py" -c '
+import sys
+n = int(sys.argv[1])
+print(sorted(["after the restart %d" % i for i in range(1, n + 1)] + ["after the restart, last"]))' "$sent")
+[ "$seen" = "$want" ] && pass "watch got every message sent after the restart" ||
+	fail "watch got every message sent after the restart" "seen $seen" "sent $want" \
+	"$(cat "$dir/live.err")"
+
+echo "# logout"
+old_token=$(token_of alice)
+expect "logout" 0 alice logout && has "logout says so" "$OUT" "Logged out"
+[ ! -f "$dir/alice.session" ] && pass "logout removed the session file" ||
+	fail "logout removed the session file"
+OUT=$(ANSIGRAM_TOKEN="$old_token" "$ANSIGRAM" --server "$url" whoami 2>&1)
+[ $? -eq 1 ] && pass "the old token no longer works" || fail "the old token no longer works" "$OUT"
+expect "logout again is fine" 0 alice logout
+
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]

@@ -1,0 +1,1149 @@
+/* app.c: the TUI's main loop and frame. One poll() waits on the keyboard,
+ * the request worker's pipe, the push socket and the connection monitor;
+ * nothing else wakes the program except timers the interface itself needs
+ * (a toast fading, a story advancing, a spinner turning, the keep-alive).
+ * Each tab (Home, Search, Activity, Messages, Profile, New) keeps its own
+ * stack of screens. A frame is the tab bar, the top screen, the status bar
+ * and any overlay (help, a question, a prompt), drawn into windows and
+ * sent to the terminal with one doupdate(). */
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <nng/nng.h>
+
+#include "app.h"
+#include "client.h"
+#include "clock.h"
+#include "ui.h"
+
+#define MAX_DEPTH 24
+#define MIN_COLS 80
+#define MIN_ROWS 24
+#define TOAST_MS 4000
+#define SPINNER_AFTER_MS 250
+#define SPINNER_STEP_MS 100
+#define CLOCK_REDRAW_MS 30000
+
+enum overlay_kind { OV_NONE, OV_HELP, OV_CONFIRM, OV_PROMPT };
+
+struct overlay {
+	enum overlay_kind kind;
+	char text[300];
+	char hint[200];
+	confirm_fn yes;
+	prompt_fn done;
+	void *ctx;
+	int64_t id;
+	struct editor ed;
+	int scroll;
+};
+
+struct app {
+	struct model m;
+	struct config cfg;
+	const struct ag_client_opts *opts;
+	WINDOW *tabbar, *content, *status, *full;
+	int rows, cols;
+	bool small;
+	struct screen *stack[TAB__COUNT][MAX_DEPTH];
+	int depth[TAB__COUNT];
+	enum tab tab;
+	struct screen *login;
+	struct screen *on_view;      /* the screen last told it is shown */
+	bool started;                /* logged in or at the login form */
+	struct overlay ov;
+	char toast[300];
+	enum role toast_role;
+	int64_t toast_until;
+	int64_t next_clock_redraw;
+	bool quit, dirty;
+	bool paste;
+	int osc;
+};
+
+static const char *const tab_names[TAB__COUNT] = {
+	"Home", "Search", "Activity", "Messages", "Profile", "New",
+};
+
+/* ---- the app's services for screens ---- */
+
+struct model *app_model(struct app *a)
+{
+	return &a->m;
+}
+
+void app_dirty(struct app *a)
+{
+	a->dirty = true;
+}
+
+void app_quit(struct app *a)
+{
+	a->quit = true;
+}
+
+int64_t app_now(const struct app *a)
+{
+	(void)a;
+	return ag_now_ms();
+}
+
+void app_toast(struct app *a, const char *text, enum role r)
+{
+	snprintf(a->toast, sizeof a->toast, "%s", text);
+	for (char *p = a->toast; *p; p++)
+		if (*p == '\n' || *p == '\t')
+			*p = ' ';
+	a->toast_role = r;
+	a->toast_until = ag_mono_ms() + TOAST_MS;
+	a->dirty = true;
+}
+
+static struct screen *top_screen(struct app *a)
+{
+	if (a->login)
+		return a->login;
+	if (!a->started || a->depth[a->tab] == 0)
+		return NULL;
+	return a->stack[a->tab][a->depth[a->tab] - 1];
+}
+
+static void destroy_screen(struct screen *s)
+{
+	if (s && s->ops->destroy)
+		s->ops->destroy(s);
+}
+
+void app_push(struct app *a, struct screen *s)
+{
+	int t = a->tab;
+	if (a->depth[t] == MAX_DEPTH) {
+		/* Forget the oldest screen above the tab's first. */
+		destroy_screen(a->stack[t][1]);
+		memmove(&a->stack[t][1], &a->stack[t][2], (MAX_DEPTH - 2) * sizeof a->stack[t][0]);
+		a->depth[t]--;
+	}
+	a->stack[t][a->depth[t]++] = s;
+	a->dirty = true;
+}
+
+void app_close(struct app *a, struct screen *s)
+{
+	s->closing = true;
+	a->dirty = true;
+}
+
+/* Destroys screens marked closing (never a tab's first screen). */
+static void sweep(struct app *a)
+{
+	for (int t = 0; t < TAB__COUNT; t++) {
+		int kept = 1;
+		for (int i = 1; i < a->depth[t]; i++) {
+			struct screen *s = a->stack[t][i];
+			if (s->closing) {
+				if (a->on_view == s)
+					a->on_view = NULL;
+				destroy_screen(s);
+			} else {
+				a->stack[t][kept++] = s;
+			}
+		}
+		if (a->depth[t] > 0) {
+			a->stack[t][0]->closing = false;
+			a->depth[t] = kept;
+		}
+	}
+}
+
+/* Tells screens when they come into view or leave it. */
+static void track_view(struct app *a)
+{
+	struct screen *top = top_screen(a);
+	if (top == a->on_view)
+		return;
+	if (a->on_view && a->on_view->ops->hidden)
+		a->on_view->ops->hidden(a->on_view);
+	a->on_view = top;
+	if (top && top->ops->shown)
+		top->ops->shown(top);
+}
+
+void app_switch_tab(struct app *a, enum tab t)
+{
+	if (!a->started || a->login)
+		return;
+	if (a->tab == t) {
+		/* Pressing the tab you are on goes back to its first screen. */
+		for (int i = 1; i < a->depth[t]; i++)
+			a->stack[t][i]->closing = true;
+	}
+	a->tab = t;
+	a->dirty = true;
+}
+
+static void pop_top(struct app *a)
+{
+	if (a->depth[a->tab] > 1)
+		app_close(a, a->stack[a->tab][a->depth[a->tab] - 1]);
+}
+
+void app_confirm(struct app *a, const char *text, confirm_fn yes, void *ctx, int64_t id)
+{
+	a->ov.kind = OV_CONFIRM;
+	snprintf(a->ov.text, sizeof a->ov.text, "%s", text);
+	a->ov.yes = yes;
+	a->ov.ctx = ctx;
+	a->ov.id = id;
+	a->dirty = true;
+}
+
+void app_prompt(struct app *a, const char *title, const char *hint, prompt_fn done, void *ctx)
+{
+	a->ov.kind = OV_PROMPT;
+	snprintf(a->ov.text, sizeof a->ov.text, "%s", title);
+	snprintf(a->ov.hint, sizeof a->ov.hint, "%s", hint ? hint : "");
+	a->ov.done = done;
+	a->ov.ctx = ctx;
+	ed_set(&a->ov.ed, "");
+	a->ov.ed.max_chars = 100;
+	a->dirty = true;
+}
+
+void app_open_post(struct app *a, int64_t post_id, bool comment)
+{
+	app_push(a, screen_post_new(a, post_id, comment));
+}
+
+void app_open_profile(struct app *a, int64_t user_id)
+{
+	if (user_id == a->m.me.id && a->tab != TAB_PROFILE) {
+		app_switch_tab(a, TAB_PROFILE);
+		return;
+	}
+	app_push(a, screen_profile_new(a, user_id));
+}
+
+void app_open_thread(struct app *a, int64_t user_id)
+{
+	if (user_id == a->m.me.id) {
+		app_toast(a, "That is you: pick someone else to message.", TH_WARN);
+		return;
+	}
+	app_push(a, screen_thread_new(a, user_id));
+}
+
+void app_open_tag(struct app *a, const char *tag)
+{
+	app_push(a, screen_tag_new(a, tag));
+}
+
+void app_open_stories(struct app *a, size_t group)
+{
+	if (group < a->m.n_groups)
+		app_push(a, screen_story_new(a, group));
+}
+
+void app_compose(struct app *a, bool story)
+{
+	app_switch_tab(a, TAB_NEW);
+	for (int i = 1; i < a->depth[TAB_NEW]; i++)
+		a->stack[TAB_NEW][i]->closing = true;
+	if (a->depth[TAB_NEW])
+		screen_compose_mode(a->stack[TAB_NEW][0], story);
+}
+
+static void message_to(struct app *a, void *ctx, const char *text)
+{
+	(void)ctx;
+	if (text[0])
+		model_lookup(&a->m, text, LOOKUP_MESSAGE);
+}
+
+void app_message_prompt(struct app *a)
+{
+	app_prompt(a, "New message", "Who to? Type a username and press Enter.", message_to, NULL);
+}
+
+/* ---- logging in and out ---- */
+
+static void drop_stacks(struct app *a)
+{
+	for (int t = 0; t < TAB__COUNT; t++) {
+		for (int i = a->depth[t]; i-- > 0;)
+			destroy_screen(a->stack[t][i]);
+		a->depth[t] = 0;
+	}
+	a->on_view = NULL;
+	a->started = false;
+}
+
+static void show_login(struct app *a, const char *why)
+{
+	drop_stacks(a);
+	destroy_screen(a->login);
+	a->login = screen_login_new(a, why);
+	a->on_view = NULL;
+	a->started = true;
+	a->ov.kind = OV_NONE;
+}
+
+static void show_main(struct app *a)
+{
+	destroy_screen(a->login);
+	a->login = NULL;
+	drop_stacks(a);
+	a->stack[TAB_HOME][0] = screen_home_new(a);
+	a->stack[TAB_SEARCH][0] = screen_search_new(a);
+	a->stack[TAB_ACTIVITY][0] = screen_notifs_new(a);
+	a->stack[TAB_MESSAGES][0] = screen_messages_new(a);
+	a->stack[TAB_PROFILE][0] = screen_profile_new(a, a->m.me.id);
+	a->stack[TAB_NEW][0] = screen_compose_new(a);
+	for (int t = 0; t < TAB__COUNT; t++)
+		a->depth[t] = 1;
+	a->tab = TAB_HOME;
+	a->started = true;
+	a->on_view = NULL;
+}
+
+/* ---- desktop notifications ---- */
+
+static void write_all(const char *s, size_t len)
+{
+	while (len > 0) {
+		ssize_t n = write(STDOUT_FILENO, s, len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return;
+		s += n;
+		len -= (size_t)n;
+	}
+}
+
+/* BEL, then OSC 9 (iTerm2, WezTerm, Windows Terminal...) or OSC 777
+ * (VTE, foot, urxvt). text is sanitized: it holds no control byte. */
+static void ring(struct app *a, const char *text)
+{
+	if (!a->cfg.notifications)
+		return;
+	char seq[600];
+	int n;
+	if (a->osc == 777)
+		n = snprintf(seq, sizeof seq, "\a\033]777;notify;ansigram;%s\a", text);
+	else
+		n = snprintf(seq, sizeof seq, "\a\033]9;ansigram: %s\a", text);
+	if (n > 0)
+		write_all(seq, (size_t)n < sizeof seq ? (size_t)n : sizeof seq - 1);
+}
+
+static int choose_osc(const struct config *cfg)
+{
+	if (cfg->osc)
+		return cfg->osc;
+	const char *term = getenv("TERM");
+	if (getenv("VTE_VERSION") || (term && (!strncmp(term, "foot", 4) || !strncmp(term, "rxvt", 4))))
+		return 777;
+	return 9;
+}
+
+/* ---- notes from the model ---- */
+
+static void route_note(struct app *a, enum note n, int64_t id, int64_t aux, const char *msg)
+{
+	if (a->login && a->login->ops->note)
+		a->login->ops->note(a->login, n, id, aux, msg);
+	for (int t = 0; t < TAB__COUNT; t++)
+		for (int i = 0; i < a->depth[t]; i++) {
+			struct screen *s = a->stack[t][i];
+			if (!s->closing && s->ops->note)
+				s->ops->note(s, n, id, aux, msg);
+		}
+}
+
+static void on_note(void *ctx, enum note n, int64_t id, int64_t aux, const char *msg)
+{
+	struct app *a = ctx;
+	a->dirty = true;
+	switch (n) {
+	case NOTE_CHANGED:
+		return;
+	case NOTE_NEED_LOGIN:
+		show_login(a, msg);
+		return;
+	case NOTE_LOGGED_IN:
+		show_main(a);
+		if (a->cfg.warnings[0]) {
+			char text[600];
+			snprintf(text, sizeof text, "Config: %s", a->cfg.warnings);
+			app_toast(a, text, TH_WARN);
+		}
+		return;
+	case NOTE_LOGGED_OUT:
+		drop_stacks(a);
+		return;
+	case NOTE_ERROR:
+		app_toast(a, msg, TH_ERROR);
+		break;
+	case NOTE_INFO:
+	case NOTE_POST_DELETED:
+		app_toast(a, msg, TH_OK);
+		break;
+	case NOTE_PUSH:
+		app_toast(a, msg, TH_ACCENT);
+		if (aux)
+			ring(a, msg);
+		break;
+	case NOTE_USER_FOUND:
+		if (aux == LOOKUP_MESSAGE)
+			app_open_thread(a, id);
+		else if (aux == LOOKUP_PROFILE)
+			app_open_profile(a, id);
+		return;
+	case NOTE_USER_MISSING:
+		app_toast(a, msg, TH_ERROR);
+		return;
+	default:
+		break;
+	}
+	route_note(a, n, id, aux, msg);
+}
+
+/* ---- windows ---- */
+
+static void make_windows(struct app *a)
+{
+	if (a->tabbar)
+		delwin(a->tabbar);
+	if (a->content)
+		delwin(a->content);
+	if (a->status)
+		delwin(a->status);
+	if (a->full)
+		delwin(a->full);
+	a->tabbar = a->content = a->status = a->full = NULL;
+	getmaxyx(stdscr, a->rows, a->cols);
+	a->small = a->rows < MIN_ROWS || a->cols < MIN_COLS;
+	if (a->small)
+		return;
+	a->tabbar = newwin(1, a->cols, 0, 0);
+	a->content = newwin(a->rows - 2, a->cols, 1, 0);
+	a->status = newwin(1, a->cols, a->rows - 1, 0);
+	a->full = newwin(a->rows, a->cols, 0, 0);
+	WINDOW *all[] = {a->tabbar, a->content, a->status, a->full};
+	for (size_t i = 0; i < 4; i++) {
+		leaveok(all[i], FALSE);
+		keypad(all[i], TRUE);
+	}
+}
+
+/* ---- drawing the frame ---- */
+
+/* A count after a tab's name, " 3 " (or " 99+ "); "" for none. */
+static void badge_text(int64_t n, char *out, size_t size)
+{
+	if (n <= 0)
+		out[0] = '\0';
+	else if (n > 99)
+		snprintf(out, size, " 99+ ");
+	else
+		snprintf(out, size, " %lld ", (long long)n);
+}
+
+/* Where the tab bar puts each tab (x and width, badge included), and
+ * whether the name fits in front; shared by drawing and clicks. */
+struct tab_layout {
+	bool brand;
+	int x[TAB__COUNT], w[TAB__COUNT];
+	char badge[TAB__COUNT][8];
+	int end;
+};
+
+static void layout_tabs(const struct app *a, struct tab_layout *l)
+{
+	int width = 0;
+	for (int t = 0; t < TAB__COUNT; t++) {
+		char label[32];
+		snprintf(label, sizeof label, " %d %s ", t + 1, tab_names[t]);
+		int64_t count = t == TAB_ACTIVITY ? a->m.unread_notifs : t == TAB_MESSAGES ? a->m.unread_msgs : 0;
+		badge_text(count, l->badge[t], sizeof l->badge[t]);
+		l->w[t] = text_cols(label, strlen(label)) + (int)strlen(l->badge[t]);
+		width += l->w[t] + 1;
+	}
+	l->brand = 1 + 8 + 3 + width < a->cols;
+	int x = l->brand ? 1 + 8 + 3 : 1;
+	for (int t = 0; t < TAB__COUNT; t++) {
+		l->x[t] = x;
+		x += l->w[t] + 1;
+	}
+	l->end = x;
+}
+
+static void draw_tabbar(struct app *a)
+{
+	WINDOW *w = a->tabbar;
+	werase(w);
+	struct tab_layout l;
+	layout_tabs(a, &l);
+	if (l.brand)
+		put_str(w, 0, 1, 8, "ansigram", th(TH_BRAND));
+	for (int t = 0; t < TAB__COUNT; t++) {
+		char label[32];
+		snprintf(label, sizeof label, " %d %s ", t + 1, tab_names[t]);
+		bool on = t == (int)a->tab && !a->login;
+		int used = put_str(w, 0, l.x[t], a->cols - l.x[t], label, on ? th(TH_TAB_ON) : th(TH_TAB));
+		put_str(w, 0, l.x[t] + used, a->cols - l.x[t] - used, l.badge[t], th(TH_BADGE));
+	}
+	if (a->m.logged_in && a->m.me.username) {
+		char me[80];
+		snprintf(me, sizeof me, "@%s", a->m.me.username);
+		int cols = text_cols(me, strlen(me));
+		if (l.end + cols + 1 < a->cols)
+			put_str(w, 0, a->cols - cols - 1, cols, me, th(TH_DIM));
+	}
+	wnoutrefresh(w);
+}
+
+static void draw_status(struct app *a, int64_t now)
+{
+	WINDOW *w = a->status;
+	werase(w);
+	wbkgdset(w, ' ' | th(TH_BAR));
+	put_fill(w, 0, 0, a->cols, th(TH_BAR));
+	int x = 1;
+	const struct model *m = &a->m;
+	int64_t busy = model_busy_ms(m, now);
+	if (m->conn == CONN_OFFLINE) {
+		x += put_str(w, 0, x, 30, g.offline, th(TH_BAR) | A_BOLD);
+		x += put_str(w, 0, x + 1, 30, "reconnecting…", th(TH_BAR));
+		x += 1;
+	} else if (m->conn == CONN_CONNECTING) {
+		x += put_str(w, 0, x, 30, "connecting…", th(TH_BAR));
+	} else {
+		x += put_str(w, 0, x, 4, g.live, th(TH_BAR_KEY));
+		x += put_str(w, 0, x + 1, 20, m->sub ? "live" : "online", th(TH_BAR));
+		x += 1;
+	}
+	if (busy >= SPINNER_AFTER_MS && m->conn != CONN_OFFLINE) {
+		int frame = (int)((now / SPINNER_STEP_MS) % g.spinner_frames);
+		x += 1 + put_str(w, 0, x + 1, 3, g.spinner[frame], th(TH_BAR_KEY));
+	}
+	x += 2;
+	/* The right side: unread counts and the help key. */
+	char right[96];
+	snprintf(right, sizeof right, "Activity %lld  Messages %lld  ? help ",
+		(long long)m->unread_notifs, (long long)m->unread_msgs);
+	int rx = a->cols - (m->logged_in ? text_cols(right, strlen(right)) : 8);
+	if (m->logged_in) {
+		char num[24];
+		int cx = rx;
+		cx += put_str(w, 0, cx, 10, "Activity ", th(TH_BAR));
+		snprintf(num, sizeof num, "%lld", (long long)m->unread_notifs);
+		cx += put_str(w, 0, cx, 10, num, m->unread_notifs ? th(TH_BAR_KEY) : th(TH_BAR));
+		cx += put_str(w, 0, cx, 12, "  Messages ", th(TH_BAR));
+		snprintf(num, sizeof num, "%lld", (long long)m->unread_msgs);
+		cx += put_str(w, 0, cx, 10, num, m->unread_msgs ? th(TH_BAR_KEY) : th(TH_BAR));
+		put_str(w, 0, cx + 2, 8, "? help", th(TH_BAR));
+	} else {
+		put_str(w, 0, rx, 8, "? help", th(TH_BAR));
+	}
+	if (a->toast[0] && now < a->toast_until) {
+		attr_t ta = th(TH_BAR);
+		if (a->toast_role == TH_ERROR || a->toast_role == TH_WARN || a->toast_role == TH_ACCENT)
+			ta = th(TH_BAR_KEY);
+		put_fit(w, 0, x, rx - x - 2, a->toast, ta);
+	}
+	wnoutrefresh(w);
+}
+
+/* A border in the accent colour. */
+static void frame(WINDOW *w)
+{
+	chtype a = th(TH_ACCENT);
+	wborder(w, ACS_VLINE | a, ACS_VLINE | a, ACS_HLINE | a, ACS_HLINE | a,
+		ACS_ULCORNER | a, ACS_URCORNER | a, ACS_LLCORNER | a, ACS_LRCORNER | a);
+}
+
+/* One line of the help overlay: a section title, or keys and what they do. */
+struct help_line {
+	char keys[64];
+	const char *text;
+	bool title;
+};
+
+static int help_add(struct help_line *lines, int n, const char *keys, const char *text, bool title)
+{
+	snprintf(lines[n].keys, sizeof lines[n].keys, "%s", keys);
+	lines[n].text = text;
+	lines[n].title = title;
+	return n + 1;
+}
+
+/* Lines for the actions of one section, skipping the tab numbers (they
+ * get one line of their own). */
+static int help_section(struct help_line *lines, int n, const char *section)
+{
+	n = help_add(lines, n, section, NULL, true);
+	for (int i = 0; i < ACT__COUNT; i++) {
+		if (strcmp(action_section(i), section) != 0 || (i >= ACT_TAB_HOME && i <= ACT_TAB_NEW))
+			continue;
+		char keys[64];
+		keys_describe(i, keys, sizeof keys);
+		n = help_add(lines, n, keys, action_help(i), false);
+	}
+	return n;
+}
+
+static void draw_help_column(WINDOW *w, const struct help_line *lines, int n, int x, int width,
+	int top, int rows, int scroll)
+{
+	for (int i = scroll; i < n && i - scroll < rows; i++) {
+		int y = top + i - scroll;
+		if (lines[i].title) {
+			put_str(w, y, x, width, lines[i].keys, th(TH_ACCENT));
+			continue;
+		}
+		put_fit(w, y, x, 13, lines[i].keys, th(TH_BOLD));
+		put_fit(w, y, x + 14, width - 14, lines[i].text, th(TH_NORMAL));
+	}
+}
+
+static void draw_help(struct app *a)
+{
+	int h = a->rows - 2, wd = a->cols - 4;
+	WINDOW *w = newwin(h, wd, 1, 2);
+	if (w == NULL)
+		return;
+	werase(w);
+	frame(w);
+	put_str(w, 0, 2, wd - 4, " Keys ", th(TH_TITLE));
+	struct help_line left[ACT__COUNT + 4], right[ACT__COUNT + 2];
+	int nl = help_section(left, 0, "Moving");
+	nl = help_section(left, nl, "Screens");
+	char tabs[64] = "";
+	for (int t = ACT_TAB_HOME; t <= ACT_TAB_NEW; t++) {
+		char k[16];
+		keys_describe(t, k, sizeof k);
+		size_t used = strlen(tabs);
+		snprintf(tabs + used, sizeof tabs - used, "%s%s", t == ACT_TAB_HOME ? "" : " ", k);
+	}
+	nl = help_add(left, nl, tabs, "go to a screen", false);
+	int nr = help_section(right, 0, "Actions");
+	int rows = h - 4;
+	int most = nl > nr ? nl : nr;
+	if (a->ov.scroll > most - rows)
+		a->ov.scroll = most - rows > 0 ? most - rows : 0;
+	int col_w = (wd - 6) / 2;
+	draw_help_column(w, left, nl, 2, col_w, 1, rows, a->ov.scroll);
+	draw_help_column(w, right, nr, 4 + col_w, col_w, 1, rows, a->ov.scroll);
+	put_fit(w, h - 3, 2, wd - 4,
+		"Text fields: arrows, Home/End, C-w word, C-u line, C-s send. Mouse: wheel, click.",
+		th(TH_DIM));
+	char foot[1100];
+	snprintf(foot, sizeof foot, "Settings and key changes: %s",
+		a->cfg.path[0] ? a->cfg.path : "~/.config/ansigram/config");
+	put_fit(w, h - 2, 2, wd - 4, foot, th(TH_DIM));
+	put_str(w, h - 1, wd - 20, 18, " any key closes ", th(TH_DIM));
+	wnoutrefresh(w);
+	delwin(w);
+}
+
+/* A small centred box for a question or a one-line prompt. Returns true
+ * when it placed the cursor (in the prompt's field). */
+static bool draw_dialog(struct app *a)
+{
+	int wd = a->cols / 2 + 10, h = a->ov.kind == OV_PROMPT ? 7 : 5;
+	WINDOW *w = newwin(h, wd, (a->rows - h) / 2, (a->cols - wd) / 2);
+	if (w == NULL)
+		return false;
+	werase(w);
+	frame(w);
+	put_fit(w, 1, 2, wd - 4, a->ov.text, th(TH_TITLE));
+	int cy = -1, cx = -1;
+	if (a->ov.kind == OV_CONFIRM) {
+		put_str(w, 3, 2, wd - 4, "y: yes    n / Esc: no", th(TH_DIM));
+	} else {
+		put_fit(w, 2, 2, wd - 4, a->ov.hint, th(TH_DIM));
+		put_fill(w, 4, 2, wd - 4, th(TH_INPUT));
+		ed_draw(&a->ov.ed, w, 4, 2, 1, wd - 4, th(TH_INPUT), &cy, &cx);
+		put_str(w, 5, 2, wd - 4, "Enter: go    Esc: cancel", th(TH_DIM));
+		wmove(w, cy, cx);
+	}
+	wnoutrefresh(w);
+	delwin(w);
+	return cy >= 0;
+}
+
+static void draw_splash(struct app *a, WINDOW *w, int64_t now)
+{
+	werase(w);
+	int rows, cols;
+	getmaxyx(w, rows, cols);
+	const char *brand = "ansigram";
+	put_str(w, rows / 2 - 2, (cols - 8) / 2, 8, brand, th(TH_BRAND));
+	char line[1200];
+	int frame = (int)((now / SPINNER_STEP_MS) % g.spinner_frames);
+	snprintf(line, sizeof line, "%s connecting to %s", g.spinner[frame], a->m.server_url);
+	int lc = text_cols(line, strlen(line));
+	put_fit(w, rows / 2, lc < cols ? (cols - lc) / 2 : 0, cols, line, th(TH_DIM));
+	wnoutrefresh(w);
+}
+
+static void render(struct app *a)
+{
+	int64_t now = ag_mono_ms();
+	a->dirty = false;
+	if (a->small) {
+		werase(stdscr);
+		char msg[160];
+		snprintf(msg, sizeof msg, "ansigram needs at least %dx%d; this terminal is %dx%d.",
+			MIN_COLS, MIN_ROWS, a->cols, a->rows);
+		int y = a->rows / 2 - 1;
+		put_fit(stdscr, y < 0 ? 0 : y, 1, a->cols - 2, msg, th(TH_BOLD));
+		if (a->rows > 2)
+			put_fit(stdscr, y + 1, 1, a->cols - 2, "Make the window larger, or press q to quit.",
+				th(TH_DIM));
+		curs_set(0);
+		wnoutrefresh(stdscr);
+		doupdate();
+		return;
+	}
+	struct screen *top = top_screen(a);
+	int cy = -1, cx = -1;
+	WINDOW *cur_win = NULL;
+	if (top == NULL) {
+		draw_splash(a, a->full, now);
+	} else if (top->full) {
+		werase(a->full);
+		top->cur_y = -1;
+		top->ops->draw(top, a->full, a->rows, a->cols);
+		wnoutrefresh(a->full);
+		if (top->cur_y >= 0) {
+			cur_win = a->full;
+			cy = top->cur_y;
+			cx = top->cur_x;
+		}
+	} else {
+		draw_tabbar(a);
+		werase(a->content);
+		top->cur_y = -1;
+		top->ops->draw(top, a->content, a->rows - 2, a->cols);
+		wnoutrefresh(a->content);
+		draw_status(a, now);
+		if (top->cur_y >= 0) {
+			cur_win = a->content;
+			cy = top->cur_y;
+			cx = top->cur_x;
+		}
+	}
+	bool cursor = false;
+	if (a->ov.kind == OV_HELP) {
+		draw_help(a);
+	} else if (a->ov.kind == OV_CONFIRM || a->ov.kind == OV_PROMPT) {
+		cursor = draw_dialog(a);
+	} else if (cur_win) {
+		/* Refreshed last, so the terminal's cursor ends up in its field. */
+		wmove(cur_win, cy, cx);
+		wnoutrefresh(cur_win);
+		cursor = true;
+	}
+	curs_set(cursor ? 1 : 0);
+	doupdate();
+}
+
+/* ---- input ---- */
+
+static void overlay_key(struct app *a, const struct key *k)
+{
+	struct overlay *ov = &a->ov;
+	if (ov->kind == OV_HELP) {
+		if (key_is(k, ACT_DOWN) || key_is(k, ACT_PAGE_DOWN))
+			ov->scroll++;
+		else if ((key_is(k, ACT_UP) || key_is(k, ACT_PAGE_UP)) && ov->scroll > 0)
+			ov->scroll--;
+		else
+			ov->kind = OV_NONE;
+		return;
+	}
+	if (ov->kind == OV_CONFIRM) {
+		if (k->code == 0 && (k->ch == 'y' || k->ch == 'Y')) {
+			ov->kind = OV_NONE;
+			ov->yes(a, ov->ctx, ov->id);
+		} else if (k->code == 0 && (k->ch == 'n' || k->ch == 'N' || k->ch == 27 || k->ch == 'q')) {
+			ov->kind = OV_NONE;
+		}
+		return;
+	}
+	if (k->code == 0 && k->ch == 27 && !k->paste) {
+		ov->kind = OV_NONE;
+		return;
+	}
+	if (ed_key(&ov->ed, k) == ED_SUBMIT) {
+		char text[512];
+		const char *s = ed_text(&ov->ed);
+		while (*s == ' ')
+			s++;
+		snprintf(text, sizeof text, "%s", s);
+		size_t n = strlen(text);
+		while (n && text[n - 1] == ' ')
+			text[--n] = '\0';
+		ov->kind = OV_NONE;
+		ov->done(a, ov->ctx, text);
+	}
+}
+
+static void suspend(struct app *a)
+{
+	write_all("\033[?2004l", 8);
+	endwin();
+	kill(getpid(), SIGTSTP);
+	/* Continued: take the terminal back. */
+	write_all("\033[?2004h", 8);
+	clearok(curscr, TRUE);
+	a->dirty = true;
+}
+
+/* Keys nobody else wanted: tabs, help, global actions, back and quit. */
+static void global_key(struct app *a, const struct key *k)
+{
+	struct screen *top = top_screen(a);
+	if (a->login || top == NULL)
+		return;
+	static const enum action tabs[TAB__COUNT] = {
+		ACT_TAB_HOME, ACT_TAB_SEARCH, ACT_TAB_ACTIVITY, ACT_TAB_MESSAGES, ACT_TAB_PROFILE, ACT_TAB_NEW,
+	};
+	for (int t = 0; t < TAB__COUNT; t++)
+		if (key_is(k, tabs[t])) {
+			app_switch_tab(a, t);
+			return;
+		}
+	if (key_is(k, ACT_NEXT_TAB)) {
+		app_switch_tab(a, (a->tab + 1) % TAB__COUNT);
+	} else if (key_is(k, ACT_PREV_TAB)) {
+		app_switch_tab(a, (a->tab + TAB__COUNT - 1) % TAB__COUNT);
+	} else if (key_is(k, ACT_HELP)) {
+		a->ov.kind = OV_HELP;
+		a->ov.scroll = 0;
+	} else if (key_is(k, ACT_NEW_POST)) {
+		app_compose(a, false);
+	} else if (key_is(k, ACT_NEW_STORY)) {
+		app_compose(a, true);
+	} else if (key_is(k, ACT_SEARCH)) {
+		app_switch_tab(a, TAB_SEARCH);
+		for (int i = 1; i < a->depth[TAB_SEARCH]; i++)
+			a->stack[TAB_SEARCH][i]->closing = true;
+		screen_search_focus(a->stack[TAB_SEARCH][0]);
+	} else if (key_is(k, ACT_MESSAGE)) {
+		app_message_prompt(a);
+	} else if (key_is(k, ACT_REFRESH)) {
+		model_refresh_all(&a->m);
+		app_toast(a, "Refreshing…", TH_OK);
+	} else if (key_is(k, ACT_BACK) || key_is(k, ACT_LEFT)) {
+		/* On a tab's first screen q quits, Esc goes home. */
+		bool esc = k->code == 0 && k->ch == 27;
+		if (a->depth[a->tab] > 1)
+			pop_top(a);
+		else if (key_is(k, ACT_BACK) && !esc)
+			a->quit = true;
+		else if (a->tab != TAB_HOME)
+			app_switch_tab(a, TAB_HOME);
+	}
+}
+
+static void mouse_event(struct app *a)
+{
+	MEVENT ev;
+	if (getmouse(&ev) != OK || a->small)
+		return;
+	struct screen *top = top_screen(a);
+	if (top == NULL || a->ov.kind != OV_NONE)
+		return;
+	if (ev.bstate & (BUTTON4_PRESSED | BUTTON5_PRESSED)) {
+		struct key k = {.code = (ev.bstate & BUTTON4_PRESSED) ? KEY_UP : KEY_DOWN};
+		for (int i = 0; i < 3; i++)
+			if (top->ops->key)
+				top->ops->key(top, &k);
+		a->dirty = true;
+		return;
+	}
+	if (!(ev.bstate & (BUTTON1_PRESSED | BUTTON1_CLICKED)))
+		return;
+	if (top->full) {
+		if (top->ops->click)
+			top->ops->click(top, ev.y, ev.x);
+	} else if (ev.y == 0 && !a->login) {
+		/* The tab bar: find the label under the click. */
+		struct tab_layout l;
+		layout_tabs(a, &l);
+		for (int t = 0; t < TAB__COUNT; t++)
+			if (ev.x >= l.x[t] && ev.x < l.x[t] + l.w[t])
+				app_switch_tab(a, t);
+	} else if (ev.y >= 1 && ev.y < a->rows - 1 && top->ops->click) {
+		top->ops->click(top, ev.y - 1, ev.x);
+	}
+	a->dirty = true;
+}
+
+static void resize(struct app *a)
+{
+	make_windows(a);
+	a->dirty = true;
+}
+
+static void handle_key(struct app *a, struct key *k)
+{
+	if (k->code == KEY_RESIZE) {
+		resize(a);
+		return;
+	}
+	if (k->code == KEY_PASTE_BEGIN || k->code == KEY_PASTE_END) {
+		a->paste = k->code == KEY_PASTE_BEGIN;
+		return;
+	}
+	k->paste = a->paste;
+	if (k->code == KEY_MOUSE) {
+		mouse_event(a);
+		return;
+	}
+	a->dirty = true;
+	if (!k->paste && k->code == 0 && k->ch == CTRL('c')) {
+		a->quit = true;
+		return;
+	}
+	if (!k->paste && k->code == 0 && k->ch == CTRL('z')) {
+		suspend(a);
+		return;
+	}
+	if (key_is(k, ACT_REDRAW)) {
+		clearok(curscr, TRUE);
+		return;
+	}
+	if (a->small) {
+		if (k->code == 0 && (k->ch == 'q' || k->ch == 27))
+			a->quit = true;
+		return;
+	}
+	if (a->ov.kind != OV_NONE) {
+		overlay_key(a, k);
+		return;
+	}
+	struct screen *top = top_screen(a);
+	if (top && top->ops->key && top->ops->key(top, k))
+		return;
+	if (key_is(k, ACT_QUIT)) {
+		a->quit = true;
+		return;
+	}
+	/* A text field keeps letters and digits; only Tab and function keys
+	 * still reach the global keys. */
+	if (top && top->typing && k->code == 0 && !key_is(k, ACT_NEXT_TAB))
+		return;
+	global_key(a, k);
+}
+
+/* Reads every key waiting. Esc followed at once by a key is Alt+key. */
+static void read_keys(struct app *a)
+{
+	for (;;) {
+		wint_t ch;
+		int r = wget_wch(stdscr, &ch);
+		if (r == ERR)
+			return;
+		struct key k = {0};
+		if (r == KEY_CODE_YES) {
+			k.code = (int)ch;
+		} else {
+			k.ch = ch;
+			if (ch == 27 && !a->paste) {
+				wint_t next;
+				int r2 = wget_wch(stdscr, &next);
+				if (r2 == OK) {
+					k.ch = next;
+					k.alt = true;
+				} else if (r2 == KEY_CODE_YES) {
+					/* Esc then a function key: handle both. */
+					handle_key(a, &k);
+					k = (struct key){.code = (int)next};
+				}
+			}
+		}
+		handle_key(a, &k);
+		if (a->quit)
+			return;
+	}
+}
+
+/* ---- timers ---- */
+
+static int timers(struct app *a, int64_t now)
+{
+	int wait = model_tick(&a->m, now);
+	struct screen *top = top_screen(a);
+	if (top && top->ops->tick && a->ov.kind == OV_NONE) {
+		int t = top->ops->tick(top, now);
+		if (t >= 0 && t < wait)
+			wait = t;
+	}
+	if (a->toast[0]) {
+		if (now >= a->toast_until) {
+			a->toast[0] = '\0';
+			a->dirty = true;
+		} else if (a->toast_until - now < wait) {
+			wait = (int)(a->toast_until - now);
+		}
+	}
+	/* The spinner turns while a request is slow (not while reconnecting:
+	 * the status bar says so) and on the splash screen. */
+	int64_t busy = model_busy_ms(&a->m, now);
+	if (!a->started || (busy > 0 && a->m.conn != CONN_OFFLINE)) {
+		bool turning = !a->started || busy >= SPINNER_AFTER_MS;
+		int t = turning ? SPINNER_STEP_MS : (int)(SPINNER_AFTER_MS - busy);
+		if (turning)
+			a->dirty = true;
+		if (t < wait)
+			wait = t;
+	}
+	if (now >= a->next_clock_redraw) {
+		a->next_clock_redraw = now + CLOCK_REDRAW_MS;   /* "3m ago" moves on */
+		a->dirty = true;
+	}
+	if (a->next_clock_redraw - now < wait)
+		wait = (int)(a->next_clock_redraw - now);
+	return wait < 0 ? 0 : wait;
+}
+
+/* ---- start and stop ---- */
+
+static void curses_start(struct app *a)
+{
+	initscr();
+	raw();
+	noecho();
+	nonl();
+	keypad(stdscr, TRUE);
+	nodelay(stdscr, TRUE);
+	set_escdelay(25);
+	define_key("\033[200~", KEY_PASTE_BEGIN);
+	define_key("\033[201~", KEY_PASTE_END);
+	bool color = a->opts->color && a->cfg.colors != 0;
+	const char *no_color = getenv("NO_COLOR");
+	if (no_color && no_color[0])
+		color = false;
+	if (a->cfg.colors == 1 && !(no_color && no_color[0]))
+		color = true;
+	theme_init(color);
+	if (a->cfg.mouse) {
+		mouseinterval(0);
+		mousemask(BUTTON1_PRESSED | BUTTON4_PRESSED | BUTTON5_PRESSED, NULL);
+	}
+	write_all("\033[?2004h", 8);   /* bracketed paste */
+	make_windows(a);
+}
+
+static void curses_stop(struct app *a)
+{
+	WINDOW *all[] = {a->tabbar, a->content, a->status, a->full};
+	for (size_t i = 0; i < 4; i++)
+		if (all[i])
+			delwin(all[i]);
+	write_all("\033[?2004l", 8);
+	endwin();
+}
+
+/* Which server: what main chose (the command line, the environment or
+ * the saved session), unless that is only the built-in default and the
+ * config file names one. */
+static void pick_server(const struct app *a, char *out, size_t size)
+{
+	char req[1024], pub[1024];
+	bool have_default = ag_default_urls(req, sizeof req, pub, sizeof pub) == 0;
+	const char *given = a->opts->server_url;
+	bool only_default = given == NULL || given[0] == '\0' ||
+		(have_default && strcmp(given, req) == 0);
+	if (!only_default)
+		snprintf(out, size, "%s", given);
+	else if (a->cfg.server[0])
+		snprintf(out, size, "%s", a->cfg.server);
+	else if (have_default)
+		snprintf(out, size, "%s", req);
+	else
+		out[0] = '\0';
+}
+
+static void loop(struct app *a)
+{
+	while (!a->quit) {
+		int64_t now = ag_mono_ms();
+		int wait = timers(a, now);
+		sweep(a);
+		track_view(a);
+		if (a->dirty)
+			render(a);
+		struct pollfd fds[1 + MODEL_MAX_FDS];
+		fds[0] = (struct pollfd){.fd = STDIN_FILENO, .events = POLLIN};
+		int nfds = 1 + model_poll_fds(&a->m, fds + 1);
+		int n = poll(fds, (nfds_t)nfds, wait);
+		if (n < 0 && errno != EINTR)
+			break;
+		if (n < 0 || (fds[0].revents & (POLLIN | POLLHUP | POLLERR))) {
+			if (fds[0].revents & (POLLHUP | POLLERR)) {
+				a->quit = true;   /* the terminal went away */
+				break;
+			}
+			read_keys(a);     /* also picks up KEY_RESIZE after SIGWINCH */
+		}
+		if (n > 0)
+			model_on_poll(&a->m, fds + 1, nfds - 1);
+	}
+}
+
+int tui_run(const struct ag_client_opts *opts)
+{
+	static struct app app;
+	struct app *a = &app;
+	memset(a, 0, sizeof *a);
+	a->opts = opts;
+	config_load(&a->cfg);
+	a->osc = choose_osc(&a->cfg);
+	if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)) {
+		fprintf(stderr, "ansigram: the interface needs a terminal; "
+			"give a subcommand to use it from a script (try 'ansigram --help')\n");
+		return 2;
+	}
+	char url[1024];
+	pick_server(a, url, sizeof url);
+	int timeout = opts->timeout_ms;   /* 0: wait as long as it takes */
+	struct ag_client *client = NULL;
+	int rv = url[0] ? ag_client_open_tls(&client, url, timeout, opts->ca_file) : NNG_EINVAL;
+	if (rv != 0) {
+		fprintf(stderr, "ansigram: cannot reach the server at %s: %s\n", url[0] ? url : "(none)",
+			nng_strerror(rv));
+		return 3;
+	}
+	struct ag_client_opts model_opts = *opts;
+	if (!model_opts.pub_url && a->cfg.pub[0])
+		model_opts.pub_url = a->cfg.pub;
+	if (model_init(&a->m, &model_opts, url, client, on_note, a) != 0) {
+		fprintf(stderr, "ansigram: cannot start the request thread\n");
+		ag_client_close(client);
+		return 1;
+	}
+	ed_init(&a->ov.ed, true);
+	signal(SIGPIPE, SIG_IGN);
+	curses_start(a);
+	a->dirty = true;
+	a->next_clock_redraw = ag_mono_ms() + CLOCK_REDRAW_MS;
+	model_start(&a->m);
+	loop(a);
+	drop_stacks(a);
+	destroy_screen(a->login);
+	a->login = NULL;
+	curses_stop(a);
+	ed_free(&a->ov.ed);
+	model_free(&a->m);
+	return 0;
+}

@@ -1,0 +1,247 @@
+/* keys.c: which keys do what. Every action has default keys (vim keys
+ * next to arrows); the config file can rebind an action with
+ * "key.<action> = KEYS". The help overlay reads its text from here, so it
+ * always shows the keys actually in force. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "ui.h"
+
+struct binding {
+	int code;        /* KEY_* or 0 */
+	wint_t ch;       /* character when code is 0 */
+};
+
+#define MAX_KEYS 4
+
+struct action_info {
+	const char *name;      /* for the config file */
+	const char *section;
+	const char *help;
+	const char *defaults;  /* space-separated key names */
+	struct binding keys[MAX_KEYS];
+	int n_keys;
+};
+
+static struct action_info actions[ACT__COUNT] = {
+	[ACT_UP] = {"up", "Moving", "previous item", "k Up"},
+	[ACT_DOWN] = {"down", "Moving", "next item", "j Down"},
+	[ACT_TOP] = {"top", "Moving", "first item", "g Home"},
+	[ACT_BOTTOM] = {"bottom", "Moving", "last item", "G End"},
+	[ACT_PAGE_UP] = {"page_up", "Moving", "page up", "PgUp C-b"},
+	[ACT_PAGE_DOWN] = {"page_down", "Moving", "page down", "PgDn C-f"},
+	[ACT_LEFT] = {"left", "Moving", "back / prev story", "h Left"},
+	[ACT_RIGHT] = {"right", "Moving", "next story", "l Right"},
+	[ACT_OPEN] = {"open", "Moving", "open", "Enter"},
+	[ACT_BACK] = {"back", "Moving", "back", "Esc q"},
+	[ACT_QUIT] = {"quit", "Moving", "quit ansigram", "C-c"},
+	[ACT_NEXT_TAB] = {"next_tab", "Screens", "next screen", "Tab"},
+	[ACT_PREV_TAB] = {"prev_tab", "Screens", "previous screen", "S-Tab"},
+	[ACT_TAB_HOME] = {"home", "Screens", "home", "1"},
+	[ACT_TAB_SEARCH] = {"search_tab", "Screens", "search", "2"},
+	[ACT_TAB_ACTIVITY] = {"activity", "Screens", "notifications", "3"},
+	[ACT_TAB_MESSAGES] = {"messages", "Screens", "messages", "4"},
+	[ACT_TAB_PROFILE] = {"profile", "Screens", "my profile", "5"},
+	[ACT_TAB_NEW] = {"new", "Screens", "new post", "6"},
+	[ACT_HELP] = {"help", "Screens", "this help", "?"},
+	[ACT_LIKE] = {"like", "Actions", "like / unlike", "l"},
+	[ACT_COMMENT] = {"comment", "Actions", "comment", "c"},
+	[ACT_FOLLOW] = {"follow", "Actions", "follow / unfollow", "f"},
+	[ACT_NEW_POST] = {"new_post", "Actions", "new post", "n"},
+	[ACT_NEW_STORY] = {"new_story", "Actions", "new story", "s"},
+	[ACT_MESSAGE] = {"message", "Actions", "message someone", "m"},
+	[ACT_SEARCH] = {"search", "Actions", "search", "/"},
+	[ACT_REFRESH] = {"refresh", "Actions", "refresh", "r"},
+	[ACT_DELETE] = {"delete", "Actions", "delete (mine)", "d Delete"},
+	[ACT_AUTHOR] = {"author", "Actions", "author's profile", "p"},
+	[ACT_EDIT] = {"edit", "Actions", "edit my profile", "e"},
+	[ACT_MARK_READ] = {"mark_read", "Actions", "mark read", "Space"},
+	[ACT_MARK_ALL_READ] = {"mark_all_read", "Actions", "mark all read", "a"},
+	[ACT_PAUSE] = {"pause", "Actions", "pause a story", "Space"},
+	[ACT_SUBMIT] = {"submit", "Actions", "publish / send", "C-s"},
+	[ACT_LOGOUT] = {"logout", "Actions", "log out (profile)", "X"},
+	[ACT_REDRAW] = {"redraw", "Actions", "redraw the screen", "C-l"},
+};
+
+static const struct {
+	const char *name;
+	int code;
+	wint_t ch;
+} named[] = {
+	{"Up", KEY_UP, 0}, {"Down", KEY_DOWN, 0}, {"Left", KEY_LEFT, 0}, {"Right", KEY_RIGHT, 0},
+	{"Home", KEY_HOME, 0}, {"End", KEY_END, 0}, {"PgUp", KEY_PPAGE, 0},
+	{"PgDn", KEY_NPAGE, 0}, {"Delete", KEY_DC, 0}, {"Insert", KEY_IC, 0},
+	{"Backspace", KEY_BACKSPACE, 0}, {"S-Tab", KEY_BTAB, 0}, {"Enter", 0, '\r'},
+	{"Esc", 0, 27}, {"Tab", 0, '\t'}, {"Space", 0, ' '},
+};
+
+static bool parse_key(const char *name, struct binding *b)
+{
+	for (size_t i = 0; i < sizeof named / sizeof named[0]; i++)
+		if (strcasecmp(name, named[i].name) == 0) {
+			b->code = named[i].code;
+			b->ch = named[i].ch;
+			return true;
+		}
+	if ((name[0] == 'C' || name[0] == 'c') && name[1] == '-' && name[2] && !name[3]) {
+		char c = name[2];
+		if (c >= 'A' && c <= 'Z')
+			c = (char)(c - 'A' + 'a');
+		if (c < 'a' || c > 'z')
+			return false;
+		b->code = 0;
+		b->ch = (wint_t)CTRL(c);
+		return true;
+	}
+	if ((name[0] == 'F' || name[0] == 'f') && name[1] >= '1' && name[1] <= '9') {
+		int n = atoi(name + 1);
+		if (n < 1 || n > 12)
+			return false;
+		b->code = KEY_F(n);
+		b->ch = 0;
+		return true;
+	}
+	/* One character, possibly multi-byte. */
+	wchar_t wc;
+	mbstate_t st = {0};
+	size_t n = mbrtowc(&wc, name, strlen(name), &st);
+	if (n == 0 || n == (size_t)-1 || n == (size_t)-2 || name[n] != '\0')
+		return false;
+	b->code = 0;
+	b->ch = (wint_t)wc;
+	return true;
+}
+
+/* Parses a list of key names into a; false (a unchanged) on a bad name. */
+static bool set_keys(struct action_info *a, const char *list, char *bad, size_t bad_size)
+{
+	struct binding keys[MAX_KEYS];
+	int n = 0;
+	char copy[128];
+	snprintf(copy, sizeof copy, "%s", list);
+	for (char *save = NULL, *tok = strtok_r(copy, " \t,", &save); tok;
+	     tok = strtok_r(NULL, " \t,", &save)) {
+		if (n == MAX_KEYS || !parse_key(tok, &keys[n])) {
+			snprintf(bad, bad_size, "%s", tok);
+			return false;
+		}
+		n++;
+	}
+	memcpy(a->keys, keys, sizeof keys);
+	a->n_keys = n;
+	return true;
+}
+
+static void keys_init(void)
+{
+	static bool done;
+	if (done)
+		return;
+	done = true;
+	char bad[32];
+	for (int i = 0; i < ACT__COUNT; i++)
+		set_keys(&actions[i], actions[i].defaults, bad, sizeof bad);
+}
+
+bool key_is(const struct key *k, enum action a)
+{
+	keys_init();
+	if (k->paste)
+		return false;
+	const struct action_info *info = &actions[a];
+	for (int i = 0; i < info->n_keys; i++) {
+		const struct binding *b = &info->keys[i];
+		if (b->code ? k->code == b->code : (k->code == 0 && k->ch == b->ch && !k->alt))
+			return true;
+		/* Enter arrives as \r, \n or the keypad's KEY_ENTER. */
+		if (b->code == 0 && b->ch == '\r' && (k->code == KEY_ENTER || (k->code == 0 && k->ch == '\n')))
+			return true;
+		if (b->code == KEY_BACKSPACE && k->code == 0 && (k->ch == 127 || k->ch == 8))
+			return true;
+	}
+	return false;
+}
+
+bool key_bound(const struct key *k)
+{
+	for (int a = 0; a < ACT__COUNT; a++)
+		if (key_is(k, a))
+			return true;
+	return false;
+}
+
+bool key_char(const struct key *k, wint_t *out)
+{
+	if (k->code || k->paste || k->alt || k->ch < 0x20 || k->ch == 0x7f)
+		return false;
+	*out = k->ch;
+	return true;
+}
+
+bool keys_bind(const char *action, const char *keys, char *why, size_t why_size)
+{
+	keys_init();
+	for (int i = 0; i < ACT__COUNT; i++) {
+		if (strcmp(actions[i].name, action) != 0)
+			continue;
+		char bad[32];
+		if (!set_keys(&actions[i], keys, bad, sizeof bad)) {
+			snprintf(why, why_size, "unknown key '%s' for %s", bad, action);
+			return false;
+		}
+		return true;
+	}
+	snprintf(why, why_size, "unknown action '%s'", action);
+	return false;
+}
+
+static void describe(const struct binding *b, char *out, size_t size)
+{
+	for (size_t i = 0; i < sizeof named / sizeof named[0]; i++)
+		if (named[i].code == b->code && named[i].ch == b->ch) {
+			snprintf(out, size, "%s", named[i].name);
+			return;
+		}
+	if (b->code >= KEY_F(1) && b->code <= KEY_F(12)) {
+		snprintf(out, size, "F%d", b->code - KEY_F(0));
+		return;
+	}
+	if (b->code == 0 && b->ch < 0x20) {
+		snprintf(out, size, "C-%c", (char)(b->ch + 'a' - 1));
+		return;
+	}
+	char mb[8] = "";
+	mbstate_t st = {0};
+	size_t n = wcrtomb(mb, (wchar_t)b->ch, &st);
+	if (n == (size_t)-1)
+		n = 0;
+	mb[n] = '\0';
+	snprintf(out, size, "%s", mb);
+}
+
+void keys_describe(enum action a, char *out, size_t size)
+{
+	keys_init();
+	out[0] = '\0';
+	size_t used = 0;
+	for (int i = 0; i < actions[a].n_keys && used + 1 < size; i++) {
+		char one[16];
+		describe(&actions[a].keys[i], one, sizeof one);
+		int n = snprintf(out + used, size - used, "%s%s", i ? " " : "", one);
+		if (n < 0)
+			break;
+		used += (size_t)n;
+	}
+}
+
+const char *action_help(enum action a)
+{
+	return actions[a].help;
+}
+
+const char *action_section(enum action a)
+{
+	return actions[a].section;
+}

@@ -1,0 +1,734 @@
+/* model.c: the model's life: the saved session and logging in, the
+ * connection state (keep-alive pings, noticing a lost server, refetching
+ * after a reconnect or a gap in the push sequence), push events, unread
+ * counts and stories. Lists and content are in model_data.c. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <nng/nng.h>
+
+#include "buf.h"
+#include "clock.h"
+#include "idmap.h"
+#include "model_int.h"
+#include "monitor.h"
+#include "parse.h"
+#include "paths.h"
+#include "push.h"
+#include "push.h"
+#include "text.h"
+
+#define KEEPALIVE_MS (4 * 60 * 1000)   /* pushes stop after 15 idle minutes */
+#define RETRY_MS 1000
+
+void model_note(struct model *m, enum note n, int64_t id, int64_t aux, const char *msg)
+{
+	if (m->note)
+		m->note(m->note_ctx, n, id, aux, msg ? msg : "");
+}
+
+void model_failure_text(const struct job *j, char *out, size_t size)
+{
+	if (j->rv == NNG_ETIMEDOUT)
+		snprintf(out, size, "The server did not answer in time.");
+	else if (j->rv != 0)
+		snprintf(out, size, "Cannot reach the server (%s).", nng_strerror(j->rv));
+	else if (j->reply.code == AG_E_RATE_LIMITED && j->reply.retry_after_ms)
+		snprintf(out, size, "Too many attempts: try again in %llu s.",
+			(unsigned long long)(j->reply.retry_after_ms + 999) / 1000);
+	else {
+		/* The server's sentence, made safe to show. */
+		struct ag_buf b = {0};
+		ag_text_sanitize(&b, j->reply.message, strlen(j->reply.message), 0);
+		snprintf(out, size, "%s", b.len ? ag_buf_str(&b) : "The request failed.");
+		ag_buf_free(&b);
+	}
+}
+
+void model_submit(struct model *m, struct job *j, enum req_kind kind)
+{
+	j->kind = kind;
+	if (m->session.token[0] && kind != R_LOGIN && kind != R_REGISTER && kind != R_INFO) {
+		j->auth = strdup(m->session.token);
+		if (j->auth == NULL)
+			abort();
+	}
+	worker_submit(m->worker, j);
+}
+
+/* ---- seen stories: a small state file of "id expires_at" lines ---- */
+
+/* Each account has its own file: $XDG_DATA_HOME/ansigram/seen-<user id>. */
+static void seen_load(struct model *m)
+{
+	idmap_free(m->seen, NULL);
+	m->seen = idmap_new();
+	char dir[900];
+	m->seen_path[0] = '\0';
+	if (ag_path_data_dir(dir, sizeof dir) == 0)
+		snprintf(m->seen_path, sizeof m->seen_path, "%s/seen-%lld", dir, (long long)m->me.id);
+	FILE *f = m->seen_path[0] ? fopen(m->seen_path, "r") : NULL;
+	if (f == NULL)
+		return;
+	long long id, expires;
+	int64_t now = ag_now_ms();
+	while (fscanf(f, "%lld %lld", &id, &expires) == 2)
+		if (id > 0 && expires > now)
+			idmap_put(m->seen, id, (void *)(intptr_t)expires);
+	fclose(f);
+}
+
+static void seen_save(struct model *m)
+{
+	if (!m->seen_path[0])
+		return;
+	char dir[1024], tmp[1100];
+	snprintf(dir, sizeof dir, "%s", m->seen_path);
+	char *slash = strrchr(dir, '/');
+	if (slash) {
+		*slash = '\0';
+		ag_mkdirs(dir);
+	}
+	snprintf(tmp, sizeof tmp, "%s.tmp", m->seen_path);
+	FILE *f = fopen(tmp, "w");
+	if (f == NULL)
+		return;
+	int64_t now = ag_now_ms();
+	size_t pos = 0;
+	void *value;
+	int64_t id;
+	while ((id = idmap_next(m->seen, &pos, &value)) != 0)
+		if ((int64_t)(intptr_t)value > now)
+			fprintf(f, "%lld %lld\n", (long long)id, (long long)(intptr_t)value);
+	if (fclose(f) == 0)
+		rename(tmp, m->seen_path);
+	else
+		unlink(tmp);
+}
+
+bool model_story_seen(const struct model *m, int64_t story_id)
+{
+	return idmap_get(m->seen, story_id) != NULL;
+}
+
+/* Groups stories by author: mine first, then authors with unseen stories,
+ * then the rest, each by their latest story; stories oldest first. */
+static void stories_regroup(struct model *m)
+{
+	for (size_t i = 0; i < m->n_groups; i++) {
+		free(m->groups[i].author);
+		free(m->groups[i].stories);
+	}
+	free(m->groups);
+	m->groups = NULL;
+	m->n_groups = 0;
+	if (m->n_stories == 0)
+		return;
+	m->groups = calloc(m->n_stories, sizeof *m->groups);
+	if (m->groups == NULL)
+		abort();
+	/* m->stories is newest first: walk it backwards to append oldest first. */
+	for (size_t k = m->n_stories; k-- > 0;) {
+		struct story *s = m->stories[k];
+		struct story_group *g = NULL;
+		for (size_t i = 0; i < m->n_groups && !g; i++)
+			if (m->groups[i].author_id == s->author_id)
+				g = &m->groups[i];
+		if (g == NULL) {
+			g = &m->groups[m->n_groups++];
+			g->author_id = s->author_id;
+			g->author = strdup(s->author);
+			g->stories = calloc(m->n_stories, sizeof *g->stories);
+			if (g->author == NULL || g->stories == NULL)
+				abort();
+		}
+		g->stories[g->n++] = s;
+		if (!model_story_seen(m, s->id))
+			g->unseen = true;
+	}
+	/* Insertion sort by (mine, unseen, latest story) - a handful of groups. */
+	for (size_t i = 1; i < m->n_groups; i++) {
+		struct story_group g = m->groups[i];
+		size_t j = i;
+		for (; j > 0; j--) {
+			struct story_group *h = &m->groups[j - 1];
+			int g_rank = g.author_id == m->me.id ? 2 : g.unseen;
+			int h_rank = h->author_id == m->me.id ? 2 : h->unseen;
+			int64_t g_latest = g.stories[g.n - 1]->created_at;
+			int64_t h_latest = h->stories[h->n - 1]->created_at;
+			if (h_rank > g_rank || (h_rank == g_rank && h_latest >= g_latest))
+				break;
+			m->groups[j] = *h;
+		}
+		m->groups[j] = g;
+	}
+}
+
+void model_story_mark_seen(struct model *m, const struct story *s)
+{
+	if (model_story_seen(m, s->id))
+		return;
+	idmap_put(m->seen, s->id, (void *)(intptr_t)s->expires_at);
+	seen_save(m);
+	for (size_t i = 0; i < m->n_groups; i++) {
+		struct story_group *g = &m->groups[i];
+		if (g->author_id != s->author_id)
+			continue;
+		g->unseen = false;
+		for (size_t k = 0; k < g->n; k++)
+			if (!model_story_seen(m, g->stories[k]->id))
+				g->unseen = true;
+	}
+}
+
+static void stories_clear(struct model *m)
+{
+	for (size_t i = 0; i < m->n_stories; i++)
+		story_free(m->stories[i]);
+	free(m->stories);
+	m->stories = NULL;
+	m->n_stories = 0;
+	stories_regroup(m);
+}
+
+void model_stories_refresh(struct model *m)
+{
+	model_submit(m, job_new("story.feed", NULL), R_STORIES);
+}
+
+static void apply_stories(struct model *m, const msgpack_object *data)
+{
+	stories_clear(m);
+	size_t n = ag_obj_len(data);
+	m->stories = calloc(n ? n : 1, sizeof *m->stories);
+	if (m->stories == NULL)
+		abort();
+	int64_t now = ag_now_ms();
+	for (size_t i = 0; i < n; i++) {
+		struct story *s = malloc(sizeof *s);
+		if (s == NULL)
+			abort();
+		parse_story(ag_obj_at(data, i), s);
+		if (s->id <= 0 || (s->expires_at && s->expires_at <= now)) {
+			story_free(s);
+			continue;
+		}
+		m->stories[m->n_stories++] = s;
+	}
+	m->stories_loaded = true;
+	stories_regroup(m);
+}
+
+/* A pushed or just created story goes in front (stories are newest first). */
+static void story_add(struct model *m, struct story *s)
+{
+	for (size_t i = 0; i < m->n_stories; i++)
+		if (m->stories[i]->id == s->id) {
+			story_free(s);
+			return;
+		}
+	struct story **grown = realloc(m->stories, (m->n_stories + 1) * sizeof *grown);
+	if (grown == NULL)
+		abort();
+	m->stories = grown;
+	memmove(m->stories + 1, m->stories, m->n_stories * sizeof *m->stories);
+	m->stories[0] = s;
+	m->n_stories++;
+	stories_regroup(m);
+}
+
+/* ---- connection ---- */
+
+static void ping(struct model *m)
+{
+	if (m->ping_in_flight)
+		return;
+	m->ping_in_flight = true;
+	model_submit(m, job_new("server.ping", NULL), R_PING);
+}
+
+static void counts_refresh(struct model *m)
+{
+	model_submit(m, job_new("inbox.counts", NULL), R_COUNTS);
+}
+
+static void open_push(struct model *m)
+{
+	if (m->sub || !m->pub_url[0] || !m->session.has_push)
+		return;
+	if (ag_sub_open(&m->sub, m->pub_url, m->session.push_topic, m->session.push_key) != 0)
+		m->sub = NULL;
+	m->last_seq = 0;
+}
+
+static void close_push(struct model *m)
+{
+	ag_sub_close(m->sub);
+	m->sub = NULL;
+	m->last_seq = 0;
+}
+
+static void check_session(struct model *m)
+{
+	m->me_pending = true;
+	model_submit(m, job_new("auth.me", NULL), R_ME);
+}
+
+void model_refresh_all(struct model *m)
+{
+	if (!m->logged_in)
+		return;
+	counts_refresh(m);
+	model_stories_refresh(m);
+	for (size_t i = 0; i < m->n_views; i++)
+		model_view_refresh(m, m->views[i]);
+	model_refresh_profiles(m);
+	m->new_posts = 0;
+}
+
+/* Any reply at all proves the server is there again. */
+static void mark_online(struct model *m)
+{
+	if (m->conn == CONN_ONLINE)
+		return;
+	bool was_offline = m->conn == CONN_OFFLINE;
+	m->conn = CONN_ONLINE;
+	m->retry_ms = 0;
+	if (m->me_pending)
+		return;
+	if (!m->logged_in && m->session.token[0] && was_offline) {
+		check_session(m);
+		return;
+	}
+	if (m->need_refetch) {
+		m->need_refetch = false;
+		model_refresh_all(m);
+		if (was_offline)
+			model_note(m, NOTE_INFO, 0, 0, "Reconnected.");
+	}
+	model_note(m, NOTE_CHANGED, 0, 0, NULL);
+}
+
+static void mark_offline(struct model *m)
+{
+	if (m->conn != CONN_OFFLINE) {
+		m->conn = CONN_OFFLINE;
+		model_note(m, NOTE_CHANGED, 0, 0, NULL);
+	}
+	m->need_refetch = true;
+	if (!m->ping_in_flight && m->retry_ms == 0)
+		m->retry_ms = ag_mono_ms() + RETRY_MS;
+}
+
+int model_tick(struct model *m, int64_t now)
+{
+	if (m->conn == CONN_OFFLINE && m->retry_ms && now >= m->retry_ms) {
+		m->retry_ms = 0;
+		ping(m);
+	}
+	if (m->logged_in && now >= m->next_ping_ms) {
+		m->next_ping_ms = now + KEEPALIVE_MS;
+		ping(m);
+	}
+	int64_t next = m->logged_in ? m->next_ping_ms : now + KEEPALIVE_MS;
+	if (m->retry_ms && m->retry_ms < next)
+		next = m->retry_ms;
+	int64_t wait = next - now;
+	return wait < 0 ? 0 : wait > KEEPALIVE_MS ? KEEPALIVE_MS : (int)wait;
+}
+
+int64_t model_busy_ms(const struct model *m, int64_t now)
+{
+	int64_t oldest = worker_oldest_ms(m->worker);
+	return oldest ? now - oldest : 0;
+}
+
+/* ---- logging in ---- */
+
+static void after_login(struct model *m)
+{
+	m->logged_in = true;
+	m->me_pending = false;
+	seen_load(m);
+	if (!m->feed)
+		m->feed = model_view_open(m, SRC_FEED, 0, NULL);
+	if (!m->notifs)
+		m->notifs = model_view_open(m, SRC_NOTIFS, 0, NULL);
+	if (!m->convos)
+		m->convos = model_view_open(m, SRC_CONVOS, 0, NULL);
+	model_stories_refresh(m);
+	counts_refresh(m);
+	open_push(m);
+	m->next_ping_ms = ag_mono_ms() + KEEPALIVE_MS;
+	model_note(m, NOTE_LOGGED_IN, m->me.id, 0, NULL);
+}
+
+static bool copy_bin(const msgpack_object *o, uint8_t *out, size_t len)
+{
+	if (o == NULL || o->type != MSGPACK_OBJECT_BIN || o->via.bin.size != len)
+		return false;
+	memcpy(out, o->via.bin.ptr, len);
+	return true;
+}
+
+static void apply_login(struct model *m, const msgpack_object *data)
+{
+	struct ag_session *s = &m->session;
+	memset(s, 0, sizeof *s);
+	snprintf(s->server, sizeof s->server, "%s", m->server_url);
+	const msgpack_object *token = ag_obj_get(data, "token");
+	if (token && token->type == MSGPACK_OBJECT_STR && token->via.str.size < sizeof s->token) {
+		memcpy(s->token, token->via.str.ptr, token->via.str.size);
+		s->token[token->via.str.size] = '\0';
+	}
+	s->expires_at = ag_obj_int(data, "expires_at");
+	const msgpack_object *user = ag_obj_get(data, "user");
+	user_clear(&m->me);
+	parse_user(user, &m->me);
+	s->user_id = m->me.id;
+	snprintf(s->username, sizeof s->username, "%s", m->me.username);
+	const msgpack_object *push = ag_obj_get(data, "push");
+	s->has_push = copy_bin(ag_obj_get(push, "topic"), s->push_topic, sizeof s->push_topic) &&
+		copy_bin(ag_obj_get(push, "key"), s->push_key, sizeof s->push_key);
+	if (ag_session_save(m->session_path, s) != 0) {
+		char msg[200];
+		snprintf(msg, sizeof msg, "Logged in, but the session could not be saved: %s.",
+			strerror(errno));
+		model_note(m, NOTE_ERROR, 0, 0, msg);
+	}
+	after_login(m);
+}
+
+/* Which form field an auth error is about: 1 username, 2 email,
+ * 3 password, 4 full name, 0 none. */
+static int64_t auth_field(const struct job *j)
+{
+	static const char *const fields[] = {"", "username", "email", "password", "full_name"};
+	if (j->rv != 0)
+		return 0;
+	for (int64_t i = 1; i < 5; i++)
+		if (strcmp(j->reply.field, fields[i]) == 0)
+			return i;
+	/* Conflicts name no field; their sentences say which one. */
+	if (strstr(j->reply.message, "already registered"))
+		return 2;
+	if (strstr(j->reply.message, "already taken"))
+		return 1;
+	return 0;
+}
+
+void model_login(struct model *m, const char *account, const char *password)
+{
+	bool email = strchr(account, '@') != NULL;
+	struct job *j = job_new("auth.login", email ? "email:s password:s" : "username:s password:s",
+		account, password);
+	model_submit(m, j, R_LOGIN);
+}
+
+void model_register(struct model *m, const char *username, const char *email,
+	const char *password, const char *full_name)
+{
+	struct job *j = full_name && full_name[0]
+		? job_new("auth.register", "username:s email:s password:s full_name:s",
+			username, email, password, full_name)
+		: job_new("auth.register", "username:s email:s password:s", username, email, password);
+	/* Kept to log in once the account exists; wiped with the job. */
+	size_t ulen = strlen(username), plen = strlen(password);
+	j->text = malloc(ulen + plen + 2);
+	if (j->text == NULL)
+		abort();
+	memcpy(j->text, username, ulen + 1);
+	memcpy(j->text + ulen + 1, password, plen + 1);
+	j->a = (int64_t)ulen;
+	model_submit(m, j, R_REGISTER);
+}
+
+void model_logout(struct model *m)
+{
+	if (m->session.token[0])
+		model_submit(m, job_new("auth.logout", NULL), R_LOGOUT);
+	ag_session_delete(m->session_path);
+	close_push(m);
+	model_note(m, NOTE_LOGGED_OUT, 0, 0, NULL);
+	/* The screens have let go of their views by now. */
+	model_views_free(m);
+	m->feed = m->notifs = m->convos = NULL;
+	stories_clear(m);
+	memset(&m->session, 0, sizeof m->session);
+	user_clear(&m->me);
+	m->logged_in = false;
+	m->unread_notifs = m->unread_msgs = m->new_posts = 0;
+	m->open_thread = 0;
+	model_note(m, NOTE_NEED_LOGIN, 0, 0, NULL);
+}
+
+/* ---- replies ---- */
+
+static void apply_info(struct model *m, const msgpack_object *data)
+{
+	const msgpack_object *pub = ag_obj_at(ag_obj_get(data, "pub"), 0);
+	if (m->pub_url[0] || pub == NULL || pub->type != MSGPACK_OBJECT_STR ||
+	    pub->via.str.size >= sizeof m->pub_url)
+		return;
+	memcpy(m->pub_url, pub->via.str.ptr, pub->via.str.size);
+	m->pub_url[pub->via.str.size] = '\0';
+	if (m->logged_in)
+		open_push(m);
+}
+
+/* Replies about the connection, the session and the inbox. Returns false
+ * for kinds that model_data.c handles. */
+static bool apply_core(struct model *m, struct job *j)
+{
+	const msgpack_object *data = j->reply.data;
+	bool ok = j->rv == 0 && j->reply.ok;
+	char why[200];
+	switch (j->kind) {
+	case R_INFO:
+		if (ok)
+			apply_info(m, data);
+		return true;
+	case R_PING:
+		m->ping_in_flight = false;
+		if (!ok && m->conn == CONN_OFFLINE && m->retry_ms == 0)
+			m->retry_ms = ag_mono_ms() + RETRY_MS;
+		return true;
+	case R_ME:
+		if (ok) {
+			user_clear(&m->me);
+			parse_user(data, &m->me);
+			after_login(m);
+		} else if (j->rv == 0) {
+			m->me_pending = false;
+			memset(&m->session, 0, sizeof m->session);
+			model_note(m, NOTE_NEED_LOGIN, 0, 0,
+				"Your session has ended. Please log in again.");
+		} else {
+			m->me_pending = false;   /* asked again once the server is back */
+		}
+		return true;
+	case R_LOGIN:
+		if (ok) {
+			apply_login(m, data);
+		} else {
+			model_failure_text(j, why, sizeof why);
+			model_note(m, NOTE_AUTH_FAILED, 0, auth_field(j), why);
+		}
+		return true;
+	case R_REGISTER:
+		if (ok) {
+			model_login(m, j->text, j->text + j->a + 1);
+		} else {
+			model_failure_text(j, why, sizeof why);
+			model_note(m, NOTE_AUTH_FAILED, 0, auth_field(j), why);
+		}
+		explicit_bzero(j->text, strlen(j->text) + 1 + strlen(j->text + j->a + 1));
+		return true;
+	case R_LOGOUT:
+		return true;
+	case R_COUNTS:
+		if (ok) {
+			m->unread_notifs = ag_obj_int(data, "notifications_unread");
+			m->unread_msgs = ag_obj_int(data, "messages_unread");
+			if (m->unread_notifs < 0)
+				m->unread_notifs = 0;
+			if (m->unread_msgs < 0)
+				m->unread_msgs = 0;
+		}
+		return true;
+	case R_STORIES:
+		if (ok)
+			apply_stories(m, data);
+		return true;
+	default:
+		return false;
+	}
+}
+
+static void on_worker(struct model *m)
+{
+	struct job *j;
+	while ((j = worker_take(m->worker)) != NULL) {
+		if (j->rv == 0) {
+			mark_online(m);
+		} else {
+			mark_offline(m);
+		}
+		bool session_gone = j->rv == 0 && !j->reply.ok && j->reply.code == AG_E_UNAUTHORIZED &&
+			m->logged_in && j->auth != NULL && j->kind != R_LOGOUT;
+		if (session_gone) {
+			/* Revoked or expired elsewhere: back to the login form. */
+			ag_session_delete(m->session_path);
+			job_free(j);
+			model_logout(m);
+			continue;
+		}
+		if (!apply_core(m, j))
+			model_apply_data(m, j);
+		job_free(j);
+		model_note(m, NOTE_CHANGED, 0, 0, NULL);
+	}
+}
+
+/* ---- push events ---- */
+
+static void apply_event(struct model *m, const struct ag_event *ev)
+{
+	const msgpack_object *d = ev->data;
+	char text[300];
+	if (strcmp(ev->type, "notification") == 0) {
+		struct notif n;
+		parse_notif(d, &n);
+		model_notif_arrived(m, &n);
+		if (strcmp(n.type, "message") != 0) {
+			snprintf(text, sizeof text, "%s", n.text);
+			model_note(m, NOTE_PUSH, n.id, 1, text);
+		}
+		free(n.actor);
+		free(n.type);
+		free(n.text);
+	} else if (strcmp(ev->type, "message") == 0) {
+		struct message msg;
+		parse_message(d, &msg);
+		model_message_arrived(m, &msg);
+		message_clear(&msg);
+	} else if (strcmp(ev->type, "post") == 0) {
+		struct post *p = model_post_upsert(m, d);
+		if (p && p->author_id != m->me.id) {
+			bool shown = m->feed && model_view_has(m->feed, p->id);
+			if (!shown)
+				m->new_posts++;
+			model_views_prepend(m, SRC_USER_POSTS, p->author_id, p, NULL);
+		}
+	} else if (strcmp(ev->type, "story") == 0) {
+		struct story *s = malloc(sizeof *s);
+		if (s == NULL)
+			abort();
+		parse_story(d, s);
+		if (s->id > 0 && s->author_id != m->me.id) {
+			snprintf(text, sizeof text, "@%s added to their story", s->author);
+			story_add(m, s);
+			model_note(m, NOTE_PUSH, 0, 0, text);
+		} else {
+			story_free(s);
+		}
+	}
+}
+
+static void on_push(struct model *m)
+{
+	if (m->sub == NULL)
+		return;
+	bool gap = false;
+	struct ag_event ev;
+	while (ag_sub_next(m->sub, 0, &ev) == 0) {
+		if (m->last_seq && ev.seq != m->last_seq + 1)
+			gap = true;
+		m->last_seq = ev.seq;
+		apply_event(m, &ev);
+		ag_event_free(&ev);
+	}
+	if (gap)
+		model_refresh_all(m);
+	model_note(m, NOTE_CHANGED, 0, 0, NULL);
+}
+
+static void on_monitor(struct model *m)
+{
+	int state = monitor_read(m->monitor);
+	if (state == 0) {
+		mark_offline(m);
+		ping(m);     /* answers as soon as the server is back */
+	} else if (state == 1 && m->conn != CONN_ONLINE) {
+		ping(m);
+	}
+}
+
+/* ---- set-up ---- */
+
+int model_poll_fds(const struct model *m, struct pollfd *fds)
+{
+	int n = 0;
+	fds[n++] = (struct pollfd){.fd = worker_fd(m->worker), .events = POLLIN};
+	if (m->monitor)
+		fds[n++] = (struct pollfd){.fd = monitor_fd(m->monitor), .events = POLLIN};
+	if (m->sub) {
+		fds[n++] = (struct pollfd){.fd = ag_sub_fd(m->sub), .events = POLLIN};
+		fds[n++] = (struct pollfd){.fd = ag_sub_state_fd(m->sub), .events = POLLIN};
+	}
+	return n;
+}
+
+void model_on_poll(struct model *m, const struct pollfd *fds, int n)
+{
+	for (int i = 0; i < n; i++) {
+		if (!(fds[i].revents & POLLIN))
+			continue;
+		/* Each handler checks its object still exists: one may close another. */
+		if (fds[i].fd == worker_fd(m->worker))
+			on_worker(m);
+		else if (m->monitor && fds[i].fd == monitor_fd(m->monitor))
+			on_monitor(m);
+		else if (m->sub && fds[i].fd == ag_sub_fd(m->sub))
+			on_push(m);
+		else if (m->sub && fds[i].fd == ag_sub_state_fd(m->sub) && ag_sub_reconnected(m->sub))
+			model_refresh_all(m);   /* events may have been missed meanwhile */
+	}
+}
+
+int model_init(struct model *m, const struct ag_client_opts *opts, const char *server_url,
+	struct ag_client *client, note_fn note, void *note_ctx)
+{
+	memset(m, 0, sizeof *m);
+	m->note = note;
+	m->note_ctx = note_ctx;
+	snprintf(m->server_url, sizeof m->server_url, "%s", server_url);
+	if (opts->pub_url)
+		snprintf(m->pub_url, sizeof m->pub_url, "%s", opts->pub_url);
+	if (opts->session_path)
+		snprintf(m->session_path, sizeof m->session_path, "%s", opts->session_path);
+	else
+		ag_session_path(m->session_path, sizeof m->session_path);
+	m->posts = idmap_new();
+	m->profiles = idmap_new();
+	m->seen = idmap_new();
+	if (worker_start(&m->worker, client) != 0)
+		return -1;
+	if (monitor_open(&m->monitor, server_url, opts->ca_file) != 0)
+		m->monitor = NULL;   /* still works; only notices a lost server later */
+	m->conn = CONN_CONNECTING;
+	return 0;
+}
+
+void model_start(struct model *m)
+{
+	if (!m->pub_url[0])
+		model_submit(m, job_new("server.info", NULL), R_INFO);
+	struct ag_session s;
+	bool usable = ag_session_load(m->session_path, &s) == 0 && s.token[0] &&
+		(!s.server[0] || strcmp(s.server, m->server_url) == 0);
+	if (!usable) {
+		ping(m);
+		model_note(m, NOTE_NEED_LOGIN, 0, 0, NULL);
+		return;
+	}
+	m->session = s;
+	check_session(m);
+}
+
+void model_free(struct model *m)
+{
+	worker_stop(m->worker);
+	monitor_close(m->monitor);
+	close_push(m);
+	model_views_free(m);
+	stories_clear(m);
+	idmap_free(m->posts, post_free);
+	idmap_free(m->profiles, profile_free);
+	idmap_free(m->seen, NULL);
+	user_clear(&m->me);
+	explicit_bzero(&m->session, sizeof m->session);
+}

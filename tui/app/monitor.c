@@ -1,0 +1,108 @@
+/* monitor.c: a REQ socket that never sends; only its pipe events matter.
+ * nng calls pipe_event on its own threads, which just write one byte. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include <nng/nng.h>
+#include <nng/protocol/reqrep0/req.h>
+#include <nng/supplemental/tls/tls.h>
+
+#include "monitor.h"
+
+struct monitor {
+	nng_socket sock;
+	int pipe_rd, pipe_wr;
+};
+
+static void pipe_event(nng_pipe p, nng_pipe_ev ev, void *arg)
+{
+	(void)p;
+	struct monitor *mon = arg;
+	char c = ev == NNG_PIPE_EV_ADD_POST ? 'a' : 'r';
+	ssize_t n;
+	do
+		n = write(mon->pipe_wr, &c, 1);
+	while (n < 0 && errno == EINTR);
+}
+
+/* Dials without waiting: the dialer keeps retrying in the background. */
+static int dial(nng_socket sock, const char *url, const char *ca_file)
+{
+	nng_dialer d;
+	int rv = nng_dialer_create(&d, sock, url);
+	if (rv == 0 && ca_file) {
+		nng_tls_config *tls = NULL;
+		rv = nng_tls_config_alloc(&tls, NNG_TLS_MODE_CLIENT);
+		if (rv == 0)
+			rv = nng_tls_config_ca_file(tls, ca_file);
+		if (rv == 0)
+			rv = nng_tls_config_auth_mode(tls, NNG_TLS_AUTH_MODE_REQUIRED);
+		if (rv == 0)
+			rv = nng_dialer_set_ptr(d, NNG_OPT_TLS_CONFIG, tls);
+		if (tls)
+			nng_tls_config_free(tls);
+	}
+	if (rv == 0)
+		rv = nng_dialer_set_ms(d, NNG_OPT_RECONNMAXT, 2000);
+	if (rv == 0)
+		rv = nng_dialer_start(d, NNG_FLAG_NONBLOCK);
+	return rv;
+}
+
+int monitor_open(struct monitor **out, const char *url, const char *ca_file)
+{
+	*out = NULL;
+	struct monitor *mon = calloc(1, sizeof *mon);
+	if (mon == NULL)
+		return NNG_ENOMEM;
+	int fds[2];
+	if (pipe2(fds, O_NONBLOCK | O_CLOEXEC) != 0) {
+		free(mon);
+		return NNG_ENOMEM;
+	}
+	mon->pipe_rd = fds[0];
+	mon->pipe_wr = fds[1];
+	int rv = nng_req0_open(&mon->sock);
+	if (rv == 0)
+		rv = nng_pipe_notify(mon->sock, NNG_PIPE_EV_ADD_POST, pipe_event, mon);
+	if (rv == 0)
+		rv = nng_pipe_notify(mon->sock, NNG_PIPE_EV_REM_POST, pipe_event, mon);
+	if (rv == 0)
+		rv = dial(mon->sock, url, ca_file);
+	if (rv != 0) {
+		nng_close(mon->sock);
+		close(fds[0]);
+		close(fds[1]);
+		free(mon);
+		return rv;
+	}
+	*out = mon;
+	return 0;
+}
+
+int monitor_fd(const struct monitor *mon)
+{
+	return mon->pipe_rd;
+}
+
+int monitor_read(struct monitor *mon)
+{
+	int state = -1;
+	char buf[64];
+	ssize_t n;
+	while ((n = read(mon->pipe_rd, buf, sizeof buf)) > 0)
+		state = buf[n - 1] == 'a' ? 1 : 0;
+	return state;
+}
+
+void monitor_close(struct monitor *mon)
+{
+	if (mon == NULL)
+		return;
+	nng_close(mon->sock);   /* waits for callbacks in progress */
+	close(mon->pipe_rd);
+	close(mon->pipe_wr);
+	free(mon);
+}

@@ -1,0 +1,271 @@
+/* worker.c: the request thread. The main thread packs jobs and queues
+ * them; this thread makes the blocking calls one at a time and queues the
+ * answers back, writing a byte to a pipe so the main loop wakes up. */
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <msgpack.h>
+
+#include "clock.h"
+#include "worker.h"
+
+struct worker {
+	struct ag_client *client;
+	pthread_t thread;
+	pthread_mutex_t lock;
+	pthread_cond_t wake;
+	struct job *todo_head, *todo_tail;
+	struct job *done_head, *done_tail;
+	bool stop;
+	struct job *current;   /* the call in flight, or NULL */
+	int pipe_rd, pipe_wr;
+};
+
+/* Packs one "name:T" item; false when malformed. */
+static bool pack_item(msgpack_packer *pk, const char *item, size_t len, va_list *ap)
+{
+	if (len < 3 || item[len - 2] != ':')
+		return false;
+	ag_pack_strn(pk, item, len - 2);
+	switch (item[len - 1]) {
+	case 's':
+		ag_pack_str(pk, va_arg(*ap, const char *));
+		return true;
+	case 'i':
+		msgpack_pack_int64(pk, va_arg(*ap, int64_t));
+		return true;
+	case 'b':
+		if (va_arg(*ap, int))
+			msgpack_pack_true(pk);
+		else
+			msgpack_pack_false(pk);
+		return true;
+	default:
+		return false;
+	}
+}
+
+struct job *job_new(const char *op, const char *fmt, ...)
+{
+	struct job *j = calloc(1, sizeof *j);
+	if (j == NULL)
+		abort();
+	snprintf(j->op, sizeof j->op, "%s", op);
+	size_t n_items = 0;
+	for (const char *p = fmt ? fmt : ""; *p;) {
+		p += strspn(p, " ");
+		if (*p == '\0')
+			break;
+		n_items++;
+		p += strcspn(p, " ");
+	}
+	if (n_items == 0)
+		return j;
+	msgpack_sbuffer sb;
+	msgpack_sbuffer_init(&sb);
+	msgpack_packer pk;
+	msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
+	msgpack_pack_map(&pk, n_items);
+	va_list ap;
+	va_start(ap, fmt);
+	for (const char *p = fmt; *p;) {
+		p += strspn(p, " ");
+		if (*p == '\0')
+			break;
+		size_t len = strcspn(p, " ");
+		if (!pack_item(&pk, p, len, &ap))
+			abort();   /* a malformed format is a programming error */
+		p += len;
+	}
+	va_end(ap);
+	j->args = sb.data;      /* the sbuffer's memory is malloc'd: keep it */
+	j->args_len = sb.size;
+	return j;
+}
+
+void job_set_idem(struct job *j)
+{
+	unsigned char raw[16];
+	if (getrandom(raw, sizeof raw, 0) != (ssize_t)sizeof raw) {
+		j->idem[0] = '\0';
+		return;
+	}
+	for (size_t i = 0; i < sizeof raw; i++)
+		snprintf(j->idem + 2 * i, 3, "%02x", raw[i]);
+}
+
+void job_free(struct job *j)
+{
+	if (j == NULL)
+		return;
+	free(j->args);
+	free(j->auth);
+	free(j->text);
+	ag_reply_free(&j->reply);
+	free(j);
+}
+
+static void *worker_main(void *arg)
+{
+	struct worker *w = arg;
+	pthread_mutex_lock(&w->lock);
+	for (;;) {
+		while (!w->stop && w->todo_head == NULL)
+			pthread_cond_wait(&w->wake, &w->lock);
+		if (w->stop)
+			break;
+		struct job *j = w->todo_head;
+		w->todo_head = j->next;
+		if (w->todo_head == NULL)
+			w->todo_tail = NULL;
+		j->next = NULL;
+		w->current = j;
+		pthread_mutex_unlock(&w->lock);
+
+		ag_client_set_auth(w->client, j->auth);
+		j->rv = ag_client_call(w->client, j->op, j->args, j->args_len,
+			j->idem[0] ? j->idem : NULL, &j->reply);
+
+		pthread_mutex_lock(&w->lock);
+		w->current = NULL;
+		if (w->done_tail)
+			w->done_tail->next = j;
+		else
+			w->done_head = j;
+		w->done_tail = j;
+		ssize_t n;
+		do
+			n = write(w->pipe_wr, "j", 1);
+		while (n < 0 && errno == EINTR);
+		/* EAGAIN: the pipe is full of wake-ups already; nothing lost. */
+		if (w->stop)
+			break;
+	}
+	w->current = NULL;
+	pthread_cond_broadcast(&w->wake);
+	pthread_mutex_unlock(&w->lock);
+	return NULL;
+}
+
+int worker_start(struct worker **out, struct ag_client *c)
+{
+	*out = NULL;
+	struct worker *w = calloc(1, sizeof *w);
+	if (w == NULL)
+		return -1;
+	int fds[2];
+	if (pipe2(fds, O_NONBLOCK | O_CLOEXEC) != 0) {
+		free(w);
+		return -1;
+	}
+	w->pipe_rd = fds[0];
+	w->pipe_wr = fds[1];
+	w->client = c;
+	pthread_mutex_init(&w->lock, NULL);
+	pthread_cond_init(&w->wake, NULL);
+	if (pthread_create(&w->thread, NULL, worker_main, w) != 0) {
+		close(fds[0]);
+		close(fds[1]);
+		free(w);
+		return -1;
+	}
+	*out = w;
+	return 0;
+}
+
+void worker_submit(struct worker *w, struct job *j)
+{
+	j->started_ms = ag_mono_ms();
+	j->next = NULL;
+	pthread_mutex_lock(&w->lock);
+	if (w->todo_tail)
+		w->todo_tail->next = j;
+	else
+		w->todo_head = j;
+	w->todo_tail = j;
+	pthread_cond_signal(&w->wake);
+	pthread_mutex_unlock(&w->lock);
+}
+
+int worker_fd(const struct worker *w)
+{
+	return w->pipe_rd;
+}
+
+struct job *worker_take(struct worker *w)
+{
+	char sink[64];
+	while (read(w->pipe_rd, sink, sizeof sink) > 0)
+		;
+	pthread_mutex_lock(&w->lock);
+	struct job *j = w->done_head;
+	if (j) {
+		w->done_head = j->next;
+		if (w->done_head == NULL)
+			w->done_tail = NULL;
+		j->next = NULL;
+	}
+	pthread_mutex_unlock(&w->lock);
+	return j;
+}
+
+int64_t worker_oldest_ms(struct worker *w)
+{
+	pthread_mutex_lock(&w->lock);
+	const struct job *j = w->current ? w->current : w->todo_head;
+	int64_t t = j ? j->started_ms : 0;
+	pthread_mutex_unlock(&w->lock);
+	return t;
+}
+
+static void free_list(struct job *j)
+{
+	while (j) {
+		struct job *next = j->next;
+		job_free(j);
+		j = next;
+	}
+}
+
+void worker_stop(struct worker *w)
+{
+	if (w == NULL)
+		return;
+	pthread_mutex_lock(&w->lock);
+	w->stop = true;
+	pthread_cond_broadcast(&w->wake);
+	/* Give a call in flight a moment to finish before abandoning it. */
+	struct timespec until;
+	clock_gettime(CLOCK_REALTIME, &until);
+	until.tv_nsec += 300 * 1000000L;
+	if (until.tv_nsec >= 1000000000L) {
+		until.tv_sec++;
+		until.tv_nsec -= 1000000000L;
+	}
+	while (w->current && pthread_cond_timedwait(&w->wake, &w->lock, &until) == 0)
+		;
+	bool stuck = w->current != NULL;
+	pthread_mutex_unlock(&w->lock);
+	if (stuck) {
+		pthread_detach(w->thread);
+		return;
+	}
+	pthread_join(w->thread, NULL);
+	ag_client_close(w->client);
+	free_list(w->todo_head);
+	free_list(w->done_head);
+	close(w->pipe_rd);
+	close(w->pipe_wr);
+	pthread_mutex_destroy(&w->lock);
+	pthread_cond_destroy(&w->wake);
+	free(w);
+}

@@ -1,0 +1,499 @@
+/* cli.c: what every command shares: program-wide options and environment,
+ * the session file and token, the connection, sending a request (with
+ * an idempotency key and one retry for saga-backed ops), error reports and
+ * exit codes, passwords, and usage messages. */
+#include "cli.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include <nng/nng.h>
+#include <sodium.h>
+
+#include "text.h"
+
+#define IDEM_BYTES 16
+
+void cli_init(struct cli *c)
+{
+	memset(c, 0, sizeof *c);
+	c->opts.timeout_ms = CLI_DEFAULT_TIMEOUT_MS;
+	const char *server = getenv("ANSIGRAM_SERVER");
+	if (server != NULL && server[0] != '\0')
+		c->opts.server_url = server;
+	if (ag_session_path(c->session_path, sizeof c->session_path) == 0)
+		c->opts.session_path = c->session_path;
+	c->stdout_tty = isatty(STDOUT_FILENO);
+	const char *no_color = getenv("NO_COLOR");
+	c->opts.color = c->stdout_tty && (no_color == NULL || no_color[0] == '\0');
+	c->cols = 80;
+	struct winsize ws;
+	if (c->stdout_tty && ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col >= 20)
+		c->cols = ws.ws_col;
+}
+
+int cli_settle(struct cli *c)
+{
+	if (c->opts.session_path == NULL) {
+		cli_warn("the session file path is too long; give --session FILE");
+		return CLI_ERR_USAGE;
+	}
+	if (c->opts.ca_file != NULL && access(c->opts.ca_file, R_OK) != 0) {
+		cli_warn("cannot read the CA file %s: %s", c->opts.ca_file, strerror(errno));
+		return CLI_ERR_USAGE;
+	}
+	c->has_session = ag_session_load(c->opts.session_path, &c->session) == 0;
+	if (c->opts.server_url == NULL && c->has_session && c->session.server[0] != '\0')
+		c->opts.server_url = c->session.server;
+	if (c->opts.server_url == NULL) {
+		char pub[sizeof c->server_url];
+		if (ag_default_urls(c->server_url, sizeof c->server_url, pub, sizeof pub) != 0) {
+			cli_warn("the default server URL is too long; give --server URL");
+			return CLI_ERR_USAGE;
+		}
+		c->opts.server_url = c->server_url;
+	}
+	const char *env_token = getenv("ANSIGRAM_TOKEN");
+	if (env_token != NULL && env_token[0] != '\0') {
+		c->token = env_token;
+		c->token_from_env = true;
+	} else if (c->has_session && c->session.token[0] != '\0' &&
+		   (c->session.server[0] == '\0' ||
+		    strcmp(c->session.server, c->opts.server_url) == 0)) {
+		/* A token is only ever sent to the server that issued it. */
+		c->token = c->session.token;
+	}
+	return CLI_OK;
+}
+
+void cli_finish(struct cli *c)
+{
+	ag_client_close(c->client);
+	c->client = NULL;
+	sodium_memzero(&c->session, sizeof c->session);
+}
+
+void cli_warn(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	fputs("ansigram: ", stderr);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+	va_end(ap);
+}
+
+int cli_usage(struct cli *c, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	fputs("ansigram: ", stderr);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+	va_end(ap);
+	if (c->command[0] != '\0')
+		fprintf(stderr, "Try 'ansigram %s --help'.\n", c->command);
+	else
+		fprintf(stderr, "Try 'ansigram --help'.\n");
+	return CLI_ERR_USAGE;
+}
+
+/* The value of option name at argv[*i]: after '=' in the same word, else
+ * the next word. NULL (after a message) when there is none. */
+static const char *option_value(struct cli *c, int argc, char **argv, int *i, const char *name)
+{
+	const char *eq = strchr(argv[*i], '=');
+	if (eq != NULL)
+		return eq + 1;
+	if (*i + 1 >= argc) {
+		cli_usage(c, "option --%s needs a value", name);
+		return NULL;
+	}
+	return argv[++*i];
+}
+
+/* Whether argv word is "--name" or "--name=...". */
+static bool is_option(const char *word, const char *name)
+{
+	size_t n = strlen(name);
+	return strncmp(word, "--", 2) == 0 && strncmp(word + 2, name, n) == 0 &&
+		(word[2 + n] == '\0' || word[2 + n] == '=');
+}
+
+int cli_global_option(struct cli *c, int argc, char **argv, int *i)
+{
+	static const char *const with_value[] = {"server", "pub", "session", "ca", "timeout"};
+	const char *word = argv[*i];
+	if (is_option(word, "json")) {
+		if (strchr(word, '=') != NULL)
+			return cli_usage(c, "option --json takes no value");
+		c->opts.json = 1;
+		return 1;
+	}
+	for (size_t k = 0; k < sizeof with_value / sizeof with_value[0]; k++) {
+		const char *name = with_value[k];
+		if (!is_option(word, name))
+			continue;
+		const char *value = option_value(c, argc, argv, i, name);
+		if (value == NULL)
+			return CLI_ERR_USAGE;
+		if (strcmp(name, "timeout") == 0) {
+			char *end;
+			errno = 0;
+			long ms = strtol(value, &end, 10);
+			if (errno != 0 || end == value || *end != '\0' || ms < 0 || ms > 86400000)
+				return cli_usage(c, "--timeout wants milliseconds from 0 (no limit) "
+					"to 86400000, not '%s'", value);
+			c->opts.timeout_ms = (int)ms;
+		} else if (value[0] == '\0') {
+			return cli_usage(c, "option --%s needs a value", name);
+		} else if (strcmp(name, "server") == 0) {
+			c->opts.server_url = value;
+		} else if (strcmp(name, "pub") == 0) {
+			c->opts.pub_url = value;
+		} else if (strcmp(name, "session") == 0) {
+			c->opts.session_path = value;
+		} else {
+			c->opts.ca_file = value;
+		}
+		return 1;
+	}
+	return 0;
+}
+
+static int connect_server(struct cli *c)
+{
+	if (c->client != NULL)
+		return CLI_OK;
+	int rv = ag_client_open_tls(&c->client, c->opts.server_url, c->opts.timeout_ms,
+		c->opts.ca_file);
+	if (rv == 0)
+		return CLI_OK;
+	cli_warn("cannot reach the server at %s: %s", c->opts.server_url, nng_strerror(rv));
+	if (rv == NNG_ECONNREFUSED || rv == NNG_ENOENT)
+		fprintf(stderr, "Is ansigramd running there? Give another URL with --server or "
+			"ANSIGRAM_SERVER.\n");
+	return CLI_ERR_UNREACHABLE;
+}
+
+static void pack_args(const struct cli_req *r, msgpack_sbuffer *sb)
+{
+	msgpack_packer pk;
+	msgpack_packer_init(&pk, sb, msgpack_sbuffer_write);
+	size_t n = 0;
+	for (size_t i = 0; i < r->op->n_args; i++)
+		n += r->v[i].present;
+	msgpack_pack_map(&pk, n);
+	for (size_t i = 0; i < r->op->n_args; i++) {
+		const struct ag_argval *v = &r->v[i];
+		if (!v->present)
+			continue;
+		ag_pack_key(&pk, r->op->args[i].name);
+		if (v->nil) {
+			msgpack_pack_nil(&pk);
+			continue;
+		}
+		switch (r->op->args[i].type) {
+		case AG_T_ID:
+		case AG_T_INT:
+			msgpack_pack_int64(&pk, v->i);
+			break;
+		case AG_T_BOOL:
+			if (v->b)
+				msgpack_pack_true(&pk);
+			else
+				msgpack_pack_false(&pk);
+			break;
+		case AG_T_STR:
+			ag_pack_strn(&pk, v->s, v->len);
+			break;
+		}
+	}
+}
+
+/* Says what went wrong with a reply that arrived with ok false, and how
+ * to get on when it is about the login. */
+static void report_error(struct cli *c, const struct cli_req *r, const struct ag_reply *rep)
+{
+	struct ag_buf msg = {0};
+	ag_text_sanitize(&msg, rep->message, strlen(rep->message), 0);
+	fprintf(stderr, "error: %s: %s", rep->code_name, ag_buf_str(&msg));
+	if (rep->field[0] != '\0') {
+		char option[64];
+		cli_option_name(rep->field, option, sizeof option);
+		fprintf(stderr, " (field: %s, option %s)", rep->field, option);
+	}
+	if (rep->code == AG_E_RATE_LIMITED && rep->retry_after_ms > 0)
+		fprintf(stderr, " (retry in %llu s)",
+			(unsigned long long)((rep->retry_after_ms + 999) / 1000));
+	fputc('\n', stderr);
+	ag_buf_free(&msg);
+
+	if (rep->code != AG_E_UNAUTHORIZED || r->op->auth == AG_AUTH_NONE)
+		return;
+	if (c->token_from_env)
+		fprintf(stderr, "The token in ANSIGRAM_TOKEN is not (or no longer) valid.\n");
+	else if (c->token != NULL)
+		fprintf(stderr, "Your session has ended; log in again with 'ansigram login'.\n");
+	else if (c->has_session && c->session.token[0] != '\0')
+		fprintf(stderr, "The session in %s is for %s; log in to %s with 'ansigram login'.\n",
+			c->opts.session_path, c->session.server, c->opts.server_url);
+	else
+		fprintf(stderr, "Not logged in; log in with 'ansigram login' or 'ansigram register'.\n");
+}
+
+int cli_send(struct cli *c, struct cli_req *r, struct ag_reply *out)
+{
+	memset(out, 0, sizeof *out);
+	msgpack_unpacked_init(&out->un);
+	for (size_t i = 0; i < r->op->n_args; i++) {
+		if ((r->op->args[i].flags & AG_A_REQ) && !r->v[i].present) {
+			char option[64];
+			cli_option_name(r->op->args[i].name, option, sizeof option);
+			return cli_usage(c, "%s needs %s", r->op->name, option);
+		}
+	}
+	int code = connect_server(c);
+	if (code != CLI_OK)
+		return code;
+	ag_client_set_auth(c->client, r->op->auth == AG_AUTH_NONE ? NULL : c->token);
+
+	msgpack_sbuffer sb;
+	msgpack_sbuffer_init(&sb);
+	bool has_args = false;
+	for (size_t i = 0; i < r->op->n_args; i++)
+		has_args |= r->v[i].present;
+	if (has_args)
+		pack_args(r, &sb);
+
+	char idem[2 * IDEM_BYTES + 1];
+	if (r->op->saga) {
+		unsigned char raw[IDEM_BYTES];
+		randombytes_buf(raw, sizeof raw);
+		sodium_bin2hex(idem, sizeof idem, raw, sizeof raw);
+	}
+	const char *key = r->op->saga ? idem : NULL;
+	int rv = ag_client_call(c->client, r->op->name, has_args ? sb.data : NULL, sb.size, key, out);
+	if (rv == NNG_ETIMEDOUT && key != NULL) {
+		cli_warn("no reply within %d ms; sending %s once more (it will not run twice)",
+			c->opts.timeout_ms, r->op->name);
+		ag_reply_free(out);
+		rv = ag_client_call(c->client, r->op->name, has_args ? sb.data : NULL, sb.size,
+			key, out);
+	}
+	msgpack_sbuffer_destroy(&sb);
+	if (rv == NNG_ETIMEDOUT) {
+		cli_warn("no reply from the server at %s within %d ms", c->opts.server_url,
+			c->opts.timeout_ms);
+		return CLI_ERR_UNREACHABLE;
+	}
+	if (rv == NNG_EPROTO) {
+		cli_warn("the server at %s did not answer in the ansigram protocol",
+			c->opts.server_url);
+		return CLI_ERR_UNREACHABLE;
+	}
+	if (rv != 0) {
+		cli_warn("lost the server at %s: %s", c->opts.server_url, nng_strerror(rv));
+		return CLI_ERR_UNREACHABLE;
+	}
+	if (!out->ok) {
+		report_error(c, r, out);
+		return CLI_ERR_SERVER;
+	}
+	return CLI_OK;
+}
+
+int cli_my_id(struct cli *c, int64_t *id)
+{
+	if (!c->token_from_env && c->token != NULL && c->session.user_id > 0) {
+		*id = c->session.user_id;
+		return CLI_OK;
+	}
+	struct cli_req r;
+	struct ag_reply rep;
+	cli_req_init(&r, "auth.me");
+	int code = cli_send(c, &r, &rep);
+	if (code == CLI_OK)
+		*id = ag_obj_int(rep.data, "id");
+	ag_reply_free(&rep);
+	cli_req_free(&r);
+	return code;
+}
+
+int cli_user_id(struct cli *c, const char *name, int64_t *id)
+{
+	const char *bare = name[0] == '@' ? name + 1 : name;
+	if (bare[0] == '\0')
+		return cli_usage(c, "'%s' is not a user name", name);
+	struct cli_req r;
+	struct ag_reply rep;
+	cli_req_init(&r, "user.get");
+	int code = cli_req_set_text(c, &r, "username", bare, "the user name");
+	if (code == CLI_OK)
+		code = cli_send(c, &r, &rep);
+	else
+		memset(&rep, 0, sizeof rep);
+	if (code == CLI_OK)
+		*id = ag_obj_int(rep.data, "id");
+	ag_reply_free(&rep);
+	cli_req_free(&r);
+	return code;
+}
+
+/* Copies a bin field of exactly size bytes; false when it is not that. */
+static bool bin_field(const msgpack_object *map, const char *key, uint8_t *out, size_t size)
+{
+	const msgpack_object *o = ag_obj_get(map, key);
+	if (o == NULL || o->type != MSGPACK_OBJECT_BIN || o->via.bin.size != size)
+		return false;
+	memcpy(out, o->via.bin.ptr, size);
+	return true;
+}
+
+int cli_save_login(struct cli *c, const msgpack_object *data)
+{
+	struct ag_session s;
+	memset(&s, 0, sizeof s);
+	const msgpack_object *token = ag_obj_get(data, "token");
+	const msgpack_object *user = ag_obj_get(data, "user");
+	const msgpack_object *name = ag_obj_get(user, "username");
+	if (token == NULL || token->type != MSGPACK_OBJECT_STR ||
+	    token->via.str.size >= sizeof s.token) {
+		cli_warn("the server's login reply holds no usable token");
+		return CLI_ERR_SERVER;
+	}
+	memcpy(s.token, token->via.str.ptr, token->via.str.size);
+	ag_strlcpy(s.server, c->opts.server_url, sizeof s.server);
+	s.user_id = ag_obj_int(user, "id");
+	if (name != NULL && name->type == MSGPACK_OBJECT_STR && name->via.str.size < sizeof s.username)
+		memcpy(s.username, name->via.str.ptr, name->via.str.size);
+	s.expires_at = ag_obj_int(data, "expires_at");
+	const msgpack_object *push = ag_obj_get(data, "push");
+	s.has_push = bin_field(push, "topic", s.push_topic, sizeof s.push_topic) &&
+		bin_field(push, "key", s.push_key, sizeof s.push_key);
+	int rv = ag_session_save(c->opts.session_path, &s);
+	int saved_errno = errno;
+	sodium_memzero(&s, sizeof s);
+	if (rv != 0) {
+		cli_warn("cannot save the session to %s: %s", c->opts.session_path,
+			strerror(saved_errno));
+		return CLI_ERR_SERVER;
+	}
+	return CLI_OK;
+}
+
+/* Restores the terminal if a no-echo prompt is interrupted. */
+static struct termios prompt_saved;
+
+static void prompt_interrupted(int sig)
+{
+	tcsetattr(STDIN_FILENO, TCSAFLUSH, &prompt_saved);
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
+/* Reads one line from f without its line ending; NULL at end of input. */
+static char *read_line(FILE *f)
+{
+	char *line = NULL;
+	size_t cap = 0;
+	ssize_t n = getline(&line, &cap, f);
+	if (n < 0) {
+		free(line);
+		return NULL;
+	}
+	line[strcspn(line, "\r\n")] = '\0';
+	return line;
+}
+
+static char *prompt_password(const char *prompt)
+{
+	struct termios quiet;
+	if (tcgetattr(STDIN_FILENO, &prompt_saved) != 0)
+		return NULL;
+	quiet = prompt_saved;
+	quiet.c_lflag &= ~(tcflag_t)ECHO;
+	quiet.c_lflag |= ECHONL;
+	struct sigaction sa = {.sa_handler = prompt_interrupted}, old_int, old_term;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, &old_int);
+	sigaction(SIGTERM, &sa, &old_term);
+	fputs(prompt, stderr);
+	fflush(stderr);
+	tcsetattr(STDIN_FILENO, TCSAFLUSH, &quiet);
+	char *line = read_line(stdin);
+	tcsetattr(STDIN_FILENO, TCSAFLUSH, &prompt_saved);
+	sigaction(SIGINT, &old_int, NULL);
+	sigaction(SIGTERM, &old_term, NULL);
+	return line;
+}
+
+void cli_free_secret(char *s)
+{
+	if (s != NULL)
+		sodium_memzero(s, strlen(s));
+	free(s);
+}
+
+int cli_read_password(struct cli *c, bool from_stdin, bool confirm, char **out)
+{
+	*out = NULL;
+	if (from_stdin) {
+		*out = read_line(stdin);
+		if (*out == NULL)
+			return cli_usage(c, "--password-stdin: nothing to read on stdin");
+		return CLI_OK;
+	}
+	if (!isatty(STDIN_FILENO))
+		return cli_usage(c, "no password given: use --password-stdin, or run on a "
+			"terminal to be asked");
+	char *first = prompt_password("Password: ");
+	if (first == NULL)
+		return cli_usage(c, "no password given");
+	if (confirm) {
+		char *again = prompt_password("Password again: ");
+		bool same = again != NULL && strcmp(first, again) == 0;
+		cli_free_secret(again);
+		if (!same) {
+			cli_free_secret(first);
+			return cli_usage(c, "the passwords do not match");
+		}
+	}
+	*out = first;
+	return CLI_OK;
+}
+
+int cli_join_text(struct cli *c, const char *const *words, int n, char **out)
+{
+	struct ag_buf text = {0};
+	if (n == 1 && strcmp(words[0], "-") == 0) {
+		char chunk[4096];
+		size_t got;
+		while ((got = fread(chunk, 1, sizeof chunk, stdin)) > 0)
+			ag_buf_append(&text, chunk, got);
+		if (ferror(stdin)) {
+			ag_buf_free(&text);
+			return cli_usage(c, "cannot read the text from stdin");
+		}
+		if (text.len > 0 && text.data[text.len - 1] == '\n')
+			text.data[--text.len] = '\0';
+	} else {
+		for (int i = 0; i < n; i++) {
+			if (i > 0)
+				ag_buf_append(&text, " ", 1);
+			ag_buf_puts(&text, words[i]);
+		}
+	}
+	*out = strdup(ag_buf_str(&text));
+	ag_buf_free(&text);
+	if (*out == NULL)
+		abort();
+	return CLI_OK;
+}

@@ -1,0 +1,210 @@
+/* cli.h: the scripted command line of ansigram (given a subcommand).
+ *
+ * Every op of the protocol's op table is a command `GROUP VERB` whose
+ * options are the op's args (cli_ops.c, with help from the same table in
+ * cli_help.c); friendly commands such as `feed` or `dm @bob hi` sit on top
+ * (cli_cmds.c, cli_watch.c). Both build a struct cli_req, checked against
+ * the table before anything is sent, and send it through cli_send(),
+ * which connects, authenticates, retries saga-backed ops once with the
+ * same idempotency key and reports errors. Output is JSON (--json) or
+ * readable text fitted to the terminal (cli_print.c).
+ *
+ * Exit codes: CLI_OK, CLI_ERR_SERVER (the server answered an error),
+ * CLI_ERR_USAGE, CLI_ERR_UNREACHABLE (no connection, or no reply in time). */
+#ifndef AG_CLI_H
+#define AG_CLI_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "buf.h"
+#include "client.h"
+#include "json.h"
+#include "proto.h"
+#include "session.h"
+
+enum {
+	CLI_OK = 0,
+	CLI_ERR_SERVER = 1,
+	CLI_ERR_USAGE = 2,
+	CLI_ERR_UNREACHABLE = 3,
+	CLI_HELP_SHOWN = -1,   /* parsing stopped after printing --help */
+};
+
+#define CLI_DEFAULT_TIMEOUT_MS 10000
+
+/* Everything one run of the program knows: options, session, connection. */
+struct cli {
+	struct ag_client_opts opts;
+	char server_url[1024];
+	char session_path[4096];
+	struct ag_session session;   /* the session file (zeroed when there is none) */
+	bool has_session;            /* the file was read */
+	const char *token;           /* sent as auth: $ANSIGRAM_TOKEN or the file's; NULL: none */
+	bool token_from_env;
+	char command[64];            /* the command being run, for messages ("post create") */
+	struct ag_client *client;    /* connected by the first call */
+	int cols;                    /* output width in columns */
+	bool stdout_tty;
+};
+
+/* One request being built: an op and the args given so far (in the op's
+ * arg order; strings are owned here). */
+struct cli_req {
+	const struct ag_op_spec *op;
+	struct ag_argval v[AG_MAX_ARGS];
+};
+
+/* A friendly command's own option: either another name for one of its
+ * op's args (arg set) or a flag of the command itself (arg NULL). */
+struct cli_flag {
+	const char *name;       /* as typed, without "--" */
+	const char *arg;        /* the op arg it sets, or NULL */
+	const char *metavar;    /* NULL: a flag without a value */
+	const char *help;
+};
+
+#define CLI_MAX_POS 16
+#define CLI_MAX_FLAGS 4
+
+/* A command line after parsing: the main op's request, the positional
+ * words, and the values of the command's own flags ("" for a flag
+ * without a value; NULL when not given). */
+struct cli_line {
+	const struct cli_cmd *cmd;    /* NULL for an op-table command */
+	struct cli_req req;
+	const char *pos[CLI_MAX_POS];
+	int n_pos;
+	const char *flag_value[CLI_MAX_FLAGS];
+	bool password_stdin;
+};
+
+/* A friendly command (cli_cmds.c, cli_watch.c). */
+struct cli_cmd {
+	const char *name;
+	const char *args_usage;       /* after the name: "POST_ID TEXT..." */
+	const char *summary;
+	const char *op;               /* the main op, whose args may be options; or NULL */
+	const char *passthrough;      /* space-separated args of op accepted as options */
+	int min_pos, max_pos;         /* positional words; max_pos -1: any number */
+	const struct cli_flag *flags; /* zero-terminated, or NULL */
+	const char *details;          /* more help text, or NULL */
+	int (*run)(struct cli *c, struct cli_line *line);
+};
+
+/* The friendly commands, closed by an entry with no name. */
+extern const struct cli_cmd cli_cmds[];
+/* `watch` (cli_watch.c). */
+int cli_run_watch(struct cli *c, struct cli_line *line);
+
+/* ---- cli.c: context, connection, calls ---- */
+
+/* Sets defaults and reads the environment; then main applies options. */
+void cli_init(struct cli *c);
+/* Settles the server URL, session and token once all the options (those
+ * after the command too) are known. Returns CLI_OK or an exit code (a
+ * message was printed). */
+int cli_settle(struct cli *c);
+void cli_finish(struct cli *c);
+
+/* Prints "ansigram: <message>" and the help hint to stderr; returns
+ * CLI_ERR_USAGE. */
+int cli_usage(struct cli *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Prints "ansigram: <message>" to stderr. */
+void cli_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Handles a program-wide option at argv[*i] (moving *i past its value).
+ * Returns 1 when it was one, 0 when not, or CLI_ERR_USAGE after a message. */
+int cli_global_option(struct cli *c, int argc, char **argv, int *i);
+
+/* Sends r and waits for the reply; see the file comment for retries.
+ * Returns CLI_OK when the server answered ok, else an exit code after
+ * printing the error. Always ag_reply_free(out) afterwards. */
+int cli_send(struct cli *c, struct cli_req *r, struct ag_reply *out);
+/* The logged-in user's id (from the session, else auth.me). Returns an
+ * exit code. */
+int cli_my_id(struct cli *c, int64_t *id);
+/* Resolves "@name" or "name" to a user id through user.get. */
+int cli_user_id(struct cli *c, const char *name, int64_t *id);
+/* Stores a login reply's data (token, user, push keys) in the session
+ * file; returns an exit code. */
+int cli_save_login(struct cli *c, const msgpack_object *data);
+/* Reads a password: from stdin with --password-stdin, else with a prompt
+ * that does not echo when stdin is a terminal. confirm asks twice. The
+ * result is malloc'd; returns an exit code. */
+int cli_read_password(struct cli *c, bool from_stdin, bool confirm, char **out);
+/* Zeroes and frees a secret string (NULL is fine). */
+void cli_free_secret(char *s);
+/* Text for a positional TEXT word: the words joined with spaces, or
+ * stdin's contents when the only word is "-". Returns an exit code. */
+int cli_join_text(struct cli *c, const char *const *words, int n, char **out);
+
+/* ---- cli_ops.c: requests and the op-table commands ---- */
+
+void cli_req_init(struct cli_req *r, const char *op_name);
+void cli_req_free(struct cli_req *r);
+/* Sets an arg from command-line text, checked against the table (shown
+ * names it in messages, e.g. "--post-id"). Returns an exit code. */
+int cli_req_set_text(struct cli *c, struct cli_req *r, const char *arg, const char *text,
+	const char *shown);
+int cli_req_set_int(struct cli *c, struct cli_req *r, const char *arg, int64_t value);
+bool cli_req_has(const struct cli_req *r, const char *arg);
+/* The string value of arg, or NULL when it is not set (or nil). */
+const char *cli_req_str(const struct cli_req *r, const char *arg);
+/* The integer value of arg (an ID or INT that is set). */
+int64_t cli_req_int(const struct cli_req *r, const char *arg);
+/* When line's op takes a password that the options did not give, reads
+ * it (see cli_read_password). Returns an exit code. */
+int cli_fill_password(struct cli *c, struct cli_line *line, bool confirm);
+/* Parses argv (the words after the command) into line for op, accepting
+ * op's args named in passthrough (NULL: all) and the flags. Returns an
+ * exit code, or CLI_HELP_SHOWN. */
+int cli_parse_line(struct cli *c, const struct cli_cmd *cmd, const char *op_name,
+	int argc, char **argv, struct cli_line *line);
+void cli_line_free(struct cli_line *line);
+/* The value of the command's own flag name (see struct cli_line). */
+const char *cli_line_flag(const struct cli_line *line, const char *name);
+/* Whether passthrough (space-separated arg names; NULL: all) has arg. */
+bool cli_accepts_arg(const char *passthrough, const char *arg);
+/* Runs argv as a command (friendly, GROUP VERB, or group.verb). */
+int cli_run(struct cli *c, int argc, char **argv);
+/* The friendly command called name, or NULL. */
+const struct cli_cmd *cli_cmd_find(const char *name);
+/* Whether group names one or more ops ("post" for post.create...). */
+bool cli_is_group(const char *group);
+/* The op called "GROUP.VERB", with VERB's dashes read as underscores. */
+const struct ag_op_spec *cli_op_lookup(const char *group, const char *verb);
+/* Suggests the candidate closest to word (NULL when none is close). */
+const char *cli_closest(const char *word, const char *const *candidates, size_t n);
+
+/* ---- cli_help.c ---- */
+
+void cli_help_program(struct cli *c);
+void cli_help_group(struct cli *c, const char *group);
+void cli_help_op(struct cli *c, const struct ag_op_spec *op);
+void cli_help_cmd(struct cli *c, const struct cli_cmd *cmd);
+/* The option name of an arg: "--" + name with '_' as '-'. */
+void cli_option_name(const char *arg, char *out, size_t size);
+
+/* ---- cli_print.c: output ---- */
+
+/* Prints data as JSON (--json) or as readable text guessed from its
+ * shape (posts, users, messages...). */
+void cli_print_data(struct cli *c, const msgpack_object *data);
+/* Readable text only, as cli_print_data without --json. */
+void cli_print_readable(struct cli *c, const msgpack_object *data);
+/* Prints a JSON value built by the caller (and takes it). */
+void cli_print_json(struct cli *c, json_t *v);
+/* Text wrapped to the width after indent spaces, newlines kept. */
+void cli_print_wrapped(struct cli *c, const char *text, size_t len, int indent);
+/* A string field of map, sanitized, with newlines and tabs as spaces, in
+ * b (reset first); "" when absent or nil. */
+const char *cli_str(struct ag_buf *b, const msgpack_object *map, const char *key);
+/* "5m ago" for the time field key. */
+const char *cli_ago(char *out, size_t size, const msgpack_object *map, const char *key);
+/* Styling for names and meta text when colour is on ("" otherwise). */
+const char *cli_bold(const struct cli *c);
+const char *cli_dim(const struct cli *c);
+const char *cli_reset(const struct cli *c);
+
+#endif

@@ -1,0 +1,161 @@
+/* text.c: showing other people's text safely and fitted to a terminal
+ * (see text.h). Widths come from wcwidth under a UTF-8 locale object, so
+ * they are right even when the process runs in the C locale; when no
+ * UTF-8 locale exists at all, a small table of wide ranges stands in. */
+#include "text.h"
+
+#include <locale.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <time.h>
+
+#include "utf8.h"
+
+#define REPLACEMENT "\xEF\xBF\xBD"  /* U+FFFD */
+
+static bool is_control(uint32_t cp)
+{
+	return cp < 0x20 || (cp >= 0x7F && cp < 0xA0);
+}
+
+void ag_text_sanitize(struct ag_buf *out, const char *s, size_t len, int keep_newlines)
+{
+	size_t i = 0;
+	while (i < len) {
+		uint32_t cp;
+		int n = ag_utf8_decode(s + i, len - i, &cp);
+		if (n < 0) {
+			ag_buf_puts(out, REPLACEMENT);
+			i++;
+			continue;
+		}
+		if (keep_newlines && cp == '\n')
+			ag_buf_append(out, "\n", 1);
+		else if (keep_newlines && cp == '\t')
+			ag_buf_append(out, " ", 1);
+		else if (is_control(cp))
+			ag_buf_puts(out, REPLACEMENT);
+		else
+			ag_buf_append(out, s + i, (size_t)n);
+		i += (size_t)n;
+	}
+	if (out->data == NULL)  /* so out->data is a string even for empty input */
+		ag_buf_append(out, "", 0);
+}
+
+static locale_t utf8_locale;
+static pthread_once_t utf8_locale_once = PTHREAD_ONCE_INIT;
+
+static void utf8_locale_init(void)
+{
+	utf8_locale = newlocale(LC_CTYPE_MASK, "C.UTF-8", (locale_t)0);
+	if (utf8_locale == (locale_t)0)
+		utf8_locale = newlocale(LC_CTYPE_MASK, "en_US.UTF-8", (locale_t)0);
+}
+
+/* Columns of cp when no UTF-8 locale can be had: East Asian wide and
+ * emoji ranges take two, combining marks none, everything else one. */
+static int table_width(uint32_t cp)
+{
+	static const uint32_t wide[][2] = {
+		{0x1100, 0x115F}, {0x2E80, 0x303E}, {0x3041, 0x33FF}, {0x3400, 0x4DBF},
+		{0x4E00, 0x9FFF}, {0xA000, 0xA4CF}, {0xAC00, 0xD7A3}, {0xF900, 0xFAFF},
+		{0xFE30, 0xFE4F}, {0xFF00, 0xFF60}, {0xFFE0, 0xFFE6}, {0x1F300, 0x1F64F},
+		{0x1F900, 0x1F9FF}, {0x20000, 0x2FFFD}, {0x30000, 0x3FFFD},
+	};
+	if ((cp >= 0x0300 && cp <= 0x036F) || cp == 0x200B || (cp >= 0xFE00 && cp <= 0xFE0F))
+		return 0;
+	for (size_t i = 0; i < sizeof wide / sizeof wide[0]; i++)
+		if (cp >= wide[i][0] && cp <= wide[i][1])
+			return 2;
+	return 1;
+}
+
+/* Switches this thread to the UTF-8 locale for width lookups; returns the
+ * locale to restore, or 0 when none was switched (use the table). */
+static locale_t width_begin(void)
+{
+	pthread_once(&utf8_locale_once, utf8_locale_init);
+	return utf8_locale != (locale_t)0 ? uselocale(utf8_locale) : (locale_t)0;
+}
+
+static void width_end(locale_t saved)
+{
+	if (saved != (locale_t)0)
+		uselocale(saved);
+}
+
+/* Columns of one code point of sanitized text; controls (which sanitized
+ * text does not hold) count as the one column of their placeholder. */
+static int cp_columns(uint32_t cp, bool have_locale)
+{
+	if (is_control(cp))
+		return 1;
+	return have_locale ? ag_cp_width(cp) : table_width(cp);
+}
+
+int ag_text_width(const char *s)
+{
+	locale_t saved = width_begin();
+	int cols = 0;
+	for (const char *p = s; *p; ) {
+		uint32_t cp;
+		int n = ag_utf8_decode(p, 4, &cp);
+		if (n < 0) {
+			cols++;
+			p++;
+			continue;
+		}
+		cols += cp_columns(cp, saved != (locale_t)0);
+		p += n;
+	}
+	width_end(saved);
+	return cols;
+}
+
+size_t ag_text_fit(const char *s, int cols)
+{
+	locale_t saved = width_begin();
+	int used = 0;
+	const char *p = s;
+	while (*p) {
+		uint32_t cp;
+		int n = ag_utf8_decode(p, 4, &cp);
+		int w = 1;
+		if (n < 0)
+			n = 1;
+		else
+			w = cp_columns(cp, saved != (locale_t)0);
+		if (used + w > cols)
+			break;
+		used += w;
+		p += n;
+	}
+	width_end(saved);
+	return (size_t)(p - s);
+}
+
+void ag_time_ago(int64_t then_ms, int64_t now_ms, char *out, size_t size)
+{
+	int64_t diff = (now_ms - then_ms) / 1000;
+	int64_t ahead = -diff;
+	if (diff < 60 && ahead < 60)
+		snprintf(out, size, "now");
+	else if (ahead >= 60 && ahead < 3600)
+		snprintf(out, size, "in %lldm", (long long)(ahead / 60));
+	else if (ahead >= 3600 && ahead < 86400 * 2)
+		snprintf(out, size, "in %lldh", (long long)(ahead / 3600));
+	else if (diff >= 60 && diff < 3600)
+		snprintf(out, size, "%lldm ago", (long long)(diff / 60));
+	else if (diff >= 3600 && diff < 86400)
+		snprintf(out, size, "%lldh ago", (long long)(diff / 3600));
+	else if (diff >= 86400 && diff < 7 * 86400)
+		snprintf(out, size, "%lldd ago", (long long)(diff / 86400));
+	else {
+		time_t t = (time_t)(then_ms / 1000);
+		struct tm tm;
+		if (localtime_r(&t, &tm) == NULL || strftime(out, size, "%Y-%m-%d", &tm) == 0)
+			snprintf(out, size, "?");
+	}
+}

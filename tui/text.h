@@ -1,0 +1,26 @@
+/* text.h: showing text that came from other people, safely and fitted to
+ * a terminal. Data is never written raw: control characters (C0, DEL, C1)
+ * and invalid UTF-8 become visible placeholders, so a post cannot move the
+ * cursor or change colours on anyone's screen. Shared by the CLI and TUI. */
+#ifndef AG_TEXT_H
+#define AG_TEXT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "buf.h"
+
+/* Appends s (len bytes) to out, made inert: each control character and
+ * each invalid byte becomes U+FFFD, except that with keep_newlines a \n is
+ * kept and a \t becomes a space. */
+void ag_text_sanitize(struct ag_buf *out, const char *s, size_t len, int keep_newlines);
+/* Terminal columns of a sanitized UTF-8 string (wide characters count 2). */
+int ag_text_width(const char *s);
+/* The longest prefix of s (sanitized UTF-8) that fits in cols columns, in
+ * bytes, never splitting a character. */
+size_t ag_text_fit(const char *s, int cols);
+/* A short relative time: "now", "5m ago", "3h ago", "2d ago", or a date
+ * ("2026-01-31") when older than a week. */
+void ag_time_ago(int64_t then_ms, int64_t now_ms, char *out, size_t size);
+
+#endif
