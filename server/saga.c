@@ -315,12 +315,12 @@ enum ag_err saga_execute(struct saga_run *run)
 			compensate(run, (int)i - 1, 0);
 			return e;
 		}
-		if (last)
-			publisher_wake();
 		if (fault == FAULT_CRASH) {
 			ag_warn("fault point %s.%s: crashing after commit", def->type, step->name);
 			_exit(137);
 		}
+		if (last)
+			publisher_wake();
 	}
 	return AG_OK;
 }

@@ -11,10 +11,13 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <nng/nng.h>
 #include <nng/protocol/pubsub0/pub.h>
+#include <nng/protocol/pubsub0/sub.h>
 #include <nng/protocol/reqrep0/rep.h>
+#include <nng/protocol/reqrep0/req.h>
 #include <nng/supplemental/tls/tls.h>
 
 #include "log.h"
@@ -105,7 +108,7 @@ static char *read_pem(const char *path)
 }
 
 /* Starts a listener on url, applying TLS and ipc options. */
-static int listen_on(nng_socket sock, const char *url)
+static int listen_on(nng_socket sock, const char *url, nng_listener *out)
 {
 	nng_listener l;
 	int rv = nng_listener_create(&l, sock, url);
@@ -153,7 +156,97 @@ static int listen_on(nng_socket sock, const char *url)
 		ag_error("cannot listen on %s: %s", url, nng_strerror(rv));
 		return -1;
 	}
+	*out = l;
 	return 0;
+}
+
+/* ---- the listener guard ----
+ *
+ * nng 1.5.2 (Debian 12's) breaks an ipc:// listener for good once a peer
+ * hangs up in the middle of the connection handshake (fixed upstream after
+ * 1.5.2): connections still complete their handshake but never reach the
+ * socket, so the server stops taking new clients, and an nng thread spins.
+ * Any local user, or a client killed at the wrong moment, could cause it.
+ * A guard thread connects to each ipc listener every second and checks
+ * that the server's socket takes the connection in; a listener that twice
+ * in a row does not is restarted, which also ends the stuck connections. */
+
+#define GUARD_INTERVAL_MS 1000
+#define GUARD_WAIT_MS 1000
+
+struct guarded {
+	nng_socket sock;       /* the server's socket the listener feeds */
+	nng_listener listener;
+	const char *url;
+	bool pub;              /* a PUB listener: probe with SUB, else REQ */
+	int failures;          /* probes missed in a row */
+};
+
+static struct guarded guarded[2 * AG_MAX_URLS];
+static int n_guarded;
+static pthread_t guard_thread;
+static bool guard_running;
+static pthread_mutex_t guard_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t guard_wake = PTHREAD_COND_INITIALIZER;
+/* Connections the REP and PUB sockets took in, counted by nng's threads. */
+static atomic_ulong rep_pipes, pub_pipes;
+
+static void count_pipe(nng_pipe p, nng_pipe_ev ev, void *counter)
+{
+	(void)p;
+	(void)ev;
+	atomic_fetch_add((atomic_ulong *)counter, 1);
+}
+
+/* True when a fresh connection to g's URL reaches the server's socket. */
+static bool listener_serves(const struct guarded *g)
+{
+	atomic_ulong *counter = g->pub ? &pub_pipes : &rep_pipes;
+	unsigned long before = atomic_load(counter);
+	nng_socket probe;
+	if ((g->pub ? nng_sub0_open(&probe) : nng_req0_open(&probe)) != 0)
+		return true;  /* cannot tell: leave the listener alone */
+	bool served = false;
+	if (nng_dial(probe, g->url, NULL, NNG_FLAG_NONBLOCK) == 0) {
+		for (int waited = 0; waited < GUARD_WAIT_MS && !served; waited += 10) {
+			struct timespec nap = {0, 10 * 1000000};
+			nanosleep(&nap, NULL);
+			served = atomic_load(counter) != before;
+		}
+	}
+	nng_close(probe);
+	return served;
+}
+
+static void *guard_main(void *arg)
+{
+	(void)arg;
+	pthread_mutex_lock(&guard_lock);
+	while (!atomic_load(&stopping)) {
+		struct timespec next;
+		clock_gettime(CLOCK_REALTIME, &next);
+		next.tv_sec += GUARD_INTERVAL_MS / 1000;
+		pthread_cond_timedwait(&guard_wake, &guard_lock, &next);
+		for (int i = 0; i < n_guarded && !atomic_load(&stopping); i++) {
+			struct guarded *g = &guarded[i];
+			g->failures = listener_serves(g) ? 0 : g->failures + 1;
+			if (g->failures < 2)
+				continue;
+			ag_warn("%s stopped taking connections (a peer hung up mid-handshake); "
+				"restarting it", g->url);
+			nng_listener_close(g->listener);
+			if (listen_on(g->sock, g->url, &g->listener) == 0)
+				g->failures = 0;
+		}
+	}
+	pthread_mutex_unlock(&guard_lock);
+	return NULL;
+}
+
+static void guard(nng_socket sock, nng_listener l, const char *url, bool pub)
+{
+	if (strncmp(url, "ipc://", 6) == 0)
+		guarded[n_guarded++] = (struct guarded){sock, l, url, pub, 0};
 }
 
 int transport_start(void)
@@ -163,12 +256,21 @@ int transport_start(void)
 		ag_error("cannot open sockets: %s", nng_strerror(rv));
 		return -1;
 	}
-	for (int i = 0; i < g_config.n_listen; i++)
-		if (listen_on(rep_sock, g_config.listen[i]) != 0)
+	nng_pipe_notify(rep_sock, NNG_PIPE_EV_ADD_POST, count_pipe, &rep_pipes);
+	nng_pipe_notify(pub_sock, NNG_PIPE_EV_ADD_POST, count_pipe, &pub_pipes);
+	nng_listener l;
+	for (int i = 0; i < g_config.n_listen; i++) {
+		if (listen_on(rep_sock, g_config.listen[i], &l) != 0)
 			return -1;
-	for (int i = 0; i < g_config.n_pub; i++)
-		if (listen_on(pub_sock, g_config.pub[i]) != 0)
+		guard(rep_sock, l, g_config.listen[i], false);
+	}
+	for (int i = 0; i < g_config.n_pub; i++) {
+		if (listen_on(pub_sock, g_config.pub[i], &l) != 0)
 			return -1;
+		guard(pub_sock, l, g_config.pub[i], true);
+	}
+	if (n_guarded && pthread_create(&guard_thread, NULL, guard_main, NULL) == 0)
+		guard_running = true;
 
 	if (publisher_start(pub_sock, g_config.db_path) != 0)
 		return -1;
@@ -202,6 +304,14 @@ int transport_start(void)
 void transport_stop(void)
 {
 	atomic_store(&stopping, true);
+	if (guard_running) {
+		pthread_mutex_lock(&guard_lock);
+		pthread_cond_signal(&guard_wake);
+		pthread_mutex_unlock(&guard_lock);
+		pthread_join(guard_thread, NULL);
+		guard_running = false;
+	}
+	n_guarded = 0;
 	for (int i = 0; i < n_workers; i++)
 		if (workers[i].aio)
 			pthread_join(workers[i].thread, NULL);

@@ -7,6 +7,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -23,8 +25,12 @@ static void make_dir(void)
 	cr_assert_not_null(mkdtemp(dir));
 }
 
+static pid_t server_pid;  /* killed at teardown when a test fails midway */
+
 static void remove_dir(void)
 {
+	if (server_pid > 0)
+		kill(server_pid, SIGKILL);
 	char cmd[128];
 	snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
 	system(cmd);
@@ -102,6 +108,7 @@ static pid_t spawn_server(const char *listen, const char *extra1, const char *ex
 		execv(bin, (char **)argv);
 		_exit(127);
 	}
+	server_pid = pid;
 	return pid;
 }
 
@@ -110,6 +117,7 @@ static int stop_server(pid_t pid)
 	int status;
 	kill(pid, SIGTERM);
 	waitpid(pid, &status, 0);
+	server_pid = 0;
 	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
 
@@ -182,6 +190,51 @@ Test(transport, tls_with_a_certificate_the_client_trusts)
 	cr_expect_eq(stop_server(pid), 0);
 }
 
+/* Connects to a unix socket and hangs up before the nng handshake. */
+static void hang_up_mid_handshake(const char *path)
+{
+	int fd = socket(AF_UNIX, SOCK_STREAM, 0);
+	struct sockaddr_un addr = {.sun_family = AF_UNIX};
+	snprintf(addr.sun_path, sizeof addr.sun_path, "%s", path);
+	cr_assert_eq(connect(fd, (struct sockaddr *)&addr, sizeof addr), 0);
+	close(fd);
+}
+
+Test(transport, ipc_survives_peers_hanging_up_mid_handshake)
+{
+	char url[160], path[128], pub_path[128];
+	snprintf(path, sizeof path, "%s/req.sock", dir);
+	snprintf(pub_path, sizeof pub_path, "%s/pub.sock", dir);
+	snprintf(url, sizeof url, "ipc://%s", path);
+	pid_t pid = spawn_server(url, NULL, NULL, NULL, NULL);
+	struct ag_client *c = connect_when_up(url, NULL);
+	cr_assert_not_null(c);
+	ag_client_close(c);
+
+	for (int round = 0; round < 2; round++) {
+		hang_up_mid_handshake(path);
+		hang_up_mid_handshake(pub_path);
+		/* New clients must be served again within a few seconds. */
+		c = NULL;
+		for (int i = 0; i < 150 && !c; i++) {
+			usleep(100 * 1000);
+			struct ag_client *try;
+			if (ag_client_open(&try, url, 500) != 0)
+				continue;
+			struct ag_reply r;
+			if (ag_client_callf(try, &r, "server.ping", NULL, "") == 0) {
+				ag_reply_free(&r);
+				c = try;
+			} else {
+				ag_client_close(try);
+			}
+		}
+		cr_assert_not_null(c, "round %d: new clients are not served any more", round);
+		ag_client_close(c);
+	}
+	cr_expect_eq(stop_server(pid), 0);
+}
+
 Test(transport, tls_listener_without_a_certificate_refuses_to_start)
 {
 	char url[64];
@@ -189,6 +242,7 @@ Test(transport, tls_listener_without_a_certificate_refuses_to_start)
 	pid_t pid = spawn_server(url, NULL, NULL, NULL, NULL);
 	int status;
 	waitpid(pid, &status, 0);
+	server_pid = 0;
 	cr_expect(WIFEXITED(status) && WEXITSTATUS(status) == 1,
 		"ansigramd should exit 1 when tls+tcp has no certificate");
 }
