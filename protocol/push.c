@@ -80,6 +80,8 @@ int ag_sub_open(struct ag_sub **out, const char *url,
 		rv = nng_pipe_notify(s->sock, NNG_PIPE_EV_REM_POST, pipe_event, s);
 	if (rv == 0)
 		rv = nng_socket_set(s->sock, NNG_OPT_SUB_SUBSCRIBE, s->topic, sizeof s->topic);
+	if (rv == 0)  /* room for bursts: what does not fit is dropped */
+		rv = nng_socket_set_int(s->sock, NNG_OPT_RECVBUF, 1024);
 	if (rv == 0)  /* NONBLOCK: keeps redialling until the server is there */
 		rv = nng_dial(s->sock, url, NULL, NNG_FLAG_NONBLOCK);
 	if (rv != 0) {

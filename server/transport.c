@@ -24,6 +24,8 @@
 
 /* How often an idle worker looks up to see whether it should stop. */
 #define WORKER_POLL_MS 200
+/* Push messages queued per subscriber before PUB drops them. */
+#define PUSH_QUEUE 1024
 /* Bigger frames than this drop the connection (PROTOCOL.md section 2). */
 #define MAX_RECV_BYTES (1024 * 1024)
 
@@ -256,6 +258,8 @@ int transport_start(void)
 		ag_error("cannot open sockets: %s", nng_strerror(rv));
 		return -1;
 	}
+	/* PUB drops what a slow subscriber's queue cannot hold: give bursts room. */
+	nng_socket_set_int(pub_sock, NNG_OPT_SENDBUF, PUSH_QUEUE);
 	nng_pipe_notify(rep_sock, NNG_PIPE_EV_ADD_POST, count_pipe, &rep_pipes);
 	nng_pipe_notify(pub_sock, NNG_PIPE_EV_ADD_POST, count_pipe, &pub_pipes);
 	nng_listener l;
