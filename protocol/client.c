@@ -241,10 +241,8 @@ static bool pack_format_item(msgpack_packer *pk, const char *item, size_t len, v
 
 /* A format with no items sends no args. An invalid format returns
  * NNG_EINVAL without sending anything. */
-int ag_client_callf(struct ag_client *c, struct ag_reply *out, const char *op,
-	const char *idem, const char *fmt, ...)
+int ag_pack_args(msgpack_sbuffer *sb, const char *fmt, va_list ap)
 {
-	reply_init(out);
 	size_t n_items = 0;
 	for (const char *p = fmt ? fmt : ""; *p; ) {
 		p += strspn(p, " ");
@@ -254,26 +252,37 @@ int ag_client_callf(struct ag_client *c, struct ag_reply *out, const char *op,
 		p += strcspn(p, " ");
 	}
 	if (n_items == 0)
-		return ag_client_call(c, op, NULL, 0, idem, out);
-
-	msgpack_sbuffer sb;
-	msgpack_sbuffer_init(&sb);
+		return 0;
 	msgpack_packer pk;
-	msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
+	msgpack_packer_init(&pk, sb, msgpack_sbuffer_write);
 	msgpack_pack_map(&pk, n_items);
-	va_list ap;
-	va_start(ap, fmt);
+	va_list aq;
+	va_copy(aq, ap);
 	bool valid = true;
 	for (const char *p = fmt; valid && *p; ) {
 		p += strspn(p, " ");
 		if (*p == '\0')
 			break;
 		size_t len = strcspn(p, " ");
-		valid = pack_format_item(&pk, p, len, &ap);
+		valid = pack_format_item(&pk, p, len, &aq);
 		p += len;
 	}
+	va_end(aq);
+	return valid ? 0 : -1;
+}
+
+int ag_client_callf(struct ag_client *c, struct ag_reply *out, const char *op,
+	const char *idem, const char *fmt, ...)
+{
+	reply_init(out);
+	msgpack_sbuffer sb;
+	msgpack_sbuffer_init(&sb);
+	va_list ap;
+	va_start(ap, fmt);
+	int packed = ag_pack_args(&sb, fmt, ap);
 	va_end(ap);
-	int rv = valid ? ag_client_call(c, op, sb.data, sb.size, idem, out) : NNG_EINVAL;
+	int rv = packed != 0 ? NNG_EINVAL
+		: ag_client_call(c, op, sb.size ? sb.data : NULL, sb.size, idem, out);
 	msgpack_sbuffer_destroy(&sb);
 	return rv;
 }

@@ -3,6 +3,8 @@
 #ifndef AG_CLIENT_H
 #define AG_CLIENT_H
 
+#include <stdarg.h>
+
 #include "proto.h"
 
 struct ag_client;
@@ -44,6 +46,10 @@ int ag_client_call(struct ag_client *c, const char *op, const void *args,
  * Example: ag_client_callf(c, &r, "post.like", NULL, "post_id:i", id). */
 int ag_client_callf(struct ag_client *c, struct ag_reply *out, const char *op,
 	const char *idem, const char *fmt, ...);
+
+/* Packs the args map of a callf format into sb (nothing for an empty
+ * format). Returns 0, or -1 for a malformed format. */
+int ag_pack_args(msgpack_sbuffer *sb, const char *fmt, va_list ap);
 
 /* Sends bytes as they are and decodes the reply (for tests of bad frames). */
 int ag_client_raw(struct ag_client *c, const void *frame, size_t len, struct ag_reply *out);

@@ -163,36 +163,34 @@ enum ag_err h_user_update(struct req *rq)
 	return pack_user_by_id(rq, rq->out, rq->uid);
 }
 
-enum ag_err h_user_followers(struct req *rq)
+/* Lists one side of user_id's follows with sql (?1 user, ?2 limit, ?3 offset). */
+static enum ag_err list_follows(struct req *rq, const char *sql, const char *what)
 {
 	int64_t id = ag_arg_int(rq->args, "user_id", 0);
 	enum ag_err rc = user_require(rq, id);
 	if (rc != AG_OK)
 		return rc;
-	sqlite3_stmt *st = db_prep(rq->db,
-		"SELECT " PUBLIC_USER_COLUMNS " FROM follows f JOIN users u ON u.id = f.follower_id"
-		" WHERE f.followee_id = ?1 ORDER BY f.created_at DESC, u.id DESC LIMIT ?2 OFFSET ?3");
+	sqlite3_stmt *st = db_prep(rq->db, sql);
 	if (!st)
-		return req_db_error(rq, "list followers");
+		return req_db_error(rq, what);
 	sqlite3_bind_int64(st, 1, id);
 	sqlite3_bind_int64(st, 2, req_limit(rq));
 	sqlite3_bind_int64(st, 3, req_offset(rq));
 	return pack_rows(rq, st, pack_public_user_row);
 }
 
+enum ag_err h_user_followers(struct req *rq)
+{
+	return list_follows(rq,
+		"SELECT " PUBLIC_USER_COLUMNS " FROM follows f JOIN users u ON u.id = f.follower_id"
+		" WHERE f.followee_id = ?1 ORDER BY f.created_at DESC, u.id DESC LIMIT ?2 OFFSET ?3",
+		"list followers");
+}
+
 enum ag_err h_user_following(struct req *rq)
 {
-	int64_t id = ag_arg_int(rq->args, "user_id", 0);
-	enum ag_err rc = user_require(rq, id);
-	if (rc != AG_OK)
-		return rc;
-	sqlite3_stmt *st = db_prep(rq->db,
+	return list_follows(rq,
 		"SELECT " PUBLIC_USER_COLUMNS " FROM follows f JOIN users u ON u.id = f.followee_id"
-		" WHERE f.follower_id = ?1 ORDER BY f.created_at DESC, u.id DESC LIMIT ?2 OFFSET ?3");
-	if (!st)
-		return req_db_error(rq, "list following");
-	sqlite3_bind_int64(st, 1, id);
-	sqlite3_bind_int64(st, 2, req_limit(rq));
-	sqlite3_bind_int64(st, 3, req_offset(rq));
-	return pack_rows(rq, st, pack_public_user_row);
+		" WHERE f.follower_id = ?1 ORDER BY f.created_at DESC, u.id DESC LIMIT ?2 OFFSET ?3",
+		"list following");
 }

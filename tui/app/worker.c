@@ -30,63 +30,23 @@ struct worker {
 	int pipe_rd, pipe_wr;
 };
 
-/* Packs one "name:T" item; false when malformed. */
-static bool pack_item(msgpack_packer *pk, const char *item, size_t len, va_list *ap)
-{
-	if (len < 3 || item[len - 2] != ':')
-		return false;
-	ag_pack_strn(pk, item, len - 2);
-	switch (item[len - 1]) {
-	case 's':
-		ag_pack_str(pk, va_arg(*ap, const char *));
-		return true;
-	case 'i':
-		msgpack_pack_int64(pk, va_arg(*ap, int64_t));
-		return true;
-	case 'b':
-		if (va_arg(*ap, int))
-			msgpack_pack_true(pk);
-		else
-			msgpack_pack_false(pk);
-		return true;
-	default:
-		return false;
-	}
-}
-
 struct job *job_new(const char *op, const char *fmt, ...)
 {
 	struct job *j = calloc(1, sizeof *j);
 	if (j == NULL)
 		abort();
 	snprintf(j->op, sizeof j->op, "%s", op);
-	size_t n_items = 0;
-	for (const char *p = fmt ? fmt : ""; *p;) {
-		p += strspn(p, " ");
-		if (*p == '\0')
-			break;
-		n_items++;
-		p += strcspn(p, " ");
-	}
-	if (n_items == 0)
-		return j;
 	msgpack_sbuffer sb;
 	msgpack_sbuffer_init(&sb);
-	msgpack_packer pk;
-	msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
-	msgpack_pack_map(&pk, n_items);
 	va_list ap;
 	va_start(ap, fmt);
-	for (const char *p = fmt; *p;) {
-		p += strspn(p, " ");
-		if (*p == '\0')
-			break;
-		size_t len = strcspn(p, " ");
-		if (!pack_item(&pk, p, len, &ap))
-			abort();   /* a malformed format is a programming error */
-		p += len;
-	}
+	if (ag_pack_args(&sb, fmt, ap) != 0)
+		abort();   /* a malformed format is a programming error */
 	va_end(ap);
+	if (sb.size == 0) {
+		msgpack_sbuffer_destroy(&sb);
+		return j;
+	}
 	j->args = sb.data;      /* the sbuffer's memory is malloc'd: keep it */
 	j->args_len = sb.size;
 	return j;
