@@ -1,8 +1,9 @@
 /* live.h: live sessions for the push-plane and recovery tests. A live
  * session is a login of a harness user whose push credentials (topic and
  * key from auth.login) we keep, with a subscriber on the current server's
- * PUB socket that opens that session's events (protocol/push.h). Replies,
- * clients and subscribers live until the test ends (live_test_fini). */
+ * PUB socket that opens that session's events (protocol/push.h). Replies
+ * and clients live until the test ends (h_test_fini), subscribers until
+ * the test process does (see live.c). */
 #ifndef AG_TEST_LIVE_H
 #define AG_TEST_LIVE_H
 
@@ -28,8 +29,7 @@ void live_login(struct live *l, const struct h_user *u);
  * restart: the session and its credentials are in the database) and
  * waits until it is connected. */
 void live_subscribe(struct live *l);
-/* A subscriber for any topic and key on the current server, connected;
- * closed when the test ends. */
+/* A subscriber for any topic and key on the current server, connected. */
 struct ag_sub *live_sub_open(const uint8_t topic[AG_PUSH_TOPIC_BYTES],
 	const uint8_t key[AG_PUSH_KEY_BYTES]);
 /* A new client for l's session on the current server, replacing l->c:
@@ -53,12 +53,5 @@ void live_check_none(const char *file, int line, struct live *l, int ms);
 
 /* Milliseconds on a monotonic clock. */
 double live_now_ms(void);
-
-/* Closes every subscriber of the test: before stopping a server the test
- * started itself, rather than leaving them redialling a server that is
- * gone. */
-void live_close_subscribers(void);
-/* The suite's .fini: closes the subscribers, then h_test_fini(). */
-void live_test_fini(void);
 
 #endif

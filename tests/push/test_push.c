@@ -17,7 +17,7 @@
 #include "live.h"
 
 H_SERVER_PER_FILE(NULL)
-TestSuite(push, .fini = live_test_fini, .timeout = 60);
+TestSuite(push, .fini = h_test_fini, .timeout = 60);
 
 #define EVENT_TIMEOUT_MS 2000
 #define QUIET_MS 300
@@ -35,10 +35,8 @@ static void own_server(struct h_server *s)
 	h_use_server(s);
 }
 
-/* Closes the test's subscribers, then stops its own server cleanly. */
 static void stop_own_server(struct h_server *s)
 {
-	live_close_subscribers();
 	cr_expect_eq(h_server_stop(s), 0, "ansigramd did not stop cleanly");
 }
 
@@ -155,7 +153,8 @@ Test(push, a_burst_from_several_senders_arrives_without_gaps)
 }
 
 /* A SUB socket that takes every message on the PUB socket, whatever its
- * topic, as an eavesdropper would. */
+ * topic, as an eavesdropper would. Never closed, like the subscribers
+ * (see live.c). */
 static nng_socket eavesdropper(void)
 {
 	nng_socket s;
@@ -175,6 +174,9 @@ Test(push, only_the_sessions_own_topic_and_key_open_its_events)
 	h_user_new(&a);
 	h_user_new(&b);
 	h_user_new(&c);
+	/* First, so that its connection is surely in place at the server by
+	 * the time the others have connected. */
+	nng_socket all = eavesdropper();
 	struct live lb, lc;
 	live_login(&lb, &b);
 	live_login(&lc, &c);
@@ -183,7 +185,6 @@ Test(push, only_the_sessions_own_topic_and_key_open_its_events)
 	randombytes_buf(random_key, sizeof random_key);
 	struct ag_sub *wrong_key = live_sub_open(lb.topic, random_key);
 	struct ag_sub *other_key = live_sub_open(lb.topic, lc.key);
-	nng_socket all = eavesdropper();
 
 	int64_t id = send_message(a.c, &b, "for B only");
 	int64_t got;
@@ -206,7 +207,6 @@ Test(push, only_the_sessions_own_topic_and_key_open_its_events)
 		free(plain);
 		nng_msg_free(msg);
 	}
-	nng_close(all);
 	cr_expect_eq(for_b, 2, "the eavesdropper saw %d messages B's key opens, expected B's 2",
 		for_b);
 
@@ -256,7 +256,6 @@ Test(push, followers_get_post_and_story_events_and_nobody_else_does)
 	h_user_new(&author);
 	h_user_new(&follower);
 	h_user_new(&stranger);
-	h_ok(follower.c, "follow.create", "user_id:i", author.id);
 	struct live lf, ls, la;
 	live_login(&lf, &follower);
 	live_login(&ls, &stranger);
@@ -264,6 +263,8 @@ Test(push, followers_get_post_and_story_events_and_nobody_else_does)
 	live_subscribe(&lf);
 	live_subscribe(&ls);
 	live_subscribe(&la);
+	h_ok(follower.c, "follow.create", "user_id:i", author.id);
+	live_expect(&la, "notification", EVENT_TIMEOUT_MS, NULL);
 
 	int64_t post = ag_obj_int(h_ok(author.c, "post.create", "content:s", "news #today"), "id");
 	int64_t story = ag_obj_int(h_ok(author.c, "story.create", "content:s", "now"), "id");
