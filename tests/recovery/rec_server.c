@@ -14,8 +14,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "live.h"
-
 #define START_TIMEOUT_MS 10000
 #define STOP_TIMEOUT_MS 15000
 
@@ -163,5 +161,5 @@ void rec_test_fini(void)
 		fprintf(stderr, "recovery: the test left ansigramd running; kept %s\n", running.dir);
 		running.keeper = 0;
 	}
-	live_test_fini();
+	h_test_fini();
 }

@@ -25,7 +25,7 @@ void rec_stop(struct h_server *s);
 /* rec_stop, then removes the directory: the end of a test. */
 void rec_done(struct h_server *s);
 /* The suite's .fini: kills a server a failed test left running (keeping
- * its directory and printing its log), then live_test_fini(). */
+ * its directory and printing its log), then h_test_fini(). */
 void rec_test_fini(void);
 
 #endif
