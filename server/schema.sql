@@ -1,12 +1,16 @@
 -- schema.sql: the ansigramd database, version 1 (embedded by db.c).
 --
+-- Ids that people see (users, posts, hashtags, comments, stories, messages,
+-- notifications) are AUTOINCREMENT: an id is never reused after its row is
+-- deleted, so a stale reference can never name someone else's row.
+--
 -- Counters (post_count, follower_count, following_count, like_count,
 -- comment_count, hashtag post_count) are kept by the triggers at the end,
 -- so they always equal the rows they count, whatever path (handler, saga
 -- step, compensation) inserts or deletes those rows.
 
 CREATE TABLE users (
-	id                INTEGER PRIMARY KEY,
+	id                INTEGER PRIMARY KEY AUTOINCREMENT,
 	username          TEXT NOT NULL UNIQUE,      -- lowercase
 	email             TEXT NOT NULL UNIQUE,      -- lowercase
 	password_hash     TEXT NOT NULL,             -- argon2id, crypto_pwhash_str
@@ -44,7 +48,7 @@ CREATE TABLE login_failures (
 ) WITHOUT ROWID;
 
 CREATE TABLE posts (
-	id            INTEGER PRIMARY KEY,
+	id            INTEGER PRIMARY KEY AUTOINCREMENT,
 	author_id     INTEGER NOT NULL REFERENCES users(id),
 	content       TEXT,
 	image_url     TEXT,
@@ -55,7 +59,7 @@ CREATE TABLE posts (
 CREATE INDEX posts_author ON posts(author_id, id);
 
 CREATE TABLE hashtags (
-	id         INTEGER PRIMARY KEY,
+	id         INTEGER PRIMARY KEY AUTOINCREMENT,
 	name       TEXT NOT NULL UNIQUE,             -- lowercase, without '#'
 	post_count INTEGER NOT NULL DEFAULT 0
 );
@@ -77,7 +81,7 @@ CREATE TABLE likes (
 CREATE INDEX likes_user ON likes(user_id, post_id);
 
 CREATE TABLE comments (
-	id         INTEGER PRIMARY KEY,
+	id         INTEGER PRIMARY KEY AUTOINCREMENT,
 	post_id    INTEGER NOT NULL REFERENCES posts(id),
 	author_id  INTEGER NOT NULL REFERENCES users(id),
 	content    TEXT NOT NULL,
@@ -94,7 +98,7 @@ CREATE TABLE follows (
 CREATE INDEX follows_followee ON follows(followee_id, follower_id);
 
 CREATE TABLE stories (
-	id         INTEGER PRIMARY KEY,
+	id         INTEGER PRIMARY KEY AUTOINCREMENT,
 	author_id  INTEGER NOT NULL REFERENCES users(id),
 	image_url  TEXT,
 	content    TEXT,
@@ -104,7 +108,7 @@ CREATE TABLE stories (
 CREATE INDEX stories_author ON stories(author_id, expires_at);
 
 CREATE TABLE messages (
-	id          INTEGER PRIMARY KEY,
+	id          INTEGER PRIMARY KEY AUTOINCREMENT,
 	sender_id   INTEGER NOT NULL REFERENCES users(id),
 	receiver_id INTEGER NOT NULL REFERENCES users(id),
 	content     TEXT NOT NULL,
@@ -115,7 +119,7 @@ CREATE INDEX messages_pair ON messages(sender_id, receiver_id, id);
 CREATE INDEX messages_inbox ON messages(receiver_id, is_read, id);
 
 CREATE TABLE notifications (
-	id           INTEGER PRIMARY KEY,
+	id           INTEGER PRIMARY KEY AUTOINCREMENT,
 	user_id      INTEGER NOT NULL REFERENCES users(id),   -- who is notified
 	actor_id     INTEGER NOT NULL REFERENCES users(id),   -- who caused it
 	type         TEXT NOT NULL CHECK (type IN ('like', 'comment', 'follow', 'message')),

@@ -171,3 +171,17 @@ Test(comments, delete_needs_auth)
 	h_err(AG_E_UNAUTHORIZED, h_client(), "comment.delete", "comment_id:i", c);
 	cr_assert_eq(comment_count(post), 1);
 }
+
+Test(comments, ids_are_never_reused)
+{
+	struct h_user author;
+	h_user_new(&author);
+	int64_t post = create_post(&author, "post");
+	int64_t first = comment(&author, post, "first");
+	h_ok(author.c, "comment.delete", "comment_id:i", first);
+	int64_t second = comment(&author, post, "second");
+	cr_assert_gt(second, first, "comment id %lld was given out again", (long long)first);
+	h_ok(author.c, "post.delete", "post_id:i", post);
+	int64_t next_post = create_post(&author, "next");
+	cr_assert_gt(next_post, post, "post id %lld was given out again", (long long)post);
+}
