@@ -94,14 +94,21 @@ static int cmd_feed(struct cli *c, struct cli_line *line)
 		"'ansigram follow @name', or post with 'ansigram post TEXT'.");
 }
 
-static int cmd_post(struct cli *c, struct cli_line *line)
+/* Sends a post or a story: TEXT words become content; one of TEXT and
+ * --image is needed. */
+static int send_text_or_image(struct cli *c, struct cli_line *line, const char *what)
 {
 	int code = CLI_OK;
 	if (line->n_pos > 0)
 		code = set_text_words(c, line, 0, "content");
 	else if (!cli_req_has(&line->req, "image_url"))
-		return cli_usage(c, "a post needs TEXT, --image URL, or both");
+		return cli_usage(c, "a %s needs TEXT, --image URL, or both", what);
 	return code == CLI_OK ? send_and_print(c, &line->req, NULL) : code;
+}
+
+static int cmd_post(struct cli *c, struct cli_line *line)
+{
+	return send_text_or_image(c, line, "post");
 }
 
 static int cmd_show(struct cli *c, struct cli_line *line)
@@ -218,12 +225,7 @@ static int cmd_stories(struct cli *c, struct cli_line *line)
 
 static int cmd_story(struct cli *c, struct cli_line *line)
 {
-	int code = CLI_OK;
-	if (line->n_pos > 0)
-		code = set_text_words(c, line, 0, "content");
-	else if (!cli_req_has(&line->req, "image_url"))
-		return cli_usage(c, "a story needs TEXT, --image URL, or both");
-	return code == CLI_OK ? send_and_print(c, &line->req, NULL) : code;
+	return send_text_or_image(c, line, "story");
 }
 
 static int cmd_dm(struct cli *c, struct cli_line *line)
