@@ -141,14 +141,15 @@ static void run_handler(struct req *rq, const struct ag_op_spec *op, msgpack_sbu
 	db_reset_all(rq->db);
 }
 
-void dispatch_frame(struct db *db, const void *frame, size_t len, msgpack_sbuffer *out)
+void dispatch_frame(struct db *db, const struct peer *peer, const void *frame, size_t len,
+	msgpack_sbuffer *out)
 {
 	struct ag_request req;
 	struct ag_error err = {0};
 	struct ag_args args = {0};
 	msgpack_sbuffer data;
 	msgpack_sbuffer_init(&data);
-	struct req rq = {.db = db, .err = &err, .now = ag_now_ms(), .args = &args};
+	struct req rq = {.db = db, .err = &err, .now = ag_now_ms(), .args = &args, .peer = peer};
 	const struct ag_op_spec *op = NULL;
 	pthread_mutex_t *lock = NULL;
 

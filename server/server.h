@@ -83,10 +83,17 @@ void db_bind_text(sqlite3_stmt *st, int i, const char *s);
 
 /* ---- a request being served (dispatch.c) ---- */
 
+/* Who sent a request, as the connection itself says (never the frame). */
+struct peer {
+	bool is_ipc;             /* arrived over ipc:// */
+	int64_t uid;             /* the ipc peer's uid; -1 when unknown */
+};
+
 /* Serves one request frame on db and packs the whole response into out
  * (which the caller initialised). Never fails: every problem becomes an
  * error response. */
-void dispatch_frame(struct db *db, const void *frame, size_t len, msgpack_sbuffer *out);
+void dispatch_frame(struct db *db, const struct peer *peer, const void *frame, size_t len,
+	msgpack_sbuffer *out);
 /* Forgets idempotency records older than 24 hours. */
 void dispatch_expire_idempotency(struct db *db, int64_t now);
 
@@ -99,6 +106,7 @@ struct req {
 	struct ag_error *err;
 	char saga_id[40];        /* set by saga_begin: echoed as `saga` */
 	int64_t now;             /* ms since the epoch, when the request arrived */
+	const struct peer *peer; /* the connection it came on */
 };
 
 typedef enum ag_err (*handler_fn)(struct req *rq);

@@ -43,6 +43,21 @@ static struct worker *workers;
 static int n_workers;
 static atomic_bool stopping;
 
+/* Fills peer from the pipe msg arrived on. */
+static void peer_of(nng_msg *msg, struct peer *peer)
+{
+	nng_pipe pipe = nng_msg_get_pipe(msg);
+	uint64_t uid;
+	peer->is_ipc = false;
+	peer->uid = -1;
+	if (nng_pipe_id(pipe) < 0)
+		return;
+	if (nng_pipe_get_uint64(pipe, NNG_OPT_IPC_PEER_UID, &uid) == 0) {
+		peer->is_ipc = true;
+		peer->uid = (int64_t)uid;
+	}
+}
+
 static void *worker_main(void *arg)
 {
 	struct worker *w = arg;
@@ -62,7 +77,9 @@ static void *worker_main(void *arg)
 		}
 		nng_msg *msg = nng_aio_get_msg(w->aio);
 		out.size = 0;
-		dispatch_frame(&w->db, nng_msg_body(msg), nng_msg_len(msg), &out);
+		struct peer peer;
+		peer_of(msg, &peer);
+		dispatch_frame(&w->db, &peer, nng_msg_body(msg), nng_msg_len(msg), &out);
 		nng_msg_clear(msg);
 		if (nng_msg_append(msg, out.data, out.size) != 0) {
 			nng_msg_free(msg);
