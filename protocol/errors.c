@@ -19,6 +19,7 @@ static const char *const err_names[AG_E__COUNT] = {
 	[AG_E_RATE_LIMITED] = "rate_limited",
 	[AG_E_TOO_LARGE] = "too_large",
 	[AG_E_INTERNAL] = "internal",
+	[AG_E_UNAVAILABLE] = "unavailable",
 };
 
 /* Codes outside the table read as "internal": never send a made-up name. */

@@ -29,6 +29,7 @@ enum ag_err {
 	AG_E_RATE_LIMITED,
 	AG_E_TOO_LARGE,
 	AG_E_INTERNAL,
+	AG_E_UNAVAILABLE,
 	AG_E__COUNT
 };
 

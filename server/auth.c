@@ -3,7 +3,9 @@
  * rate-limits failures per account name and opens a session. A session
  * token is 32 random bytes in unpadded base64url; only its BLAKE2b hash is
  * stored, so a copy of the database cannot be used to log in. */
+#include <pthread.h>
 #include <sodium.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "buf.h"
@@ -12,8 +14,6 @@
 
 #define SESSION_TTL_MS (30LL * 24 * 3600 * 1000)
 #define SEEN_INTERVAL_MS (60LL * 1000)     /* last_seen_at granularity */
-#define LOGIN_MAX_FAILURES 5
-#define LOGIN_WINDOW_MS (15LL * 60 * 1000)
 
 #define TOKEN_BYTES 32
 #define TOKEN_TEXT_SIZE sodium_base64_ENCODED_LEN(TOKEN_BYTES, sodium_base64_VARIANT_URLSAFE_NO_PADDING)
@@ -109,92 +109,295 @@ enum ag_err h_auth_register(struct req *rq)
 	return pack_user_by_id(rq, rq->out, sqlite3_last_insert_rowid(rq->db->conn));
 }
 
-/* Fails with rate_limited (retry_after_ms set) while account has used up
- * its failed attempts in the current window. */
-static enum ag_err check_login_rate(struct req *rq, const char *account)
+/* ---- login back-off ----
+ *
+ * Failed logins are counted per account and per source (the peer: a uid
+ * on ipc, an address on tcp). Past a few free failures, each further
+ * attempt must wait a back-off that starts at 1 s and doubles up to 5
+ * minutes, so guessing stays slow. Nothing locks an account: a source the
+ * account has logged in from before skips the account's back-off, so a
+ * stranger failing on someone's username cannot keep them out. Counters
+ * are forgotten after a quiet spell. */
+
+#define ACCOUNT_FREE_FAILURES 5
+#define SOURCE_FREE_FAILURES 20
+#define BACKOFF_FIRST_MS 1000LL
+#define BACKOFF_MAX_MS (5LL * 60 * 1000)
+#define FAILURE_MEMORY_MS (15LL * 60 * 1000)
+#define KEY_MAX (ACCOUNT_NAME_MAX + 16)
+
+/* The failure counters' keys for this attempt: "account:NAME" (lower
+ * case) and "source:PEER" (source[0] is '\0' when the transport names no
+ * peer, as inproc). */
+static void login_keys(const struct req *rq, const char *name, char account[KEY_MAX],
+	char source[KEY_MAX])
+{
+	size_t n = snprintf(account, KEY_MAX, "account:%s", name);
+	for (size_t i = 0; i < n && i < KEY_MAX; i++)
+		if (account[i] >= 'A' && account[i] <= 'Z')
+			account[i] = (char)(account[i] - 'A' + 'a');
+	source[0] = '\0';
+	if (!rq->peer)
+		return;
+	if (rq->peer->is_ipc)
+		snprintf(source, KEY_MAX, "source:uid:%lld", (long long)rq->peer->uid);
+	else if (rq->peer->addr[0])
+		snprintf(source, KEY_MAX, "source:%s", rq->peer->addr);
+}
+
+/* When the next attempt under key may be made (ms since the epoch; 0: at
+ * once), given the failures it may have for free. -1 on a database error. */
+static int64_t backoff_until(struct req *rq, const char *key, int free_failures)
 {
 	sqlite3_stmt *st = db_prep(rq->db,
-		"SELECT failures, window_start FROM login_failures WHERE account = lower(?1)");
+		"SELECT failures, last_at FROM login_failures WHERE key = ?1");
 	if (!st)
-		return req_db_error(rq, "login rate");
-	db_bind_text(st, 1, account);
+		return -1;
+	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
 	int step = sqlite3_step(st);
-	if (step == SQLITE_DONE)
-		return AG_OK;
-	if (step != SQLITE_ROW)
-		return req_db_error(rq, "login rate");
-	int64_t failures = sqlite3_column_int64(st, 0);
-	int64_t window_end = sqlite3_column_int64(st, 1) + LOGIN_WINDOW_MS;
+	if (step != SQLITE_ROW) {
+		sqlite3_reset(st);
+		return step == SQLITE_DONE ? 0 : -1;
+	}
+	int64_t failures = sqlite3_column_int64(st, 0), last = sqlite3_column_int64(st, 1);
 	sqlite3_reset(st);
-	if (failures < LOGIN_MAX_FAILURES || window_end <= rq->now)
+	if (failures < free_failures || rq->now - last > FAILURE_MEMORY_MS)
+		return 0;
+	int64_t doublings = failures - free_failures;
+	int64_t wait = doublings >= 9 ? BACKOFF_MAX_MS : BACKOFF_FIRST_MS << doublings;
+	return last + (wait < BACKOFF_MAX_MS ? wait : BACKOFF_MAX_MS);
+}
+
+/* Counts a failure under key (a quiet spell starts the count again). A
+ * database that cannot take the write (a full disk) only weakens the
+ * back-off for a while: the login still gets its answer. */
+static void count_failure(struct req *rq, const char *key)
+{
+	sqlite3_stmt *st = db_prep(rq->db,
+		"INSERT INTO login_failures (key, failures, last_at) VALUES (?1, 1, ?2)"
+		" ON CONFLICT (key) DO UPDATE SET"
+		"  failures = CASE WHEN last_at + ?3 < ?2 THEN 1 ELSE failures + 1 END,"
+		"  last_at = ?2");
+	if (!st)
+		return;
+	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, rq->now);
+	sqlite3_bind_int64(st, 3, FAILURE_MEMORY_MS);
+	if (sqlite3_step(st) != SQLITE_DONE)
+		ag_warn("auth: cannot count a failed login: %s", sqlite3_errmsg(rq->db->conn));
+	sqlite3_reset(st);
+}
+
+/* True when uid has logged in from source before. */
+static bool known_source(struct req *rq, int64_t uid, const char *source)
+{
+	if (!uid || !source[0])
+		return false;
+	sqlite3_stmt *st = db_prep(rq->db,
+		"SELECT 1 FROM login_sources WHERE user_id = ?1 AND source = ?2");
+	if (!st)
+		return false;
+	sqlite3_bind_int64(st, 1, uid);
+	sqlite3_bind_text(st, 2, source, -1, SQLITE_STATIC);
+	bool known = sqlite3_step(st) == SQLITE_ROW;
+	sqlite3_reset(st);
+	return known;
+}
+
+static void remember_source(struct req *rq, int64_t uid, const char *source)
+{
+	if (!source[0])
+		return;
+	sqlite3_stmt *st = db_prep(rq->db,
+		"INSERT INTO login_sources (user_id, source, last_ok_at) VALUES (?1, ?2, ?3)"
+		" ON CONFLICT (user_id, source) DO UPDATE SET last_ok_at = ?3");
+	if (!st)
+		return;
+	sqlite3_bind_int64(st, 1, uid);
+	sqlite3_bind_text(st, 2, source, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 3, rq->now);
+	if (sqlite3_step(st) != SQLITE_DONE)
+		ag_warn("auth: cannot remember a login source: %s", sqlite3_errmsg(rq->db->conn));
+	sqlite3_reset(st);
+}
+
+/* Fails with rate_limited (retry_after_ms set) while the source, or the
+ * account for a source it does not know, is backing off. */
+static enum ag_err check_backoff(struct req *rq, int64_t uid, const char *account_key,
+	const char *source_key)
+{
+	int64_t until = source_key[0] ? backoff_until(rq, source_key, SOURCE_FREE_FAILURES) : 0;
+	if (until >= 0 && !known_source(rq, uid, source_key)) {
+		int64_t account_until = backoff_until(rq, account_key, ACCOUNT_FREE_FAILURES);
+		until = account_until < 0 ? -1 : account_until > until ? account_until : until;
+	}
+	if (until < 0)
+		return req_db_error(rq, "login back-off");
+	if (until <= rq->now)
 		return AG_OK;
-	req_fail(rq, AG_E_RATE_LIMITED, "Too many failed logins; try again later.");
-	rq->err->retry_after_ms = (uint64_t)(window_end - rq->now);
+	req_fail(rq, AG_E_RATE_LIMITED, "Too many failed logins; try again in a moment.");
+	rq->err->retry_after_ms = (uint64_t)(until - rq->now);
 	return AG_E_RATE_LIMITED;
 }
 
-/* Counts a failed login for account, starting a new window when the last
- * one has ended. */
-static enum ag_err record_login_failure(struct req *rq, const char *account)
+/* ---- sessions ---- */
+
+/* Sessions opened while the database could not take their row (a full
+ * disk) live here, with negative ids, until sessions_flush stores them.
+ * They answer requests like any other; they get pushes once stored. */
+#define MEM_SESSIONS 1024
+
+struct mem_session {
+	int64_t id;              /* < 0; 0: a free slot */
+	unsigned char token_hash[32];
+	int64_t uid, created_at, expires_at;
+	unsigned char topic[PUSH_TOPIC_BYTES], key[PUSH_KEY_BYTES];
+	bool revoked;
+};
+
+static struct mem_session mem_sessions[MEM_SESSIONS];
+static int64_t mem_session_next_id = -1;
+static int mem_session_count;
+static pthread_mutex_t mem_sessions_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static bool remember_in_memory(const struct mem_session *s, int64_t *id)
 {
-	sqlite3_stmt *st = db_prep(rq->db,
-		"INSERT INTO login_failures (account, failures, window_start) VALUES (lower(?1), 1, ?2)"
-		" ON CONFLICT (account) DO UPDATE SET"
-		"  failures = CASE WHEN window_start + ?3 <= ?2 THEN 1 ELSE failures + 1 END,"
-		"  window_start = CASE WHEN window_start + ?3 <= ?2 THEN ?2 ELSE window_start END");
-	if (!st)
-		return req_db_error(rq, "login failure");
-	db_bind_text(st, 1, account);
-	sqlite3_bind_int64(st, 2, rq->now);
-	sqlite3_bind_int64(st, 3, LOGIN_WINDOW_MS);
-	if (sqlite3_step(st) != SQLITE_DONE)
-		return req_db_error(rq, "login failure");
-	return AG_OK;
+	bool kept = false;
+	pthread_mutex_lock(&mem_sessions_lock);
+	for (int i = 0; i < MEM_SESSIONS && !kept; i++) {
+		if (mem_sessions[i].id != 0)
+			continue;
+		mem_sessions[i] = *s;
+		*id = mem_sessions[i].id = mem_session_next_id--;
+		mem_session_count++;
+		kept = true;
+	}
+	pthread_mutex_unlock(&mem_sessions_lock);
+	return kept;
 }
 
-/* Clears account's failures and inserts a session row for uid, filling
- * in the new token's text and the session's push credentials. */
-static enum ag_err open_session(struct req *rq, int64_t uid, const char *account,
-	char token[TOKEN_TEXT_SIZE], unsigned char topic[PUSH_TOPIC_BYTES],
-	unsigned char key[PUSH_KEY_BYTES])
+static bool find_in_memory(const unsigned char token_hash[32], int64_t now, int64_t *uid,
+	int64_t *sid)
 {
-	unsigned char raw[TOKEN_BYTES], token_hash[32];
+	bool found = false;
+	pthread_mutex_lock(&mem_sessions_lock);
+	for (int i = 0; i < MEM_SESSIONS && mem_session_count && !found; i++) {
+		struct mem_session *m = &mem_sessions[i];
+		if (m->id == 0 || m->revoked || m->expires_at <= now ||
+		    sodium_memcmp(m->token_hash, token_hash, 32) != 0)
+			continue;
+		*uid = m->uid;
+		*sid = m->id;
+		found = true;
+	}
+	pthread_mutex_unlock(&mem_sessions_lock);
+	return found;
+}
+
+static void revoke_in_memory(int64_t sid)
+{
+	pthread_mutex_lock(&mem_sessions_lock);
+	for (int i = 0; i < MEM_SESSIONS; i++)
+		if (mem_sessions[i].id == sid)
+			mem_sessions[i].revoked = true;
+	pthread_mutex_unlock(&mem_sessions_lock);
+}
+
+static int insert_session(struct db *db, const struct mem_session *s)
+{
+	sqlite3_stmt *ins = db_prep(db,
+		"INSERT INTO sessions (token_hash, user_id, created_at, expires_at, last_seen_at,"
+		" push_topic, push_key, revoked) VALUES (?1, ?2, ?3, ?4, ?3, ?5, ?6, ?7)");
+	if (!ins)
+		return SQLITE_ERROR;
+	sqlite3_bind_blob(ins, 1, s->token_hash, sizeof s->token_hash, SQLITE_STATIC);
+	sqlite3_bind_int64(ins, 2, s->uid);
+	sqlite3_bind_int64(ins, 3, s->created_at);
+	sqlite3_bind_int64(ins, 4, s->expires_at);
+	sqlite3_bind_blob(ins, 5, s->topic, PUSH_TOPIC_BYTES, SQLITE_STATIC);
+	sqlite3_bind_blob(ins, 6, s->key, PUSH_KEY_BYTES, SQLITE_STATIC);
+	sqlite3_bind_int(ins, 7, s->revoked);
+	int rc = sqlite3_step(ins);
+	sqlite3_reset(ins);
+	return rc == SQLITE_DONE ? SQLITE_OK : rc;
+}
+
+int sessions_flush(struct db *db)
+{
+	int stored = 0;
+	for (int i = 0; i < MEM_SESSIONS; i++) {
+		pthread_mutex_lock(&mem_sessions_lock);
+		struct mem_session s = mem_sessions[i];
+		pthread_mutex_unlock(&mem_sessions_lock);
+		if (s.id == 0)
+			continue;
+		if (db_begin(db) != SQLITE_OK)
+			return -1;
+		if (insert_session(db, &s) != SQLITE_OK || db_commit(db) != SQLITE_OK) {
+			db_rollback(db);
+			return -1;
+		}
+		pthread_mutex_lock(&mem_sessions_lock);
+		/* A logout meanwhile revoked the copy in memory: pass it on. */
+		bool revoked_since = mem_sessions[i].revoked && !s.revoked;
+		mem_sessions[i].id = 0;
+		mem_session_count--;
+		pthread_mutex_unlock(&mem_sessions_lock);
+		if (revoked_since) {
+			sqlite3_stmt *st = db_prep(db, "UPDATE sessions SET revoked = 1 WHERE token_hash = ?1");
+			if (st) {
+				sqlite3_bind_blob(st, 1, s.token_hash, 32, SQLITE_STATIC);
+				sqlite3_step(st);
+				sqlite3_reset(st);
+			}
+		}
+		stored++;
+	}
+	if (stored)
+		ag_info("auth: %d session(s) kept in memory while storage was full are now stored",
+			stored);
+	return stored;
+}
+
+int sessions_in_memory(void)
+{
+	pthread_mutex_lock(&mem_sessions_lock);
+	int n = mem_session_count;
+	pthread_mutex_unlock(&mem_sessions_lock);
+	return n;
+}
+
+/* Opens a session for uid, filling in the new token's text and the
+ * session's push credentials. A database too full to take the row keeps
+ * the session in memory instead, so people can still log in. */
+static enum ag_err open_session(struct req *rq, int64_t uid, char token[TOKEN_TEXT_SIZE],
+	unsigned char topic[PUSH_TOPIC_BYTES], unsigned char key[PUSH_KEY_BYTES])
+{
+	unsigned char raw[TOKEN_BYTES];
+	struct mem_session s = {.uid = uid, .created_at = rq->now,
+		.expires_at = rq->now + SESSION_TTL_MS};
 
 	randombytes_buf(raw, sizeof raw);
 	sodium_bin2base64(token, TOKEN_TEXT_SIZE, raw, sizeof raw,
 		sodium_base64_VARIANT_URLSAFE_NO_PADDING);
-	hash_token(token, strlen(token), token_hash);
-	randombytes_buf(topic, PUSH_TOPIC_BYTES);
-	randombytes_buf(key, PUSH_KEY_BYTES);
+	hash_token(token, strlen(token), s.token_hash);
+	randombytes_buf(s.topic, PUSH_TOPIC_BYTES);
+	randombytes_buf(s.key, PUSH_KEY_BYTES);
+	memcpy(topic, s.topic, PUSH_TOPIC_BYTES);
+	memcpy(key, s.key, PUSH_KEY_BYTES);
 
-	if (db_begin(rq->db) != SQLITE_OK)
-		return req_db_error(rq, "login");
-	sqlite3_stmt *clear = db_prep(rq->db, "DELETE FROM login_failures WHERE account = lower(?1)");
-	if (!clear)
-		goto fail;
-	db_bind_text(clear, 1, account);
-	if (sqlite3_step(clear) != SQLITE_DONE)
-		goto fail;
-	sqlite3_stmt *ins = db_prep(rq->db,
-		"INSERT INTO sessions (token_hash, user_id, created_at, expires_at, last_seen_at,"
-		" push_topic, push_key) VALUES (?1, ?2, ?3, ?4, ?3, ?5, ?6)");
-	if (!ins)
-		goto fail;
-	sqlite3_bind_blob(ins, 1, token_hash, sizeof token_hash, SQLITE_TRANSIENT);
-	sqlite3_bind_int64(ins, 2, uid);
-	sqlite3_bind_int64(ins, 3, rq->now);
-	sqlite3_bind_int64(ins, 4, rq->now + SESSION_TTL_MS);
-	sqlite3_bind_blob(ins, 5, topic, PUSH_TOPIC_BYTES, SQLITE_TRANSIENT);
-	sqlite3_bind_blob(ins, 6, key, PUSH_KEY_BYTES, SQLITE_TRANSIENT);
-	if (sqlite3_step(ins) != SQLITE_DONE)
-		goto fail;
-	if (db_commit(rq->db) != SQLITE_OK)
-		goto fail;
-	return AG_OK;
-fail:
-	req_db_error(rq, "login");
+	int rc = db_begin(rq->db);
+	if (rc == SQLITE_OK && (rc = insert_session(rq->db, &s)) == SQLITE_OK &&
+	    (rc = db_commit(rq->db)) == SQLITE_OK)
+		return AG_OK;
 	db_rollback(rq->db);
-	return AG_E_INTERNAL;
+	int64_t id;
+	if (storage_full_error(rc) && remember_in_memory(&s, &id)) {
+		ag_warn("auth: storage is full: session %lld of user %lld kept in memory",
+			(long long)id, (long long)uid);
+		return AG_OK;
+	}
+	return req_db_error(rq, "login");
 }
 
 enum ag_err h_auth_login(struct req *rq)
@@ -203,6 +406,7 @@ enum ag_err h_auth_login(struct req *rq)
 	const char *username = ag_arg_str(rq->args, "username");
 	const char *password = ag_arg_str(rq->args, "password");
 	char account[64], hash[crypto_pwhash_STRBYTES];
+	char account_key[KEY_MAX], source_key[KEY_MAX];
 	int64_t uid = 0;
 	bool active = false;
 	enum ag_err rc;
@@ -228,25 +432,29 @@ enum ag_err h_auth_login(struct req *rq)
 		return req_db_error(rq, "login");
 	}
 	/* Failures count against the account's username when it exists, else
-	 * against the name as given (lower-cased by the statements); names too
-	 * long to be any account's are not worth a row. */
-	const char *rate_key = uid ? account : email ? email : username;
+	 * against the name as given; names too long to be any account's are
+	 * not worth a row. */
+	const char *name = uid ? account : email ? email : username;
+	bool countable = strlen(name) <= ACCOUNT_NAME_MAX;
+	login_keys(rq, countable ? name : "", account_key, source_key);
 
-	if ((rc = check_login_rate(rq, rate_key)) != AG_OK)
+	if ((rc = check_backoff(rq, uid, account_key, source_key)) != AG_OK)
 		return rc;
 	bool password_ok = crypto_pwhash_str_verify(uid ? hash : dummy_hash,
 		password, strlen(password)) == 0;
 	if (!uid || !active || !password_ok) {
-		if (strlen(rate_key) <= ACCOUNT_NAME_MAX
-				&& (rc = record_login_failure(rq, rate_key)) != AG_OK)
-			return rc;
+		if (countable)
+			count_failure(rq, account_key);
+		if (source_key[0])
+			count_failure(rq, source_key);
 		return req_fail(rq, AG_E_UNAUTHORIZED, "Invalid credentials.");
 	}
 
 	char token[TOKEN_TEXT_SIZE];
 	unsigned char topic[PUSH_TOPIC_BYTES], key[PUSH_KEY_BYTES];
-	if ((rc = open_session(rq, uid, account, token, topic, key)) != AG_OK)
+	if ((rc = open_session(rq, uid, token, topic, key)) != AG_OK)
 		return rc;
+	remember_source(rq, uid, source_key);
 
 	msgpack_packer *pk = rq->out;
 	msgpack_pack_map(pk, 4);
@@ -268,6 +476,11 @@ enum ag_err h_auth_login(struct req *rq)
 
 enum ag_err h_auth_logout(struct req *rq)
 {
+	if (rq->session_id < 0) {
+		revoke_in_memory(rq->session_id);
+		msgpack_pack_nil(rq->out);
+		return AG_OK;
+	}
 	sqlite3_stmt *st = db_prep(rq->db, "UPDATE sessions SET revoked = 1 WHERE id = ?1");
 	if (!st)
 		return req_db_error(rq, "logout");
@@ -300,8 +513,10 @@ enum ag_err auth_resolve(struct db *db, const char *token, size_t len, int64_t n
 	sqlite3_bind_blob(st, 1, token_hash, sizeof token_hash, SQLITE_TRANSIENT);
 	sqlite3_bind_int64(st, 2, now);
 	int step = sqlite3_step(st);
-	if (step == SQLITE_DONE)
-		return AG_E_UNAUTHORIZED;
+	if (step == SQLITE_DONE) {
+		sqlite3_reset(st);
+		return find_in_memory(token_hash, now, uid, sid) ? AG_OK : AG_E_UNAUTHORIZED;
+	}
 	if (step != SQLITE_ROW) {
 		ag_error("auth: session lookup: %s", sqlite3_errmsg(db->conn));
 		return AG_E_INTERNAL;

@@ -95,8 +95,13 @@ static const struct saga_step comment_steps[] = {
 	{"create_notification", step_notify_comment, saga_unnotify},
 };
 
+static enum ag_err comment_reply(struct saga_run *run, struct req *rq)
+{
+	return pack_comment_by_id(rq, rq->out, saga_get_int(run, "comment_id"));
+}
+
 const struct saga_def saga_comment = {
-	"comment", comment_steps, sizeof comment_steps / sizeof comment_steps[0],
+	"comment", comment_steps, sizeof comment_steps / sizeof comment_steps[0], comment_reply,
 };
 
 /* ---- handlers ---- */
@@ -118,7 +123,7 @@ enum ag_err h_comment_create(struct req *rq)
 		err = saga_execute(&run);
 	if (err != AG_OK)
 		return err;
-	return pack_comment_by_id(rq, rq->out, saga_get_int(&run, "comment_id"));
+	return run.def->reply(&run, rq);
 }
 
 /* Checks that the caller may delete comment_id and deletes it; runs

@@ -8,16 +8,18 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 #include <wctype.h>
 
 #include "log.h"
 #include "utf8.h"
 
-extern const char ag_schema_sql[];
+extern const char ag_schema_sql[], ag_migration_2_sql[];
 
 /* Each migration brings the schema from version i to i + 1. */
 static const char *const migrations[] = {
 	ag_schema_sql,
+	ag_migration_2_sql,
 };
 #define N_MIGRATIONS (sizeof migrations / sizeof migrations[0])
 
@@ -121,6 +123,13 @@ int db_open(struct db *db, const char *path)
 		db->conn = NULL;
 		return -1;
 	}
+	if (sqlite3_db_readonly(db->conn, "main") == 1) {
+		ag_error("the database %s is read-only to this process (uid %ld): give it write "
+			"access (and its directory too), or choose another --db", path,
+			(long)geteuid());
+		db_close(db);
+		return -1;
+	}
 	sqlite3_busy_handler(db->conn, busy_wait, NULL);
 	sqlite3_extended_result_codes(db->conn, 1);
 	sqlite3_create_function(db->conn, "ag_fold", 1,
@@ -194,6 +203,7 @@ int db_begin(struct db *db)
 	pthread_mutex_lock(&write_lock);
 	db->writing = true;
 	int rc = db_exec(db, "BEGIN IMMEDIATE");
+	db->failed_rc = rc;
 	if (rc != SQLITE_OK)
 		release_write_lock(db);
 	return rc;
@@ -202,8 +212,11 @@ int db_begin(struct db *db)
 int db_commit(struct db *db)
 {
 	int rc = db_exec(db, "COMMIT");
-	if (rc != SQLITE_OK)
+	if (rc != SQLITE_OK) {
+		rc = sqlite3_extended_errcode(db->conn);
 		db_rollback(db);
+	}
+	db->failed_rc = rc;
 	release_write_lock(db);
 	return rc;
 }

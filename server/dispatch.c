@@ -5,6 +5,8 @@
 #include "server.h"
 
 #include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "clock.h"
@@ -38,22 +40,30 @@ static pthread_mutex_t *idem_lock(int64_t uid, const char *key, size_t len)
 	return &idem_locks[h % IDEM_LOCKS];
 }
 
+enum idem_state { IDEM_NEW, IDEM_REPLAYED, IDEM_UNSETTLED };
+
 /* A stored response is the reply map packed without `id`, minus its
- * fixmap header; replaying writes a new header, the new id, then it. */
-static bool idem_replay(struct db *db, const struct ag_request *req, int64_t uid,
+ * fixmap header; replaying writes a new header, the new id, then it. A
+ * record without a response belongs to a request that a crash cut short
+ * and recovery has not settled yet (IDEM_UNSETTLED). */
+static enum idem_state idem_replay(struct db *db, const struct ag_request *req, int64_t uid,
 	int64_t now, msgpack_sbuffer *out)
 {
 	sqlite3_stmt *st = db_prep(db,
 		"SELECT response, entries FROM idempotency "
 		"WHERE user_id = ?1 AND key = ?2 AND created_at > ?3");
 	if (!st)
-		return false;
+		return IDEM_NEW;
 	sqlite3_bind_int64(st, 1, uid);
 	sqlite3_bind_text(st, 2, req->idem, (int)req->idem_len, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 3, now - IDEM_WINDOW_MS);
 	if (sqlite3_step(st) != SQLITE_ROW) {
 		sqlite3_reset(st);
-		return false;
+		return IDEM_NEW;
+	}
+	if (sqlite3_column_type(st, 0) == SQLITE_NULL) {
+		sqlite3_reset(st);
+		return IDEM_UNSETTLED;
 	}
 	msgpack_packer pk;
 	msgpack_packer_init(&pk, out, msgpack_sbuffer_write);
@@ -66,29 +76,130 @@ static bool idem_replay(struct db *db, const struct ag_request *req, int64_t uid
 	msgpack_sbuffer_write(out, sqlite3_column_blob(st, 0),
 		(size_t)sqlite3_column_bytes(st, 0));
 	sqlite3_reset(st);
-	return true;
+	return IDEM_REPLAYED;
 }
 
-static void idem_store(struct db *db, const struct ag_request *req, int64_t uid,
-	int64_t now, const msgpack_sbuffer *no_id_response)
+/* Records the response of (uid, key), as packed by ag_response_pack
+ * without an id, keeping the record's creation time when saga_begin
+ * already wrote it. A failure leaves the record for recovery to settle. */
+static void idem_store(struct db *db, int64_t uid, const char *key, size_t key_len,
+	int64_t now, const char *saga_id, const msgpack_sbuffer *no_id_response)
 {
 	/* Our responses have at most 6 entries: always a fixmap. */
 	const unsigned char *p = (const unsigned char *)no_id_response->data;
 	if (no_id_response->size < 1 || (p[0] & 0xF0) != 0x80)
 		return;
 	sqlite3_stmt *st = db_prep(db,
-		"INSERT OR REPLACE INTO idempotency (user_id, key, response, entries, created_at) "
-		"VALUES (?1, ?2, ?3, ?4, ?5)");
+		"INSERT INTO idempotency (user_id, key, saga_id, response, entries, created_at) "
+		"VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT (user_id, key) DO UPDATE SET "
+		"saga_id = excluded.saga_id, response = excluded.response, entries = excluded.entries");
 	if (!st)
 		return;
 	sqlite3_bind_int64(st, 1, uid);
-	sqlite3_bind_text(st, 2, req->idem, (int)req->idem_len, SQLITE_STATIC);
-	sqlite3_bind_blob(st, 3, p + 1, (int)no_id_response->size - 1, SQLITE_STATIC);
-	sqlite3_bind_int(st, 4, p[0] & 0x0F);
-	sqlite3_bind_int64(st, 5, now);
+	sqlite3_bind_text(st, 2, key, (int)key_len, SQLITE_STATIC);
+	db_bind_text(st, 3, saga_id && *saga_id ? saga_id : NULL);
+	sqlite3_bind_blob(st, 4, p + 1, (int)no_id_response->size - 1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 5, p[0] & 0x0F);
+	sqlite3_bind_int64(st, 6, now);
 	if (sqlite3_step(st) != SQLITE_DONE)
 		ag_error("idempotency record: %s", sqlite3_errmsg(db->conn));
 	sqlite3_reset(st);
+}
+
+/* Packs (without an id) and records the response for (uid, key). */
+static void idem_record(struct db *db, int64_t uid, const char *key, size_t key_len,
+	int64_t now, const struct ag_error *err, const msgpack_sbuffer *data, const char *saga_id)
+{
+	msgpack_sbuffer stored;
+	msgpack_sbuffer_init(&stored);
+	ag_response_pack(&stored, false, 0, err->code ? err : NULL,
+		data->size ? data->data : NULL, data->size, saga_id[0] ? saga_id : NULL);
+	idem_store(db, uid, key, key_len, now, saga_id, &stored);
+	msgpack_sbuffer_destroy(&stored);
+}
+
+/* Settles one record left without a response; see dispatch_recover_idempotency. */
+static int settle_idem(struct db *db, int64_t uid, const char *key, const char *saga_id,
+	const char *type, const char *state)
+{
+	struct ag_error err = {0};
+	msgpack_sbuffer data;
+	msgpack_sbuffer_init(&data);
+	int rc = 0;
+	if (strcmp(state, "compensated") == 0) {
+		sqlite3_stmt *st = db_prep(db, "DELETE FROM idempotency WHERE user_id = ?1 AND key = ?2");
+		if (!st)
+			return -1;
+		sqlite3_bind_int64(st, 1, uid);
+		sqlite3_bind_text(st, 2, key, -1, SQLITE_STATIC);
+		rc = sqlite3_step(st) == SQLITE_DONE ? 0 : -1;
+		sqlite3_reset(st);
+		msgpack_sbuffer_destroy(&data);
+		return rc;
+	}
+	const struct saga_def *def = saga_def_named(type);
+	if (strcmp(state, "completed") == 0 && def && def->reply) {
+		msgpack_packer pk;
+		msgpack_packer_init(&pk, &data, msgpack_sbuffer_write);
+		struct req rq = {.db = db, .err = &err, .uid = uid, .now = ag_now_ms(), .out = &pk};
+		struct saga_run run = {.db = db, .def = def, .initiator = uid, .now = rq.now,
+			.err = &err};
+		snprintf(run.id, sizeof run.id, "%s", saga_id);
+		if (def->reply(&run, &rq) != AG_OK) {
+			data.size = 0;
+			if (!err.code)
+				ag_error_set(&err, AG_E_INTERNAL, NULL,
+					"The server could not complete the request.");
+		}
+	} else {
+		ag_error_set(&err, AG_E_INTERNAL, NULL, "The server could not complete the request.");
+	}
+	char saga[40];
+	snprintf(saga, sizeof saga, "%s", saga_id);
+	idem_record(db, uid, key, strlen(key), ag_now_ms(), &err, &data, saga);
+	db_reset_all(db);
+	msgpack_sbuffer_destroy(&data);
+	return rc;
+}
+
+int dispatch_recover_idempotency(struct db *db)
+{
+	sqlite3_stmt *st = db_prep(db,
+		"SELECT i.user_id, i.key, i.saga_id, s.type, s.state FROM idempotency i "
+		"JOIN sagas s ON s.id = i.saga_id "
+		"WHERE i.response IS NULL AND s.state IN ('completed', 'compensated', 'failed')");
+	if (!st)
+		return -1;
+	/* Collect first: settling writes to the table being read. */
+	struct pending { int64_t uid; char key[72], saga_id[40], type[32], state[16]; } *list = NULL;
+	size_t n = 0, cap = 0;
+	int step;
+	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+		if (n == cap) {
+			struct pending *bigger = realloc(list, (cap = cap ? 2 * cap : 16) * sizeof *list);
+			if (!bigger)
+				break;
+			list = bigger;
+		}
+		struct pending *p = &list[n++];
+		p->uid = sqlite3_column_int64(st, 0);
+		snprintf(p->key, sizeof p->key, "%s", (const char *)sqlite3_column_text(st, 1));
+		snprintf(p->saga_id, sizeof p->saga_id, "%s", (const char *)sqlite3_column_text(st, 2));
+		snprintf(p->type, sizeof p->type, "%s", (const char *)sqlite3_column_text(st, 3));
+		snprintf(p->state, sizeof p->state, "%s", (const char *)sqlite3_column_text(st, 4));
+	}
+	sqlite3_reset(st);
+	int settled = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (settle_idem(db, list[i].uid, list[i].key, list[i].saga_id, list[i].type,
+				list[i].state) != 0)
+			break;
+		ag_info("recovery: idempotent request of saga %s (%s) settled as %s",
+			list[i].saga_id, list[i].type, list[i].state);
+		settled++;
+	}
+	free(list);
+	return step == SQLITE_DONE || step == SQLITE_ROW ? settled : -1;
 }
 
 void dispatch_expire_idempotency(struct db *db, int64_t now)
@@ -161,6 +272,12 @@ void dispatch_frame(struct db *db, const struct peer *peer, const void *frame, s
 			(int)(req.op_len > 64 ? 64 : req.op_len), req.op);
 		goto respond;
 	}
+	if (storage_lost() && op->id != AG_OP_server_info) {
+		ag_error_set(&err, AG_E_UNAVAILABLE, NULL, "The server's database file is gone; "
+			"the server must be restarted by its operator.");
+		err.retry_after_ms = 60000;
+		goto respond;
+	}
 	if (authenticate(&rq, op, &req) != AG_OK ||
 	    ag_args_decode(op, req.args, &args, &err) != AG_OK)
 		goto respond;
@@ -168,23 +285,27 @@ void dispatch_frame(struct db *db, const struct peer *peer, const void *frame, s
 	if (op->saga && req.idem && rq.uid) {
 		lock = idem_lock(rq.uid, req.idem, req.idem_len);
 		pthread_mutex_lock(lock);
-		if (idem_replay(db, &req, rq.uid, rq.now, out)) {
+		enum idem_state seen = idem_replay(db, &req, rq.uid, rq.now, out);
+		if (seen == IDEM_REPLAYED) {
 			ag_debug("%s: replayed idempotent response", op->name);
 			goto done;
 		}
+		if (seen == IDEM_UNSETTLED) {
+			pthread_mutex_unlock(lock);
+			lock = NULL;
+			req_fail(&rq, AG_E_UNAVAILABLE, "The first request with this idempotency "
+				"key is still being finished; try again shortly.");
+			err.retry_after_ms = 1000;
+			goto respond;
+		}
+		rq.idem = req.idem;
+		rq.idem_len = req.idem_len;
 	}
 	run_handler(&rq, op, &data);
 
 respond:
-	if (lock) {
-		/* Record the reply as it would be without an id, then send it. */
-		msgpack_sbuffer stored;
-		msgpack_sbuffer_init(&stored);
-		ag_response_pack(&stored, false, 0, err.code ? &err : NULL,
-			data.size ? data.data : NULL, data.size, rq.saga_id[0] ? rq.saga_id : NULL);
-		idem_store(db, &req, rq.uid, rq.now, &stored);
-		msgpack_sbuffer_destroy(&stored);
-	}
+	if (lock)  /* record the reply as it would be without an id, then send it */
+		idem_record(db, rq.uid, req.idem, req.idem_len, rq.now, &err, &data, rq.saga_id);
 	ag_response_pack(out, req.has_id, req.id, err.code ? &err : NULL,
 		data.size ? data.data : NULL, data.size, rq.saga_id[0] ? rq.saga_id : NULL);
 	if (err.code)

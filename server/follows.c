@@ -50,8 +50,7 @@ enum ag_err h_follow_create(struct req *rq)
 			|| (rc = saga_set_int(&run, "followee_id", followee)) != AG_OK
 			|| (rc = saga_execute(&run)) != AG_OK)
 		return rc;
-	pack_following(rq, true);
-	return AG_OK;
+	return run.def->reply(&run, rq);
 }
 
 enum ag_err h_follow_delete(struct req *rq)
@@ -128,6 +127,14 @@ static const struct saga_step follow_user_steps[] = {
 	{"create_notification", step_notify_followee, saga_unnotify},
 };
 
+static enum ag_err follow_user_reply(struct saga_run *run, struct req *rq)
+{
+	(void)run;
+	pack_following(rq, true);
+	return AG_OK;
+}
+
 const struct saga_def saga_follow_user = {
 	"follow_user", follow_user_steps, sizeof follow_user_steps / sizeof follow_user_steps[0],
+	follow_user_reply,
 };

@@ -99,8 +99,23 @@ static const struct saga_step like_post_steps[] = {
 	{"create_notification", step_notify_like, saga_unnotify},
 };
 
+/* {liked, like_count}, as toggle_like recorded them. */
+static enum ag_err like_post_reply(struct saga_run *run, struct req *rq)
+{
+	msgpack_pack_map(rq->out, 2);
+	ag_pack_key(rq->out, "liked");
+	if (saga_get_int(run, "liked"))
+		msgpack_pack_true(rq->out);
+	else
+		msgpack_pack_false(rq->out);
+	ag_pack_key(rq->out, "like_count");
+	msgpack_pack_int64(rq->out, saga_get_int(run, "like_count"));
+	return AG_OK;
+}
+
 const struct saga_def saga_like_post = {
 	"like_post", like_post_steps, sizeof like_post_steps / sizeof like_post_steps[0],
+	like_post_reply,
 };
 
 enum ag_err h_post_like(struct req *rq)
@@ -117,13 +132,5 @@ enum ag_err h_post_like(struct req *rq)
 		err = saga_execute(&run);
 	if (err != AG_OK)
 		return err;
-	msgpack_pack_map(rq->out, 2);
-	ag_pack_key(rq->out, "liked");
-	if (saga_get_int(&run, "liked"))
-		msgpack_pack_true(rq->out);
-	else
-		msgpack_pack_false(rq->out);
-	ag_pack_key(rq->out, "like_count");
-	msgpack_pack_int64(rq->out, saga_get_int(&run, "like_count"));
-	return AG_OK;
+	return run.def->reply(&run, rq);
 }

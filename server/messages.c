@@ -64,7 +64,7 @@ enum ag_err h_message_send(struct req *rq)
 			|| (rc = saga_set_str(&run, "content", ag_arg_str(rq->args, "content"))) != AG_OK
 			|| (rc = saga_execute(&run)) != AG_OK)
 		return rc;
-	return pack_message_by_id(rq, rq->out, saga_get_int(&run, "message_id"));
+	return run.def->reply(&run, rq);
 }
 
 /* Packs a Conversation: other_user_id, other_username, then the last
@@ -206,6 +206,12 @@ static const struct saga_step send_message_steps[] = {
 	{"create_notification", step_notify_receiver, saga_unnotify},
 };
 
+static enum ag_err send_message_reply(struct saga_run *run, struct req *rq)
+{
+	return pack_message_by_id(rq, rq->out, saga_get_int(run, "message_id"));
+}
+
 const struct saga_def saga_send_message = {
 	"send_message", send_message_steps, sizeof send_message_steps / sizeof send_message_steps[0],
+	send_message_reply,
 };

@@ -227,8 +227,14 @@ static const struct saga_step create_post_steps[] = {
 	{"extract_hashtags", step_extract_hashtags, undo_extract_hashtags},
 };
 
+static enum ag_err create_post_reply(struct saga_run *run, struct req *rq)
+{
+	return pack_post_by_id(rq, rq->out, saga_get_int(run, "post_id"));
+}
+
 const struct saga_def saga_create_post = {
 	"create_post", create_post_steps, sizeof create_post_steps / sizeof create_post_steps[0],
+	create_post_reply,
 };
 
 enum ag_err h_post_create(struct req *rq)
@@ -252,7 +258,7 @@ enum ag_err h_post_create(struct req *rq)
 		err = saga_execute(&run);
 	if (err != AG_OK)
 		return err;
-	return pack_post_by_id(rq, rq->out, saga_get_int(&run, "post_id"));
+	return run.def->reply(&run, rq);
 }
 
 enum ag_err h_post_get(struct req *rq)
@@ -398,8 +404,16 @@ static const struct saga_step delete_post_steps[] = {
 	{"delete_post", step_delete_post, NULL},
 };
 
+static enum ag_err delete_post_reply(struct saga_run *run, struct req *rq)
+{
+	(void)run;
+	msgpack_pack_nil(rq->out);
+	return AG_OK;
+}
+
 const struct saga_def saga_delete_post = {
 	"delete_post", delete_post_steps, sizeof delete_post_steps / sizeof delete_post_steps[0],
+	delete_post_reply,
 };
 
 enum ag_err post_author(struct db *db, int64_t post_id, int64_t *author, struct ag_error *err)
@@ -437,8 +451,7 @@ enum ag_err h_post_delete(struct req *rq)
 		err = saga_execute(&run);
 	if (err != AG_OK)
 		return err;
-	msgpack_pack_nil(rq->out);
-	return AG_OK;
+	return run.def->reply(&run, rq);
 }
 
 /* ---- lists ---- */

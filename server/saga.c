@@ -10,6 +10,7 @@
  * a step fail, or end the process right after it commits. */
 #include "server.h"
 
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -95,9 +96,9 @@ enum ag_err saga_fail(struct saga_run *run, enum ag_err code, const char *fmt, .
 
 enum ag_err saga_db_error(struct saga_run *run, const char *what)
 {
-	ag_error("saga %s (%s): database error in %s: %s", run->id, run->def->type, what,
-		sqlite3_errmsg(run->db->conn));
-	return saga_fail(run, AG_E_INTERNAL, "The server could not complete the request.");
+	char where[160];
+	snprintf(where, sizeof where, "saga %s (%s): %s", run->id, run->def->type, what);
+	return db_fail(run->db, run->err, where);
 }
 
 /* ---- the log ---- */
@@ -149,6 +150,25 @@ static int insert_saga_row(struct saga_run *run)
 	return rc;
 }
 
+/* Records an idempotent request as started by this saga, in the saga's
+ * first transaction: once the first step commits, a resend can only
+ * replay, never run again. */
+static int insert_idem_row(struct saga_run *run)
+{
+	if (!run->idem)
+		return 0;
+	sqlite3_stmt *st = db_prep(run->db,
+		"INSERT OR REPLACE INTO idempotency (user_id, key, saga_id, created_at) "
+		"VALUES (?1, ?2, ?3, ?4)");
+	if (!st)
+		return -1;
+	sqlite3_bind_int64(st, 1, run->initiator);
+	sqlite3_bind_text(st, 2, run->idem, (int)run->idem_len, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, run->id, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 4, run->now);
+	return sqlite3_step(st) == SQLITE_DONE ? 0 : -1;
+}
+
 enum ag_err saga_begin(struct saga_run *run, struct req *rq, const struct saga_def *def)
 {
 	unsigned char raw[16];
@@ -161,9 +181,11 @@ enum ag_err saga_begin(struct saga_run *run, struct req *rq, const struct saga_d
 	run->session_id = rq->session_id;
 	run->now = rq->now;
 	run->err = rq->err;
+	run->idem = rq->idem;
+	run->idem_len = rq->idem_len;
 	if (db_begin(run->db) != SQLITE_OK)
 		return saga_db_error(run, "saga_begin");
-	if (insert_saga_row(run) != 0) {
+	if (insert_saga_row(run) != 0 || insert_idem_row(run) != 0) {
 		enum ag_err e = saga_db_error(run, "saga_begin");
 		db_rollback(run->db);
 		return e;
@@ -236,6 +258,36 @@ char *saga_get_str(struct saga_run *run, const char *key)
 	return s;
 }
 
+/* ---- sagas this process is running ---- */
+
+/* saga_execute registers its saga here while it runs, so that the retry
+ * of stuck compensations never takes over a saga a worker is still on. */
+#define ACTIVE_SLOTS 256
+static char active_ids[ACTIVE_SLOTS][40];
+static pthread_mutex_t active_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static void set_active(const char *id, bool on)
+{
+	pthread_mutex_lock(&active_lock);
+	for (int i = 0; i < ACTIVE_SLOTS; i++) {
+		if (on ? active_ids[i][0] == '\0' : strcmp(active_ids[i], id) == 0) {
+			snprintf(active_ids[i], sizeof active_ids[i], "%s", on ? id : "");
+			break;
+		}
+	}
+	pthread_mutex_unlock(&active_lock);
+}
+
+static bool is_active(const char *id)
+{
+	bool found = false;
+	pthread_mutex_lock(&active_lock);
+	for (int i = 0; i < ACTIVE_SLOTS && !found; i++)
+		found = strcmp(active_ids[i], id) == 0;
+	pthread_mutex_unlock(&active_lock);
+	return found;
+}
+
 /* ---- execution ---- */
 
 /* Compensates steps[last..0], leaving out those in `done` (bit i: step i
@@ -282,7 +334,17 @@ static int compensate(struct saga_run *run, int last, uint64_t done)
 	return rc;
 }
 
+static enum ag_err execute_steps(struct saga_run *run);
+
 enum ag_err saga_execute(struct saga_run *run)
+{
+	set_active(run->id, true);
+	enum ag_err e = execute_steps(run);
+	set_active(run->id, false);
+	return e;
+}
+
+static enum ag_err execute_steps(struct saga_run *run)
 {
 	const struct saga_def *def = run->def;
 	for (size_t i = 0; i < def->n_steps; i++) {
@@ -332,7 +394,7 @@ static const struct saga_def *const all_sagas[] = {
 	&saga_send_message, &saga_create_story, &saga_comment,
 };
 
-static const struct saga_def *saga_def_named(const char *type)
+const struct saga_def *saga_def_named(const char *type)
 {
 	for (size_t i = 0; i < sizeof all_sagas / sizeof all_sagas[0]; i++)
 		if (strcmp(all_sagas[i]->type, type) == 0)
@@ -395,13 +457,11 @@ static int recover_one(struct saga_run *run, const char *state)
 	return compensate(run, (int)run->def->n_steps - 1, compensated | ~completed);
 }
 
-int saga_recover(struct db *db)
+/* Brings every saga that st (a statement selecting id, type, initiator,
+ * state) names to a final state, leaving out those this process is
+ * running. Returns how many it touched, -1 on a database error. */
+static int recover_selected(struct db *db, sqlite3_stmt *st)
 {
-	sqlite3_stmt *st = db_prep(db,
-		"SELECT id, type, initiator, state FROM sagas "
-		"WHERE state IN ('running', 'compensating', 'failed') ORDER BY created_at");
-	if (!st)
-		return -1;
 	/* Collect first: recovering writes to the table being read. */
 	struct pending { char id[40], type[32], state[16]; int64_t initiator; } *list = NULL;
 	size_t n = 0, cap = 0;
@@ -426,6 +486,8 @@ int saga_recover(struct db *db)
 	sqlite3_reset(st);
 	int touched = 0, rc = step == SQLITE_DONE ? 0 : -1;
 	for (size_t i = 0; i < n && rc == 0; i++) {
+		if (is_active(list[i].id))
+			continue;
 		struct ag_error err = {0};
 		struct saga_run run = {.db = db, .initiator = list[i].initiator,
 			.now = ag_now_ms(), .err = &err};
@@ -445,4 +507,20 @@ int saga_recover(struct db *db)
 	if (touched)
 		publisher_wake();
 	return rc < 0 ? -1 : touched;
+}
+
+int saga_recover(struct db *db)
+{
+	sqlite3_stmt *st = db_prep(db,
+		"SELECT id, type, initiator, state FROM sagas "
+		"WHERE state IN ('running', 'compensating', 'failed') ORDER BY created_at");
+	return st ? recover_selected(db, st) : -1;
+}
+
+int saga_retry_stuck(struct db *db)
+{
+	sqlite3_stmt *st = db_prep(db,
+		"SELECT id, type, initiator, state FROM sagas "
+		"WHERE state = 'compensating' ORDER BY created_at");
+	return st ? recover_selected(db, st) : -1;
 }

@@ -38,12 +38,18 @@ extern struct server_config g_config;
 /* ---- transport (transport.c) ---- */
 
 /* Opens the REP socket on every --listen URL and the PUB socket on every
- * --pub URL, and starts the worker threads (each with its own nng context
- * and SQLite connection). Returns 0, or -1 after logging why. */
-int transport_start(void);
-/* Stops taking requests, lets the workers finish the ones in flight,
- * joins them and closes the sockets. */
+ * --pub URL, and starts the worker threads (each with its own SQLite
+ * connection). self_path is this program, which the listener guard runs
+ * as its probe. Returns 0, or -1 after logging why. */
+int transport_start(const char *self_path);
+/* Stops taking requests: answers those already received `unavailable`
+ * while the ones in flight finish, gives replies a moment to leave,
+ * publishes what was released and closes the sockets. Every wait in it is
+ * bounded, but an nng call can still hang: main() keeps a deadline. */
 void transport_stop(void);
+/* The probe child's whole life (ansigramd --probe-dial URL req|sub):
+ * dials url and waits to be killed. Returns 1 when the dial fails. */
+int transport_probe_dial(const char *url, const char *kind);
 
 /* ---- database (db.c) ---- */
 
@@ -57,6 +63,7 @@ struct stmt_cache_entry {
 struct db {
 	sqlite3 *conn;
 	bool writing;            /* holds the process's write lock (db_begin) */
+	int failed_rc;           /* result code of the last failed begin or commit */
 	struct stmt_cache_entry cache[AG_STMT_CACHE];
 };
 
@@ -87,6 +94,7 @@ void db_bind_text(sqlite3_stmt *st, int i, const char *s);
 struct peer {
 	bool is_ipc;             /* arrived over ipc:// */
 	int64_t uid;             /* the ipc peer's uid; -1 when unknown */
+	char addr[64];           /* a tcp peer's address, without port; "" otherwise */
 };
 
 /* Serves one request frame on db and packs the whole response into out
@@ -96,6 +104,12 @@ void dispatch_frame(struct db *db, const struct peer *peer, const void *frame, s
 	msgpack_sbuffer *out);
 /* Forgets idempotency records older than 24 hours. */
 void dispatch_expire_idempotency(struct db *db, int64_t now);
+/* Fills in the records of idempotent requests whose reply a crash kept
+ * from being recorded: a completed saga's reply is packed from its
+ * context, a compensated saga's record is dropped (it changed nothing, so
+ * a resend runs anew), a failed one's becomes `internal`. Sagas still
+ * running are left alone. Returns how many it settled, -1 on error. */
+int dispatch_recover_idempotency(struct db *db);
 
 struct req {
 	struct db *db;
@@ -107,6 +121,8 @@ struct req {
 	char saga_id[40];        /* set by saga_begin: echoed as `saga` */
 	int64_t now;             /* ms since the epoch, when the request arrived */
 	const struct peer *peer; /* the connection it came on */
+	const char *idem;        /* the request's idempotency key when it is kept, else NULL */
+	size_t idem_len;
 };
 
 typedef enum ag_err (*handler_fn)(struct req *rq);
@@ -119,8 +135,13 @@ typedef enum ag_err (*handler_fn)(struct req *rq);
 /* Sets rq->err and returns code. */
 enum ag_err req_fail(struct req *rq, enum ag_err code, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
-/* Logs the connection's SQLite error with `what`, sets internal, returns it. */
+/* Logs the connection's SQLite error with `what`, sets internal (or
+ * unavailable, with retry_after_ms, when the disk is full), returns it. */
 enum ag_err req_db_error(struct req *rq, const char *what);
+/* The same for any error slot: a saga's, recovery's. */
+enum ag_err db_fail(struct db *db, struct ag_error *err, const char *what);
+/* What a client is told to wait when the disk is full. */
+#define STORAGE_FULL_RETRY_MS 5000
 /* Packs every row of a bound statement as an array, one element per row
  * packed by row_fn. Returns AG_OK or internal. */
 enum ag_err pack_rows(struct req *rq, sqlite3_stmt *st,
@@ -148,6 +169,10 @@ struct saga_def {
 	const char *type;
 	const struct saga_step *steps;
 	size_t n_steps;
+	/* Packs the op's `data` for a completed saga into rq->out, from its
+	 * context: the handler's reply, and recovery's for an idempotent
+	 * request whose reply a crash kept from being recorded. */
+	enum ag_err (*reply)(struct saga_run *run, struct req *rq);
 };
 
 struct saga_run {
@@ -158,6 +183,8 @@ struct saga_run {
 	int64_t session_id;   /* the initiator's session; 0 during recovery */
 	int64_t now;
 	struct ag_error *err;
+	const char *idem;     /* idempotency key to record with the first step, or NULL */
+	size_t idem_len;
 };
 
 extern const struct saga_def saga_create_post, saga_delete_post, saga_like_post,
@@ -188,6 +215,12 @@ enum ag_err saga_db_error(struct saga_run *run, const char *what);
  * running, compensating or failed. Returns how many it touched, -1 on a
  * database error. */
 int saga_recover(struct db *db);
+/* While running: compensates sagas left `compensating` (a compensation
+ * that a full disk interrupted) that no thread of this process is running.
+ * Returns how many it finished, -1 on a database error. */
+int saga_retry_stuck(struct db *db);
+/* The saga definition named type, or NULL. */
+const struct saga_def *saga_def_named(const char *type);
 /* Reads ANSIGRAM_FAULTS ("saga.step=fail|crash,..."); returns -1 and
  * logs when it is malformed. */
 int faults_init(const char *spec);
@@ -220,6 +253,27 @@ void publisher_wake(void);
 /* Publishes what is released, then stops the thread. */
 void publisher_stop(void);
 
+/* ---- the database file (storage.c) ---- */
+
+/* Takes the exclusive lock file beside the database (DB.lock, holding our
+ * pid). Returns -1, after logging which pid holds it, when another server
+ * runs on the same database. */
+int storage_lock(const char *db_path);
+/* Records the database file's identity for the watch; -1 (logged) when
+ * it cannot be read. */
+int storage_remember_file(const char *db_path);
+/* Starts and stops the housekeeping thread (file watch, retries after a
+ * full disk). It has its own connection. */
+int storage_keeper_start(const char *db_path);
+void storage_keeper_stop(void);
+/* True once the database file was found deleted or replaced. */
+bool storage_lost(void);
+/* Checks the file now (on errors, besides the thread's timer). */
+void storage_check_now(void);
+/* True when rc, a SQLite result code, means the disk (or database) is
+ * full; remembers it so the housekeeper retries what it interrupted. */
+bool storage_full_error(int rc);
+
 /* ---- auth (auth.c) ---- */
 
 /* Looks up a session token: sets *uid and *sid for a live session, else
@@ -229,6 +283,10 @@ enum ag_err auth_resolve(struct db *db, const char *token, size_t len, int64_t n
 /* Prepares the dummy hash used to make unknown accounts cost as much as
  * wrong passwords. Call once at start-up, after g_config is set. */
 int auth_init(void);
+/* Stores the sessions opened in memory while the disk was full; returns
+ * how many, -1 when the database still cannot take them. */
+int sessions_flush(struct db *db);
+int sessions_in_memory(void);
 
 /* ---- shared domain helpers ---- */
 

@@ -72,7 +72,7 @@ enum ag_err h_story_create(struct req *rq)
 			|| (image_url && (rc = saga_set_str(&run, "image_url", image_url)) != AG_OK)
 			|| (rc = saga_execute(&run)) != AG_OK)
 		return rc;
-	return pack_story_by_id(rq, rq->out, saga_get_int(&run, "story_id"));
+	return run.def->reply(&run, rq);
 }
 
 enum ag_err h_story_list(struct req *rq)
@@ -183,6 +183,12 @@ static const struct saga_step create_story_steps[] = {
 	{"create_story", step_create_story, undo_create_story},
 };
 
+static enum ag_err create_story_reply(struct saga_run *run, struct req *rq)
+{
+	return pack_story_by_id(rq, rq->out, saga_get_int(run, "story_id"));
+}
+
 const struct saga_def saga_create_story = {
 	"create_story", create_story_steps, sizeof create_story_steps / sizeof create_story_steps[0],
+	create_story_reply,
 };

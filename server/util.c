@@ -26,8 +26,21 @@ enum ag_err req_fail(struct req *rq, enum ag_err code, const char *fmt, ...)
 
 enum ag_err req_db_error(struct req *rq, const char *what)
 {
-	ag_error("database error in %s: %s", what, sqlite3_errmsg(rq->db->conn));
-	return req_fail(rq, AG_E_INTERNAL, "The server could not complete the request.");
+	return db_fail(rq->db, rq->err, what);
+}
+
+enum ag_err db_fail(struct db *db, struct ag_error *err, const char *what)
+{
+	int rc = sqlite3_extended_errcode(db->conn);
+	ag_error("database error in %s: %s", what, sqlite3_errmsg(db->conn));
+	storage_check_now();
+	if (storage_full_error(rc) || storage_full_error(db->failed_rc)) {
+		ag_error_set(err, AG_E_UNAVAILABLE, NULL,
+			"The server's storage is full; try again later.");
+		err->retry_after_ms = STORAGE_FULL_RETRY_MS;
+		return AG_E_UNAVAILABLE;
+	}
+	return ag_error_set(err, AG_E_INTERNAL, NULL, "The server could not complete the request.");
 }
 
 enum ag_err pack_rows(struct req *rq, sqlite3_stmt *st,

@@ -197,6 +197,11 @@ static bool server_answers(const char *url)
 
 bool h_server_start(struct h_server *s, const char *faults)
 {
+	return h_server_start_with(s, faults, NULL);
+}
+
+bool h_server_start_with(struct h_server *s, const char *faults, const char *const extra[])
+{
 	memset(s, 0, sizeof *s);
 	const char *bin = getenv("ANSIGRAMD");
 	if (bin == NULL || access(bin, X_OK) != 0) {
@@ -213,8 +218,10 @@ bool h_server_start(struct h_server *s, const char *faults)
 	snprintf(s->db_path, sizeof s->db_path, "%s/test.db", s->dir);
 	snprintf(s->log_path, sizeof s->log_path, "%s/server.log", s->dir);
 
-	char *argv[] = {(char *)bin, "--db", s->db_path, "--listen", s->url, "--pub", s->pub_url,
+	char *argv[32] = {(char *)bin, "--db", s->db_path, "--listen", s->url, "--pub", s->pub_url,
 		"--pwhash", "min", "--workers", "4", NULL};
+	for (size_t n = 11, i = 0; extra && extra[i] && n + 1 < sizeof argv / sizeof argv[0]; i++)
+		argv[n++] = (char *)extra[i];
 	char **envp = server_environment(faults);
 	sigset_t block, old_mask;
 	sigemptyset(&block);

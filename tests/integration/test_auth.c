@@ -1,5 +1,5 @@
-/* test_auth.c: accounts and sessions: auth.register, auth.login (with its
- * rate limit), auth.me, auth.logout, and the token check every op marked
+/* test_auth.c: accounts and sessions: auth.register, auth.login (its
+ * back-off is in test_login.c), auth.me, auth.logout, and the token check every op marked
  * auth makes. */
 #include "harness.h"
 
@@ -230,35 +230,6 @@ Test(auth, login_needs_an_account_name)
 	h_err(AG_E_BAD_REQUEST, h_client(), "auth.login", "password:s", "secret-pass");
 	cr_assert_str_eq(h_err(AG_E_BAD_REQUEST, h_client(), "auth.login", "username:s",
 		"someone")->field, "password");
-}
-
-Test(auth, repeated_wrong_passwords_are_rate_limited)
-{
-	struct h_user u, other;
-	h_user_new(&u);
-	h_user_new(&other);
-	struct ag_client *c = h_client();
-	const struct ag_reply *r = NULL;
-	int attempts = 0;
-	while (attempts < 20) {
-		attempts++;
-		r = h_call(c, "auth.login", "username:s password:s", u.username, "wrong-password");
-		cr_assert(!r->ok);
-		if (r->code != AG_E_UNAUTHORIZED)
-			break;
-	}
-	cr_assert_eq(r->code, AG_E_RATE_LIMITED, "after %d wrong passwords: %s", attempts,
-		r->code_name);
-	cr_assert_gt(attempts, 2, "limited after only %d attempts", attempts);
-	cr_assert_gt(r->retry_after_ms, 0, "rate_limited without retry_after_ms");
-	cr_assert_leq(r->retry_after_ms, 24ULL * 3600 * 1000);
-
-	/* While limited even the right password is refused; others are not. */
-	r = h_err(AG_E_RATE_LIMITED, c, "auth.login", "username:s password:s",
-		u.username, u.password);
-	cr_assert_gt(r->retry_after_ms, 0);
-	h_err(AG_E_RATE_LIMITED, c, "auth.login", "email:s password:s", u.email, u.password);
-	h_ok(c, "auth.login", "username:s password:s", other.username, other.password);
 }
 
 Test(auth, me_returns_my_account)

@@ -64,7 +64,7 @@ STEP_FNS(3)
 static const struct saga_step steps[] = {
 	{"one", a1, c1}, {"two", a2, c2}, {"three", a3, c3},
 };
-static const struct saga_def three_steps = {"test", steps, 3};
+static const struct saga_def three_steps = {"test", steps, 3, NULL};
 
 static void setup(void)
 {

@@ -130,7 +130,7 @@ Test(ops, error_names_round_trip)
 {
 	static const char *const names[] = {
 		"bad_request", "unsupported_version", "unknown_op", "unauthorized", "forbidden",
-		"not_found", "conflict", "rate_limited", "too_large", "internal",
+		"not_found", "conflict", "rate_limited", "too_large", "internal", "unavailable",
 	};
 	for (int code = AG_E_BAD_REQUEST; code < AG_E__COUNT; code++) {
 		cr_assert_str_eq(ag_err_name(code), names[code - 1]);
