@@ -33,12 +33,16 @@ static const char usage_text[] =
 	"  --tls-key FILE       PEM private key for tls+tcp:// URLs\n"
 	"  --ipc-mode MODE      permissions of ipc socket files, octal (default 0600)\n"
 	"  --log-level LEVEL    debug, info (default), warn or error\n"
+	"  --probe-dial URL KIND  (internal) dial URL with a req or sub socket and wait;\n"
+	"                       the listener guard runs this as its probe\n"
 	"  --version            print the version and exit\n"
 	"  --help               print this help and exit\n"
 	"\n"
 	"URLs: ipc://PATH, tcp://HOST:PORT, tls+tcp://HOST:PORT, inproc://NAME.\n"
 	"Environment: ANSIGRAM_FAULTS=saga.step=fail|crash,... arms fault points (tests).\n"
-	"SIGINT or SIGTERM: stop taking requests, finish those in flight, exit 0.\n";
+	"SIGINT or SIGTERM: stop taking requests (those already received are answered\n"
+	"'unavailable'), finish those in flight, publish released events, exit 0 within\n"
+	"5 seconds even when a network call is stuck (everything committed is on disk).\n";
 
 static void usage_error(const char *fmt, const char *arg)
 {
@@ -170,8 +174,25 @@ static int apply_defaults(void)
 	return 0;
 }
 
+/* Shutdown's deadline: everything committed is already durable, so a
+ * thread stuck in an nng call must not keep the process alive. */
+#define SHUTDOWN_DEADLINE_MS 4000
+
+static void *shutdown_deadline(void *arg)
+{
+	(void)arg;
+	struct timespec wait = {SHUTDOWN_DEADLINE_MS / 1000, (SHUTDOWN_DEADLINE_MS % 1000) * 1000000L};
+	while (nanosleep(&wait, &wait) != 0)
+		;
+	ag_error("shutdown did not finish within %d ms (a network call is stuck); exiting "
+		"anyway: everything committed is on disk", SHUTDOWN_DEADLINE_MS);
+	_exit(0);
+}
+
 int main(int argc, char **argv)
 {
+	if (argc == 4 && strcmp(argv[1], "--probe-dial") == 0)
+		return transport_probe_dial(argv[2], argv[3]);
 	setlocale(LC_CTYPE, "C.UTF-8");  /* Unicode-aware iswalnum/towlower */
 	if (sodium_init() < 0) {
 		fprintf(stderr, "ansigramd: libsodium failed to initialise\n");
@@ -193,11 +214,15 @@ int main(int argc, char **argv)
 	 * here before any worker opens it. */
 	mode_t old_mask = umask(077);
 	struct db db;
-	if (db_open(&db, g_config.db_path) != 0) {
+	if (storage_lock(g_config.db_path) != 0 || db_open(&db, g_config.db_path) != 0) {
 		umask(old_mask);
 		return 1;
 	}
 	umask(old_mask);
+	if (storage_remember_file(g_config.db_path) != 0) {
+		db_close(&db);
+		return 1;
+	}
 	dispatch_expire_idempotency(&db, ag_now_ms());
 	int recovered = saga_recover(&db);
 	if (recovered < 0) {
@@ -207,13 +232,19 @@ int main(int argc, char **argv)
 	}
 	if (recovered > 0)
 		ag_info("recovered %d unfinished saga(s)", recovered);
+	if (dispatch_recover_idempotency(&db) < 0) {
+		ag_error("recovery of idempotency records failed: the database could not be read");
+		db_close(&db);
+		return 1;
+	}
 	if (auth_init() != 0) {
 		db_close(&db);
 		return 1;
 	}
 	ag_info("ansigramd %s: database %s", AG_VERSION, g_config.db_path);
-	if (transport_start() != 0) {
+	if (storage_keeper_start(g_config.db_path) != 0 || transport_start("/proc/self/exe") != 0) {
 		transport_stop();
+		storage_keeper_stop();
 		db_close(&db);
 		return 1;
 	}
@@ -221,7 +252,11 @@ int main(int argc, char **argv)
 	int sig = 0;
 	sigwait(&stop, &sig);
 	ag_info("received %s: finishing requests in flight", sig == SIGINT ? "SIGINT" : "SIGTERM");
+	pthread_t deadline;
+	if (pthread_create(&deadline, NULL, shutdown_deadline, NULL) == 0)
+		pthread_detach(deadline);
 	transport_stop();
+	storage_keeper_stop();
 	db_close(&db);
 	ag_info("stopped");
 	return 0;

@@ -1,18 +1,30 @@
 /* transport.c: the nng side of ansigramd. One REP socket listens on every
- * --listen URL; N worker threads each own an nng context and a SQLite
- * connection and serve requests one at a time, so no request waits for
- * another one's handler. The PUB socket listens on every --pub URL and
- * carries what the publisher (outbox.c) sends. */
+ * --listen URL; N worker threads take requests from it, each serving one
+ * at a time on its own SQLite connection. A reply is handed to nng and
+ * sent in the background with a deadline, so a peer that never reads can
+ * hold no worker: when its reply cannot be delivered in time, or when it
+ * has too many requests unanswered, it is disconnected. The PUB socket
+ * listens on every --pub URL and carries what the publisher (outbox.c)
+ * sends. Stopping drains: requests already received are answered
+ * `unavailable`, replies in flight get a moment to leave, and nothing here
+ * waits on nng without a deadline while holding a lock. */
 #include "server.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <pthread.h>
+#include <signal.h>
+#include <spawn.h>
 #include <stdio.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <time.h>
+#include <unistd.h>
 
+#include <mbedtls/pk.h>
+#include <mbedtls/x509_crt.h>
 #include <nng/nng.h>
 #include <nng/protocol/pubsub0/pub.h>
 #include <nng/protocol/pubsub0/sub.h>
@@ -20,81 +32,291 @@
 #include <nng/protocol/reqrep0/req.h>
 #include <nng/supplemental/tls/tls.h>
 
+#include "clock.h"
 #include "log.h"
 
 /* How often an idle worker looks up to see whether it should stop. */
 #define WORKER_POLL_MS 200
+/* While stopping: a worker that waits this long for another request has
+ * drained what was received; and the drain ends after DRAIN_MAX_MS. */
+#define DRAIN_QUIET_MS 50
+#define DRAIN_MAX_MS 1500
+/* Replies still leaving get this long once the workers are done. */
+#define SENDS_FLUSH_MS 500
 /* Push messages queued per subscriber before PUB drops them. */
 #define PUSH_QUEUE 1024
-/* Bigger frames than this drop the connection (PROTOCOL.md section 2). */
-#define MAX_RECV_BYTES (1024 * 1024)
-
-struct worker {
-	pthread_t thread;
-	nng_ctx ctx;
-	nng_aio *aio;
-	struct db db;
-	int index;
-};
+/* Bigger frames than this drop the connection (PROTOCOL.md section 2).
+ * nng's limit counts the REQ header too (4 bytes per hop), hence the
+ * allowance on top. */
+#define MAX_FRAME_BYTES (1024 * 1024)
+#define REQ_HEADER_ALLOWANCE 64
+/* A reply not delivered within this long disconnects its peer. */
+#define SEND_TIMEOUT_MS 5000
+/* Requests one connection may have received and not yet had answered. */
+#define PIPE_MAX_IN_FLIGHT 32
 
 static nng_socket rep_sock = NNG_SOCKET_INITIALIZER;
 static nng_socket pub_sock = NNG_SOCKET_INITIALIZER;
+static atomic_bool stopping;
+static int64_t drain_deadline;   /* set before `stopping` */
+
+/* ---- exchanges: a context and the aio its reply is sent with ---- */
+
+struct exchange {
+	nng_ctx ctx;
+	nng_aio *send_aio;
+	nng_pipe pipe;            /* the connection the request came on */
+	struct exchange *next;
+};
+
+static struct {
+	pthread_mutex_t lock;
+	pthread_cond_t idle;      /* signalled when `sending` drops to 0 */
+	struct exchange *finished;  /* sends nng has completed, to reap */
+	struct exchange *spare;     /* reaped, ready for another request */
+	int sending;
+	int total;                /* exchanges allocated */
+} xs = {.lock = PTHREAD_MUTEX_INITIALIZER, .idle = PTHREAD_COND_INITIALIZER};
+
+/* nng's callback when a reply has left (or failed to): only queues it. */
+static void send_done(void *arg)
+{
+	struct exchange *x = arg;
+	pthread_mutex_lock(&xs.lock);
+	x->next = xs.finished;
+	xs.finished = x;
+	if (--xs.sending == 0)
+		pthread_cond_broadcast(&xs.idle);
+	pthread_mutex_unlock(&xs.lock);
+}
+
+static struct exchange *exchange_get(void)
+{
+	pthread_mutex_lock(&xs.lock);
+	struct exchange *x = xs.spare;
+	if (x)
+		xs.spare = x->next;
+	pthread_mutex_unlock(&xs.lock);
+	if (x)
+		return x;
+	if (!(x = calloc(1, sizeof *x)))
+		return NULL;
+	if (nng_ctx_open(&x->ctx, rep_sock) != 0) {
+		free(x);
+		return NULL;
+	}
+	if (nng_aio_alloc(&x->send_aio, send_done, x) != 0) {
+		nng_ctx_close(x->ctx);
+		free(x);
+		return NULL;
+	}
+	pthread_mutex_lock(&xs.lock);
+	xs.total++;
+	pthread_mutex_unlock(&xs.lock);
+	return x;
+}
+
+static void exchange_put(struct exchange *x)
+{
+	pthread_mutex_lock(&xs.lock);
+	x->next = xs.spare;
+	xs.spare = x;
+	pthread_mutex_unlock(&xs.lock);
+}
+
+/* ---- requests in flight per connection ---- */
+
+#define PIPE_BUCKETS 256
+
+struct pipe_count {
+	uint32_t id;
+	int n;
+	struct pipe_count *next;
+};
+
+static struct pipe_count *pipe_buckets[PIPE_BUCKETS];
+static pthread_mutex_t pipe_lock = PTHREAD_MUTEX_INITIALIZER;
+
+/* Counts one more request on pipe; false (counting nothing) when the
+ * connection already has PIPE_MAX_IN_FLIGHT unanswered. */
+static bool pipe_admit(nng_pipe pipe)
+{
+	uint32_t id = (uint32_t)nng_pipe_id(pipe);
+	bool ok = true;
+	pthread_mutex_lock(&pipe_lock);
+	struct pipe_count **slot = &pipe_buckets[id % PIPE_BUCKETS], *c = *slot;
+	while (c && c->id != id)
+		c = c->next;
+	if (!c && (c = calloc(1, sizeof *c)) != NULL) {
+		c->id = id;
+		c->next = *slot;
+		*slot = c;
+	}
+	if (c && c->n >= PIPE_MAX_IN_FLIGHT)
+		ok = false;
+	else if (c)
+		c->n++;
+	pthread_mutex_unlock(&pipe_lock);
+	return ok;
+}
+
+static void pipe_release(nng_pipe pipe)
+{
+	uint32_t id = (uint32_t)nng_pipe_id(pipe);
+	pthread_mutex_lock(&pipe_lock);
+	struct pipe_count **slot = &pipe_buckets[id % PIPE_BUCKETS];
+	while (*slot && (*slot)->id != id)
+		slot = &(*slot)->next;
+	struct pipe_count *c = *slot;
+	if (c && --c->n <= 0) {
+		*slot = c->next;
+		free(c);
+	}
+	pthread_mutex_unlock(&pipe_lock);
+}
+
+/* Settles the sends nng has completed: a reply that could not be
+ * delivered in time disconnects its peer. */
+static void reap_sends(void)
+{
+	pthread_mutex_lock(&xs.lock);
+	struct exchange *done = xs.finished;
+	xs.finished = NULL;
+	pthread_mutex_unlock(&xs.lock);
+	while (done) {
+		struct exchange *x = done;
+		done = x->next;
+		int rv = nng_aio_result(x->send_aio);
+		if (rv != 0) {
+			nng_msg_free(nng_aio_get_msg(x->send_aio));
+			nng_aio_set_msg(x->send_aio, NULL);
+			if (rv == NNG_ETIMEDOUT) {
+				ag_warn("a peer did not read its reply within %d ms: disconnecting it",
+					SEND_TIMEOUT_MS);
+				nng_pipe_close(x->pipe);
+			}
+		}
+		pipe_release(x->pipe);
+		exchange_put(x);
+	}
+}
+
+/* ---- workers ---- */
+
+struct worker {
+	pthread_t thread;
+	nng_aio *recv_aio;
+	struct db db;
+	int index;
+	bool started;
+};
+
 static struct worker *workers;
 static int n_workers;
-static atomic_bool stopping;
 
-/* Fills peer from the pipe msg arrived on. */
-static void peer_of(nng_msg *msg, struct peer *peer)
+/* Fills peer from the pipe a request arrived on. */
+static void peer_of(nng_pipe pipe, struct peer *peer)
 {
-	nng_pipe pipe = nng_msg_get_pipe(msg);
 	uint64_t uid;
-	peer->is_ipc = false;
+	nng_sockaddr sa;
+	memset(peer, 0, sizeof *peer);
 	peer->uid = -1;
 	if (nng_pipe_id(pipe) < 0)
 		return;
 	if (nng_pipe_get_uint64(pipe, NNG_OPT_IPC_PEER_UID, &uid) == 0) {
 		peer->is_ipc = true;
 		peer->uid = (int64_t)uid;
+	} else if (nng_pipe_get_addr(pipe, NNG_OPT_REMADDR, &sa) == 0) {
+		if (sa.s_family == NNG_AF_INET)
+			inet_ntop(AF_INET, &sa.s_in.sa_addr, peer->addr, sizeof peer->addr);
+		else if (sa.s_family == NNG_AF_INET6)
+			inet_ntop(AF_INET6, sa.s_in6.sa_addr, peer->addr, sizeof peer->addr);
 	}
+}
+
+/* The answer to a request received while stopping. */
+static void pack_unavailable(const void *frame, size_t len, msgpack_sbuffer *out)
+{
+	struct ag_request req;
+	struct ag_error err = {0};
+	bool has_id = ag_request_decode(frame, len, &req, &err) == AG_OK && req.has_id;
+	uint64_t id = has_id ? req.id : 0;
+	if (err.code == AG_OK)
+		ag_request_free(&req);
+	ag_error_set(&err, AG_E_UNAVAILABLE, NULL, "The server is stopping; try again shortly.");
+	err.retry_after_ms = 1000;
+	ag_response_pack(out, has_id, id, &err, NULL, 0, NULL);
 }
 
 static void *worker_main(void *arg)
 {
 	struct worker *w = arg;
+	struct exchange *x = NULL;
 	msgpack_sbuffer out;
 	msgpack_sbuffer_init(&out);
-	while (!atomic_load(&stopping)) {
-		nng_aio_set_timeout(w->aio, WORKER_POLL_MS);
-		nng_ctx_recv(w->ctx, w->aio);
-		nng_aio_wait(w->aio);
-		int rv = nng_aio_result(w->aio);
-		if (rv == NNG_ETIMEDOUT)
+	for (;;) {
+		reap_sends();
+		bool draining = atomic_load(&stopping);
+		if (draining && ag_now_ms() >= drain_deadline)
+			break;
+		if (!x && !(x = exchange_get())) {
+			ag_error("worker %d: cannot open an nng context", w->index);
+			struct timespec nap = {0, 100 * 1000000};
+			nanosleep(&nap, NULL);
 			continue;
+		}
+		nng_aio_set_timeout(w->recv_aio, draining ? DRAIN_QUIET_MS : WORKER_POLL_MS);
+		nng_ctx_recv(x->ctx, w->recv_aio);
+		nng_aio_wait(w->recv_aio);
+		int rv = nng_aio_result(w->recv_aio);
+		if (rv == NNG_ETIMEDOUT) {
+			if (draining)
+				break;  /* nothing more was received */
+			continue;
+		}
 		if (rv != 0) {
 			if (rv != NNG_ECLOSED && rv != NNG_ECANCELED)
 				ag_error("worker %d: receive: %s", w->index, nng_strerror(rv));
 			break;
 		}
-		nng_msg *msg = nng_aio_get_msg(w->aio);
+		nng_msg *msg = nng_aio_get_msg(w->recv_aio);
+		x->pipe = nng_msg_get_pipe(msg);
+		if (!pipe_admit(x->pipe)) {
+			ag_warn("a peer has %d requests unanswered: disconnecting it",
+				PIPE_MAX_IN_FLIGHT);
+			nng_msg_free(msg);
+			nng_pipe_close(x->pipe);
+			continue;
+		}
 		out.size = 0;
-		struct peer peer;
-		peer_of(msg, &peer);
-		dispatch_frame(&w->db, &peer, nng_msg_body(msg), nng_msg_len(msg), &out);
+		if (atomic_load(&stopping)) {
+			pack_unavailable(nng_msg_body(msg), nng_msg_len(msg), &out);
+		} else {
+			struct peer peer;
+			peer_of(x->pipe, &peer);
+			dispatch_frame(&w->db, &peer, nng_msg_body(msg), nng_msg_len(msg), &out);
+		}
 		nng_msg_clear(msg);
 		if (nng_msg_append(msg, out.data, out.size) != 0) {
 			nng_msg_free(msg);
+			pipe_release(x->pipe);
 			continue;
 		}
-		nng_aio_set_msg(w->aio, msg);
-		nng_aio_set_timeout(w->aio, NNG_DURATION_DEFAULT);
-		nng_ctx_send(w->ctx, w->aio);
-		nng_aio_wait(w->aio);
-		if (nng_aio_result(w->aio) != 0)
-			nng_msg_free(nng_aio_get_msg(w->aio));  /* the peer left */
+		nng_aio_set_msg(x->send_aio, msg);
+		nng_aio_set_timeout(x->send_aio, SEND_TIMEOUT_MS);
+		pthread_mutex_lock(&xs.lock);
+		xs.sending++;
+		pthread_mutex_unlock(&xs.lock);
+		nng_ctx_send(x->ctx, x->send_aio);
+		x = NULL;  /* send_done hands it back */
 	}
+	if (x)
+		exchange_put(x);
 	msgpack_sbuffer_destroy(&out);
 	return NULL;
 }
+
+/* ---- listeners ---- */
 
 static bool is_loopback_tcp(const char *url)
 {
@@ -126,6 +348,32 @@ static char *read_pem(const char *path)
 	return NULL;
 }
 
+/* True when the private key in key_pem belongs to the certificate in
+ * cert_pem (nng's TLS engine would otherwise take a mismatched pair and
+ * fail every handshake later). Logs why not. */
+static bool key_matches_cert(const char *cert_pem, const char *key_pem)
+{
+	mbedtls_x509_crt crt;
+	mbedtls_pk_context key;
+	mbedtls_x509_crt_init(&crt);
+	mbedtls_pk_init(&key);
+	bool ok = false;
+	if (mbedtls_x509_crt_parse(&crt, (const unsigned char *)cert_pem,
+			strlen(cert_pem) + 1) != 0)
+		ag_error("%s is not a PEM certificate", g_config.tls_cert);
+	else if (mbedtls_pk_parse_key(&key, (const unsigned char *)key_pem,
+			strlen(key_pem) + 1, NULL, 0) != 0)
+		ag_error("%s is not an unencrypted PEM private key", g_config.tls_key);
+	else if (mbedtls_pk_check_pair(&crt.pk, &key) != 0)
+		ag_error("the key %s does not belong to the certificate %s", g_config.tls_key,
+			g_config.tls_cert);
+	else
+		ok = true;
+	mbedtls_pk_free(&key);
+	mbedtls_x509_crt_free(&crt);
+	return ok;
+}
+
 /* Starts a listener on url, applying TLS and ipc options. */
 static int listen_on(nng_socket sock, const char *url, nng_listener *out)
 {
@@ -144,7 +392,7 @@ static int listen_on(nng_socket sock, const char *url, nng_listener *out)
 		}
 		nng_tls_config *tls;
 		char *cert = read_pem(g_config.tls_cert), *key = read_pem(g_config.tls_key);
-		if (!cert || !key) {
+		if (!cert || !key || !key_matches_cert(cert, key)) {
 			free(cert);
 			free(key);
 			return -1;
@@ -170,7 +418,7 @@ static int listen_on(nng_socket sock, const char *url, nng_listener *out)
 		ag_warn("%s is plain TCP beyond loopback: traffic, passwords included, is "
 			"not encrypted; use tls+tcp:// for remote clients", url);
 	}
-	nng_listener_set_size(l, NNG_OPT_RECVMAXSZ, MAX_RECV_BYTES);
+	nng_listener_set_size(l, NNG_OPT_RECVMAXSZ, MAX_FRAME_BYTES + REQ_HEADER_ALLOWANCE);
 	if ((rv = nng_listener_start(l, 0)) != 0) {
 		ag_error("cannot listen on %s: %s", url, nng_strerror(rv));
 		return -1;
@@ -184,113 +432,185 @@ static int listen_on(nng_socket sock, const char *url, nng_listener *out)
  * nng 1.5.2 (Debian 12's) breaks an ipc:// listener for good once a peer
  * hangs up in the middle of the connection handshake (fixed upstream after
  * 1.5.2): connections still complete their handshake but never reach the
- * socket, so the server stops taking new clients, and an nng thread spins.
- * Any local user, or a client killed at the wrong moment, could cause it.
- * A guard thread connects to each ipc listener every second and checks
- * that the server's socket takes the connection in; a listener that twice
- * in a row does not is restarted, which also ends the stuck connections. */
+ * socket, so the server stops taking new clients. Any local user, or a
+ * client killed at the wrong moment, could cause it.
+ *
+ * Each listener counts the connections its socket took in. One that took
+ * none for a while is probed: a child process (this binary, run with
+ * --probe-dial) dials it, and the guard waits for the count to move. The
+ * child is killed after the wait either way, so an nng call that hangs
+ * hangs there, not here. A listener that misses two probes in a row is
+ * restarted. The guard holds no lock while it probes. */
 
-#define GUARD_INTERVAL_MS 1000
-#define GUARD_WAIT_MS 1000
+#define GUARD_INTERVAL_MS 2000
+#define GUARD_WAIT_MS 2000
 
 struct guarded {
-	nng_socket sock;       /* the server's socket the listener feeds */
+	nng_socket sock;          /* the server's socket the listener feeds */
+	_Atomic int listener_id;  /* nng_listener_id of the current listener */
 	nng_listener listener;
 	const char *url;
-	bool pub;              /* a PUB listener: probe with SUB, else REQ */
-	int failures;          /* probes missed in a row */
+	bool pub;                 /* a PUB listener: probe with SUB, else REQ */
+	int failures;             /* probes missed in a row */
+	atomic_ulong taken;       /* connections the socket took from it */
+	unsigned long seen;       /* `taken` at the last look */
 };
 
 static struct guarded guarded[2 * AG_MAX_URLS];
-static int n_guarded;
+static atomic_int n_guarded;
 static pthread_t guard_thread;
 static bool guard_running;
-static pthread_mutex_t guard_lock = PTHREAD_MUTEX_INITIALIZER;
-static pthread_cond_t guard_wake = PTHREAD_COND_INITIALIZER;
-/* Connections the REP and PUB sockets took in, counted by nng's threads. */
-static atomic_ulong rep_pipes, pub_pipes;
+static struct {
+	pthread_mutex_t lock;
+	pthread_cond_t wake, exited;
+	bool done;
+} guard_sync = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER,
+	PTHREAD_COND_INITIALIZER, false};
+static const char *probe_program;
 
-static void count_pipe(nng_pipe p, nng_pipe_ev ev, void *counter)
+/* Runs on nng's threads for every connection a socket takes in. */
+static void count_pipe(nng_pipe p, nng_pipe_ev ev, void *arg)
 {
-	(void)p;
 	(void)ev;
-	atomic_fetch_add((atomic_ulong *)counter, 1);
+	(void)arg;
+	int id = nng_listener_id(nng_pipe_listener(p));
+	for (int i = 0, n = atomic_load(&n_guarded); i < n; i++)
+		if (atomic_load(&guarded[i].listener_id) == id)
+			atomic_fetch_add(&guarded[i].taken, 1);
 }
 
-/* True when a fresh connection to g's URL reaches the server's socket. */
-static bool listener_serves(const struct guarded *g)
+/* True when a fresh connection to g's URL, from a child process, reaches
+ * the server's socket within GUARD_WAIT_MS. */
+static bool listener_serves(struct guarded *g)
 {
-	atomic_ulong *counter = g->pub ? &pub_pipes : &rep_pipes;
-	unsigned long before = atomic_load(counter);
-	nng_socket probe;
-	if ((g->pub ? nng_sub0_open(&probe) : nng_req0_open(&probe)) != 0)
+	unsigned long before = atomic_load(&g->taken);
+	char *argv[] = {(char *)"ansigramd", (char *)"--probe-dial", (char *)g->url,
+		(char *)(g->pub ? "sub" : "req"), NULL};
+	pid_t child;
+	extern char **environ;
+	if (!probe_program || posix_spawn(&child, probe_program, NULL, NULL, argv, environ) != 0)
 		return true;  /* cannot tell: leave the listener alone */
 	bool served = false;
-	if (nng_dial(probe, g->url, NULL, NNG_FLAG_NONBLOCK) == 0) {
-		for (int waited = 0; waited < GUARD_WAIT_MS && !served; waited += 10) {
-			struct timespec nap = {0, 10 * 1000000};
-			nanosleep(&nap, NULL);
-			served = atomic_load(counter) != before;
-		}
+	for (int waited = 0; waited < GUARD_WAIT_MS && !served && !atomic_load(&stopping);
+	     waited += 10) {
+		struct timespec nap = {0, 10 * 1000000};
+		nanosleep(&nap, NULL);
+		served = atomic_load(&g->taken) != before;
 	}
-	nng_close(probe);
-	return served;
+	kill(child, SIGKILL);
+	waitpid(child, NULL, 0);
+	return served || atomic_load(&stopping);
+}
+
+static void check_listener(struct guarded *g)
+{
+	unsigned long taken = atomic_load(&g->taken);
+	if (taken != g->seen) {  /* real clients got in: it works */
+		g->seen = taken;
+		g->failures = 0;
+		return;
+	}
+	g->failures = listener_serves(g) ? 0 : g->failures + 1;
+	g->seen = atomic_load(&g->taken);
+	if (g->failures < 2)
+		return;
+	ag_warn("%s stopped taking connections (a peer hung up mid-handshake); restarting it",
+		g->url);
+	nng_listener_close(g->listener);
+	if (listen_on(g->sock, g->url, &g->listener) == 0) {
+		atomic_store(&g->listener_id, nng_listener_id(g->listener));
+		g->failures = 0;
+	}
 }
 
 static void *guard_main(void *arg)
 {
 	(void)arg;
-	pthread_mutex_lock(&guard_lock);
+	pthread_mutex_lock(&guard_sync.lock);
 	while (!atomic_load(&stopping)) {
 		struct timespec next;
 		clock_gettime(CLOCK_REALTIME, &next);
 		next.tv_sec += GUARD_INTERVAL_MS / 1000;
-		pthread_cond_timedwait(&guard_wake, &guard_lock, &next);
-		for (int i = 0; i < n_guarded && !atomic_load(&stopping); i++) {
-			struct guarded *g = &guarded[i];
-			g->failures = listener_serves(g) ? 0 : g->failures + 1;
-			if (g->failures < 2)
-				continue;
-			ag_warn("%s stopped taking connections (a peer hung up mid-handshake); "
-				"restarting it", g->url);
-			nng_listener_close(g->listener);
-			if (listen_on(g->sock, g->url, &g->listener) == 0)
-				g->failures = 0;
-		}
+		pthread_cond_timedwait(&guard_sync.wake, &guard_sync.lock, &next);
+		pthread_mutex_unlock(&guard_sync.lock);
+		for (int i = 0; i < atomic_load(&n_guarded) && !atomic_load(&stopping); i++)
+			check_listener(&guarded[i]);
+		pthread_mutex_lock(&guard_sync.lock);
 	}
-	pthread_mutex_unlock(&guard_lock);
+	guard_sync.done = true;
+	pthread_cond_broadcast(&guard_sync.exited);
+	pthread_mutex_unlock(&guard_sync.lock);
 	return NULL;
 }
 
-static void guard(nng_socket sock, nng_listener l, const char *url, bool pub)
+/* Asks the guard to stop and waits up to wait_ms for it. */
+static void guard_stop(int wait_ms)
 {
-	if (strncmp(url, "ipc://", 6) == 0)
-		guarded[n_guarded++] = (struct guarded){sock, l, url, pub, 0};
+	if (!guard_running)
+		return;
+	struct timespec until;
+	clock_gettime(CLOCK_REALTIME, &until);
+	until.tv_sec += wait_ms / 1000;
+	until.tv_nsec += (wait_ms % 1000) * 1000000L;
+	if (until.tv_nsec >= 1000000000L) {
+		until.tv_sec++;
+		until.tv_nsec -= 1000000000L;
+	}
+	pthread_mutex_lock(&guard_sync.lock);
+	pthread_cond_signal(&guard_sync.wake);
+	while (!guard_sync.done &&
+	       pthread_cond_timedwait(&guard_sync.exited, &guard_sync.lock, &until) == 0)
+		;
+	bool done = guard_sync.done;
+	pthread_mutex_unlock(&guard_sync.lock);
+	if (done)
+		pthread_join(guard_thread, NULL);
+	else
+		pthread_detach(guard_thread);  /* stuck in nng: the process ends anyway */
+	guard_running = false;
 }
 
-int transport_start(void)
+static int start_listener(nng_socket sock, const char *url, bool pub)
+{
+	nng_listener l;
+	if (listen_on(sock, url, &l) != 0)
+		return -1;
+	int n = atomic_load(&n_guarded);
+	struct guarded *g = &guarded[n];
+	g->sock = sock;
+	g->listener = l;
+	g->url = url;
+	g->pub = pub;
+	atomic_store(&g->listener_id, nng_listener_id(l));
+	/* Every listener is closed at stop; only ipc ones are probed. */
+	atomic_store(&n_guarded, n + 1);
+	return 0;
+}
+
+/* ---- start and stop ---- */
+
+int transport_start(const char *self_path)
 {
 	int rv;
+	probe_program = self_path;
 	if ((rv = nng_rep0_open(&rep_sock)) != 0 || (rv = nng_pub0_open(&pub_sock)) != 0) {
 		ag_error("cannot open sockets: %s", nng_strerror(rv));
 		return -1;
 	}
 	/* PUB drops what a slow subscriber's queue cannot hold: give bursts room. */
 	nng_socket_set_int(pub_sock, NNG_OPT_SENDBUF, PUSH_QUEUE);
-	nng_pipe_notify(rep_sock, NNG_PIPE_EV_ADD_POST, count_pipe, &rep_pipes);
-	nng_pipe_notify(pub_sock, NNG_PIPE_EV_ADD_POST, count_pipe, &pub_pipes);
-	nng_listener l;
-	for (int i = 0; i < g_config.n_listen; i++) {
-		if (listen_on(rep_sock, g_config.listen[i], &l) != 0)
+	nng_pipe_notify(rep_sock, NNG_PIPE_EV_ADD_POST, count_pipe, NULL);
+	nng_pipe_notify(pub_sock, NNG_PIPE_EV_ADD_POST, count_pipe, NULL);
+	for (int i = 0; i < g_config.n_listen; i++)
+		if (start_listener(rep_sock, g_config.listen[i], false) != 0)
 			return -1;
-		guard(rep_sock, l, g_config.listen[i], false);
-	}
-	for (int i = 0; i < g_config.n_pub; i++) {
-		if (listen_on(pub_sock, g_config.pub[i], &l) != 0)
+	for (int i = 0; i < g_config.n_pub; i++)
+		if (start_listener(pub_sock, g_config.pub[i], true) != 0)
 			return -1;
-		guard(pub_sock, l, g_config.pub[i], true);
-	}
-	if (n_guarded && pthread_create(&guard_thread, NULL, guard_main, NULL) == 0)
+	bool any_ipc = false;
+	for (int i = 0; i < atomic_load(&n_guarded); i++)
+		any_ipc |= strncmp(guarded[i].url, "ipc://", 6) == 0;
+	if (any_ipc && pthread_create(&guard_thread, NULL, guard_main, NULL) == 0)
 		guard_running = true;
 
 	if (publisher_start(pub_sock, g_config.db_path) != 0)
@@ -305,8 +625,7 @@ int transport_start(void)
 		w->index = i;
 		if (db_open(&w->db, g_config.db_path) != 0)
 			return -1;
-		if ((rv = nng_ctx_open(&w->ctx, rep_sock)) != 0 ||
-		    (rv = nng_aio_alloc(&w->aio, NULL, NULL)) != 0) {
+		if ((rv = nng_aio_alloc(&w->recv_aio, NULL, NULL)) != 0) {
 			ag_error("worker %d: %s", i, nng_strerror(rv));
 			return -1;
 		}
@@ -314,6 +633,7 @@ int transport_start(void)
 			ag_error("worker %d: cannot start thread", i);
 			return -1;
 		}
+		w->started = true;
 	}
 	for (int i = 0; i < g_config.n_listen; i++)
 		ag_info("listening for requests on %s", g_config.listen[i]);
@@ -322,29 +642,72 @@ int transport_start(void)
 	return 0;
 }
 
+/* Waits up to wait_ms for the replies nng is still sending. */
+static void flush_sends(int wait_ms)
+{
+	struct timespec until;
+	clock_gettime(CLOCK_REALTIME, &until);
+	until.tv_nsec += (long)wait_ms * 1000000L;
+	until.tv_sec += until.tv_nsec / 1000000000L;
+	until.tv_nsec %= 1000000000L;
+	pthread_mutex_lock(&xs.lock);
+	while (xs.sending > 0 && pthread_cond_timedwait(&xs.idle, &xs.lock, &until) == 0)
+		;
+	pthread_mutex_unlock(&xs.lock);
+}
+
 void transport_stop(void)
 {
+	drain_deadline = ag_now_ms() + DRAIN_MAX_MS;
 	atomic_store(&stopping, true);
-	if (guard_running) {
-		pthread_mutex_lock(&guard_lock);
-		pthread_cond_signal(&guard_wake);
-		pthread_mutex_unlock(&guard_lock);
-		pthread_join(guard_thread, NULL);
-		guard_running = false;
-	}
-	n_guarded = 0;
+	guard_stop(500);
+	/* No new connections; those open may still send, and are answered
+	 * `unavailable` until the workers have drained. */
+	for (int i = 0; i < atomic_load(&n_guarded); i++)
+		if (!guarded[i].pub)
+			nng_listener_close(guarded[i].listener);
 	for (int i = 0; i < n_workers; i++)
-		if (workers[i].aio)
+		if (workers[i].started)
 			pthread_join(workers[i].thread, NULL);
+	flush_sends(SENDS_FLUSH_MS);
+	reap_sends();
+	publisher_stop();  /* what the last requests released still goes out */
 	for (int i = 0; i < n_workers; i++) {
-		nng_ctx_close(workers[i].ctx);
-		nng_aio_free(workers[i].aio);
+		nng_aio_free(workers[i].recv_aio);
 		db_close(&workers[i].db);
 	}
-	nng_close(rep_sock);
-	publisher_stop();  /* what the last requests released still goes out */
-	nng_close(pub_sock);
 	free(workers);
 	workers = NULL;
 	n_workers = 0;
+	/* Closing the sockets cancels replies still queued for peers that do
+	 * not read; their exchanges come back through send_done. */
+	nng_close(rep_sock);
+	nng_close(pub_sock);
+	flush_sends(SENDS_FLUSH_MS);
+	reap_sends();
+	pthread_mutex_lock(&xs.lock);
+	struct exchange *x = xs.spare;
+	xs.spare = NULL;
+	pthread_mutex_unlock(&xs.lock);
+	while (x) {
+		struct exchange *next = x->next;
+		nng_aio_free(x->send_aio);
+		free(x);
+		x = next;
+	}
+	atomic_store(&n_guarded, 0);
+}
+
+/* ---- the probe child ---- */
+
+int transport_probe_dial(const char *url, const char *kind)
+{
+	nng_socket s;
+	int rv = strcmp(kind, "sub") == 0 ? nng_sub0_open(&s) : nng_req0_open(&s);
+	if (rv != 0 || nng_dial(s, url, NULL, 0) != 0)
+		return 1;
+	/* Connected: stay until the guard, having seen the connection arrive,
+	 * ends this process (hanging up now could itself break the listener). */
+	for (;;)
+		pause();
 }

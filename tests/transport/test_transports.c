@@ -79,7 +79,7 @@ Test(transport, inproc_in_one_process)
 	struct db db;
 	cr_assert_eq(db_open(&db, g_config.db_path), 0);
 	cr_assert_eq(auth_init(), 0);
-	cr_assert_eq(transport_start(), 0);
+	cr_assert_eq(transport_start(NULL), 0);
 
 	struct ag_client *c;
 	cr_assert_eq(ag_client_open(&c, "inproc://ansigram-test-req", 5000), 0);
