@@ -281,7 +281,7 @@ void ag_request_free(struct ag_request *req)
 static void pack_error(msgpack_packer *pk, const struct ag_error *err)
 {
 	bool has_field = err->field[0] != '\0';
-	bool has_retry = err->code == AG_E_RATE_LIMITED;
+	bool has_retry = err->code == AG_E_RATE_LIMITED || err->code == AG_E_UNAVAILABLE;
 	msgpack_pack_map(pk, 2 + (size_t)has_field + (size_t)has_retry);
 	ag_pack_key(pk, "code");
 	ag_pack_str(pk, ag_err_name(err->code));

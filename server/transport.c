@@ -661,11 +661,9 @@ void transport_stop(void)
 	drain_deadline = ag_now_ms() + DRAIN_MAX_MS;
 	atomic_store(&stopping, true);
 	guard_stop(500);
-	/* No new connections; those open may still send, and are answered
-	 * `unavailable` until the workers have drained. */
-	for (int i = 0; i < atomic_load(&n_guarded); i++)
-		if (!guarded[i].pub)
-			nng_listener_close(guarded[i].listener);
+	/* The listeners stay open (closing one would also drop its connections
+	 * with their replies): what arrives now is answered `unavailable`
+	 * until the workers have drained. */
 	for (int i = 0; i < n_workers; i++)
 		if (workers[i].started)
 			pthread_join(workers[i].thread, NULL);

@@ -1,0 +1,517 @@
+/* test_lifecycle.c: the server as an operator sees it: SIGTERM stops it
+ * promptly and answers every request it had received, a client that never
+ * reads cannot freeze it, a second server refuses a database in use, a
+ * database deleted under it or opened read-only is refused loudly, and a
+ * full disk is answered `unavailable` while logins keep working. Each
+ * test runs its own ansigramd as a direct child, so it can time the exit. */
+#include "harness.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <nng/nng.h>
+
+#include "clock.h"
+
+struct proc {
+	pid_t pid;
+	struct h_server s;       /* paths, for the harness's helpers */
+};
+
+/* The servers a test started, killed at its end whatever happened. */
+static pid_t started[16];
+static int n_started;
+static char mounted[64];
+
+static void lifecycle_fini(void)
+{
+	for (int i = 0; i < n_started; i++)
+		if (started[i] > 0 && kill(started[i], SIGKILL) == 0)
+			waitpid(started[i], NULL, 0);
+	if (mounted[0])
+		umount2(mounted, MNT_DETACH);
+	h_test_fini();
+}
+
+TestSuite(lifecycle, .fini = lifecycle_fini);
+
+static void sleep_ms(int64_t ms)
+{
+	struct timespec t = {ms / 1000, (ms % 1000) * 1000000L};
+	while (nanosleep(&t, &t) != 0 && errno == EINTR)
+		;
+}
+
+/* Starts ansigramd on dir (made when NULL) with its database at db (NULL:
+ * DIR/test.db), plus extra arguments; waits up to 10 s for ping unless
+ * expect_exit. */
+static void spawn_at(struct proc *p, const char *dir, const char *db, const char *const extra[],
+	bool expect_exit)
+{
+	memset(p, 0, sizeof *p);
+	if (dir) {
+		snprintf(p->s.dir, sizeof p->s.dir, "%s", dir);
+	} else {
+		strcpy(p->s.dir, "/tmp/ag-life-XXXXXX");
+		cr_assert_not_null(mkdtemp(p->s.dir));
+	}
+	snprintf(p->s.url, sizeof p->s.url, "ipc://%s/req%d.sock", p->s.dir, (int)getpid());
+	snprintf(p->s.pub_url, sizeof p->s.pub_url, "ipc://%s/pub%d.sock", p->s.dir,
+		(int)getpid());
+	snprintf(p->s.db_path, sizeof p->s.db_path, "%s", db ? db : h_fmt("%s/test.db", p->s.dir));
+	snprintf(p->s.log_path, sizeof p->s.log_path, "%s/server%ld.log", p->s.dir,
+		(long)ag_now_ms());
+	const char *bin = getenv("ANSIGRAMD");
+	cr_assert_not_null(bin);
+	const char *argv[32] = {bin, "--db", p->s.db_path, "--listen", p->s.url, "--pub",
+		p->s.pub_url, "--pwhash", "min", "--workers", "4"};
+	size_t n = 11;
+	for (size_t i = 0; extra && extra[i] && n + 1 < 32; i++)
+		argv[n++] = extra[i];
+	argv[n] = NULL;
+	p->pid = fork();
+	cr_assert_neq(p->pid, -1);
+	if (p->pid == 0) {
+		int log = open(p->s.log_path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+		int null = open("/dev/null", O_RDWR);
+		dup2(null, 0);
+		dup2(null, 1);
+		dup2(log, 2);
+		execv(bin, (char **)argv);
+		_exit(127);
+	}
+	if (n_started < 16)
+		started[n_started++] = p->pid;
+	if (expect_exit)
+		return;
+	for (int waited = 0; waited < 10000; waited += 20) {
+		struct ag_client *c;
+		if (ag_client_open(&c, p->s.url, 500) == 0) {
+			struct ag_reply r;
+			bool up = ag_client_callf(c, &r, "server.ping", NULL, "") == 0 && r.ok;
+			if (up)
+				ag_reply_free(&r);
+			ag_client_close(c);
+			if (up) {
+				h_use_server(&p->s);
+				return;
+			}
+		}
+		sleep_ms(20);
+	}
+	h_server_print_log(&p->s);
+	cr_assert_fail("ansigramd did not come up");
+}
+
+static void spawn(struct proc *p, const char *const extra[])
+{
+	spawn_at(p, NULL, NULL, extra, false);
+}
+
+/* Waits up to ms for the process to exit; its status (128+N after signal
+ * N), or -1 when it is still running (then it is killed). */
+static int wait_exit(struct proc *p, int ms)
+{
+	int status;
+	for (int waited = 0; waited <= ms; waited += 10) {
+		if (waitpid(p->pid, &status, WNOHANG) == p->pid) {
+			p->pid = 0;
+			return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+		}
+		sleep_ms(10);
+	}
+	kill(p->pid, SIGKILL);
+	waitpid(p->pid, &status, 0);
+	p->pid = 0;
+	h_server_print_log(&p->s);
+	return -1;
+}
+
+/* SIGTERM; asserts a clean exit within 5 s that needed no deadline rescue. */
+static void stop_cleanly(struct proc *p)
+{
+	kill(p->pid, SIGTERM);
+	int64_t start = ag_now_ms();
+	int code = wait_exit(p, 5000);
+	cr_assert_eq(code, 0, "SIGTERM: exit status %d after %lld ms", code,
+		(long long)(ag_now_ms() - start));
+	FILE *f = fopen(p->s.log_path, "r");
+	char line[1024];
+	while (f && fgets(line, sizeof line, f))
+		cr_expect_null(strstr(line, "did not finish"), "the stop needed its deadline: %s",
+			line);
+	if (f)
+		fclose(f);
+}
+
+static bool log_has(const struct proc *p, const char *text)
+{
+	FILE *f = fopen(p->s.log_path, "r");
+	char line[2048];
+	bool found = false;
+	while (f && !found && fgets(line, sizeof line, f))
+		found = strstr(line, text) != NULL;
+	if (f)
+		fclose(f);
+	return found;
+}
+
+/* ---- SIGTERM ---- */
+
+struct hammer {
+	const char *url;
+	const char *token;
+	atomic_bool *stop;
+	int calls, replies;
+};
+
+static void *hammer_main(void *arg)
+{
+	struct hammer *h = arg;
+	struct ag_client *c;
+	if (ag_client_open(&c, h->url, 2000) != 0)
+		return NULL;
+	ag_client_set_auth(c, h->token);
+	while (!atomic_load(h->stop)) {
+		struct ag_reply r;
+		h->calls++;
+		int rv = h->calls % 3 == 0
+			? ag_client_callf(c, &r, "post.create", NULL, "content:s", "load #sigterm")
+			: ag_client_callf(c, &r, "feed.get", NULL, "limit:i", (int64_t)20);
+		if (rv != 0)
+			break;  /* the server is gone */
+		h->replies++;
+		ag_reply_free(&r);
+	}
+	ag_client_close(c);
+	return NULL;
+}
+
+Test(lifecycle, sigterm_under_load_exits_promptly, .timeout = 120)
+{
+	for (int round = 0; round < 5; round++) {
+		struct proc p;
+		spawn(&p, NULL);
+		struct h_user u;
+		h_user_new(&u);
+		atomic_bool stop = false;
+		struct hammer hs[8];
+		pthread_t t[8];
+		for (int i = 0; i < 8; i++) {
+			hs[i] = (struct hammer){p.s.url, u.token, &stop, 0, 0};
+			pthread_create(&t[i], NULL, hammer_main, &hs[i]);
+		}
+		sleep_ms(round % 2 ? 50 : 400);  /* right after load starts, and in its midst */
+		stop_cleanly(&p);
+		if (round == 4) {
+			/* as scripts do: the socket directory goes at once */
+			char cmd[128];
+			snprintf(cmd, sizeof cmd, "rm -rf %s", p.s.dir);
+			cr_assert_eq(system(cmd), 0);
+		}
+		atomic_store(&stop, true);
+		for (int i = 0; i < 8; i++)
+			pthread_join(t[i], NULL);
+	}
+}
+
+/* One client per request, so all of them are in flight at once; logins
+ * at the interactive password cost keep the workers busy meanwhile. */
+struct in_flight {
+	const char *url;
+	const struct h_user *u;
+	pthread_barrier_t *ready;
+	int rv;
+	bool ok;
+	enum ag_err code;
+	uint64_t retry_after_ms;
+};
+
+static void *login_in_flight(void *arg)
+{
+	struct in_flight *f = arg;
+	struct ag_client *c;
+	struct ag_reply r;
+	f->rv = ag_client_open(&c, f->url, 8000);
+	if (f->rv == 0 && (f->rv = ag_client_callf(c, &r, "server.ping", NULL, "")) == 0)
+		ag_reply_free(&r);  /* connected: the next request goes out at once */
+	pthread_barrier_wait(f->ready);
+	if (f->rv != 0)
+		return NULL;
+	f->rv = ag_client_callf(c, &r, "auth.login", NULL, "username:s password:s",
+		f->u->username, f->u->password);
+	if (f->rv == 0) {
+		f->ok = r.ok;
+		f->code = r.code;
+		f->retry_after_ms = r.retry_after_ms;
+		ag_reply_free(&r);
+	}
+	ag_client_close(c);
+	return NULL;
+}
+
+Test(lifecycle, sigterm_answers_every_request_it_received)
+{
+	struct proc p;
+	const char *const slow[] = {"--pwhash", "interactive", NULL};
+	spawn(&p, slow);
+	struct h_user u;
+	h_user_new(&u);
+	enum { N = 16 };
+	struct in_flight f[N];
+	pthread_t t[N];
+	pthread_barrier_t ready;
+	pthread_barrier_init(&ready, NULL, N + 1);
+	for (int i = 0; i < N; i++) {
+		f[i] = (struct in_flight){.url = p.s.url, .u = &u, .ready = &ready};
+		pthread_create(&t[i], NULL, login_in_flight, &f[i]);
+	}
+	pthread_barrier_wait(&ready);
+	sleep_ms(100);  /* sent, and read by the server: its workers are busy hashing */
+	kill(p.pid, SIGTERM);
+	int answered = 0, ok = 0;
+	for (int i = 0; i < N; i++) {
+		pthread_join(t[i], NULL);
+		cr_expect_eq(f[i].rv, 0, "request %d: %s", i, nng_strerror(f[i].rv));
+		if (f[i].rv != 0)
+			continue;
+		answered++;
+		ok += f[i].ok;
+		cr_expect(f[i].ok || f[i].code == AG_E_UNAVAILABLE, "request %d: code %d", i,
+			f[i].code);
+		cr_expect(f[i].ok || f[i].retry_after_ms > 0);
+	}
+	cr_assert_eq(answered, N, "%d of %d requests in flight got no reply", N - answered, N);
+	cr_expect_lt(ok, N, "every request was served before the stop: the test proves nothing");
+	cr_assert_eq(wait_exit(&p, 5000), 0);
+	pthread_barrier_destroy(&ready);
+}
+
+/* ---- a client that never reads ---- */
+
+/* Connects to an ipc REP socket by hand and does the SP handshake. */
+static int raw_connect(const char *url)
+{
+	int fd = socket(AF_UNIX, SOCK_STREAM, 0);
+	struct sockaddr_un addr = {.sun_family = AF_UNIX};
+	const char *path = url + strlen("ipc://");
+	cr_assert_lt(strlen(path), sizeof addr.sun_path);
+	memcpy(addr.sun_path, path, strlen(path) + 1);
+	cr_assert_eq(connect(fd, (struct sockaddr *)&addr, sizeof addr), 0);
+	const unsigned char hello[8] = {0, 'S', 'P', 0, 0, 0x30, 0, 0};  /* REQ v0 */
+	cr_assert_eq(write(fd, hello, 8), 8);
+	unsigned char theirs[8];
+	struct timeval tv = {5, 0};
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+	cr_assert_eq(read(fd, theirs, 8), 8, "no SP handshake from the server");
+	return fd;
+}
+
+/* Sends one request frame (ipc framing: 0x01, 8-byte length, REQ id). */
+static void raw_send(int fd, uint32_t id, const char *token, int64_t limit)
+{
+	msgpack_sbuffer sb;
+	msgpack_sbuffer_init(&sb);
+	msgpack_packer pk;
+	msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
+	msgpack_pack_map(&pk, 4);
+	ag_pack_key(&pk, "v");
+	msgpack_pack_uint8(&pk, 1);
+	ag_pack_key(&pk, "op");
+	ag_pack_str(&pk, "feed.get");
+	ag_pack_key(&pk, "auth");
+	ag_pack_str(&pk, token);
+	ag_pack_key(&pk, "args");
+	msgpack_pack_map(&pk, 1);
+	ag_pack_key(&pk, "limit");
+	msgpack_pack_int64(&pk, limit);
+	uint64_t len = sb.size + 4;
+	unsigned char head[13] = {1};
+	for (int i = 0; i < 8; i++)
+		head[1 + i] = (unsigned char)(len >> (56 - 8 * i));
+	id |= 0x80000000u;
+	for (int i = 0; i < 4; i++)
+		head[9 + i] = (unsigned char)(id >> (24 - 8 * i));
+	cr_assert_eq(write(fd, head, 13), 13);
+	cr_assert_eq(write(fd, sb.data, sb.size), (ssize_t)sb.size);
+	msgpack_sbuffer_destroy(&sb);
+}
+
+Test(lifecycle, a_client_that_never_reads_freezes_nothing, .timeout = 120)
+{
+	struct proc p;
+	spawn(&p, NULL);
+	struct h_user u;
+	h_user_new(&u);
+	/* 100 long posts: every feed page of 100 is a reply of ~230 KB. */
+	const char *text = h_repeat("a", 2200);
+	for (int i = 0; i < 100; i++)
+		h_ok(u.c, "post.create", "content:s", text);
+
+	int fd = raw_connect(p.s.url);
+	for (uint32_t i = 0; i < 16; i++)
+		raw_send(fd, i + 1, u.token, 100);
+	/* It never reads. Everyone else is served meanwhile, promptly. */
+	struct ag_client *other = h_client();
+	int64_t start = ag_now_ms();
+	for (int i = 0; i < 30; i++) {
+		int64_t t0 = ag_now_ms();
+		h_ok(other, "server.ping", "");
+		h_ok(u.c, "feed.get", "limit:i", (int64_t)5);
+		cr_assert_lt(ag_now_ms() - t0, 3000, "a call took %lld ms while a peer does not read",
+			(long long)(ag_now_ms() - t0));
+		sleep_ms(200);
+	}
+	/* By now the server gave up on it and hung up: reading drains what was
+	 * buffered and then sees the end. */
+	cr_assert_geq(ag_now_ms() - start, 5000);
+	char buf[65536];
+	ssize_t got;
+	int64_t drain_start = ag_now_ms();
+	while ((got = read(fd, buf, sizeof buf)) > 0 && ag_now_ms() - drain_start < 10000)
+		;
+	cr_assert_eq(got, 0, "the server kept a peer that does not read its replies");
+	close(fd);
+	cr_assert(log_has(&p, "did not read its reply"));
+	stop_cleanly(&p);
+}
+
+/* ---- the database file ---- */
+
+Test(lifecycle, a_second_server_on_the_same_database_refuses_to_start)
+{
+	struct proc first, second;
+	spawn(&first, NULL);
+	spawn_at(&second, first.s.dir, first.s.db_path, NULL, true);
+	/* the second one's sockets differ only by name: same pid-less dir */
+	cr_assert_eq(wait_exit(&second, 10000), 1);
+	cr_assert(log_has(&second, h_fmt("another ansigramd (pid %d)", (int)first.pid)),
+		"the refusal does not name the running server");
+	h_use_server(&first.s);
+	h_ok(h_client(), "server.ping", "");
+	stop_cleanly(&first);
+}
+
+Test(lifecycle, a_deleted_database_is_noticed_and_writes_refused)
+{
+	struct proc p;
+	spawn(&p, NULL);
+	struct h_user u;
+	h_user_new(&u);
+	h_ok(u.c, "post.create", "content:s", "before");
+	cr_assert_eq(unlink(p.s.db_path), 0);
+	const struct ag_reply *r = NULL;
+	for (int waited = 0; waited < 10000; waited += 100) {
+		r = h_call(u.c, "post.create", "content:s", "after");
+		if (!r->ok)
+			break;
+		sleep_ms(100);
+	}
+	cr_assert_eq(r->code, AG_E_UNAVAILABLE, "a write into a deleted database: %s",
+		r->code_name);
+	cr_assert(log_has(&p, "was deleted"));
+	stop_cleanly(&p);
+}
+
+Test(lifecycle, a_read_only_database_refuses_to_start)
+{
+	struct proc p;
+	spawn(&p, NULL);
+	stop_cleanly(&p);
+	cr_assert_eq(chmod(p.s.db_path, 0444), 0);
+	const char *const extra[] = {NULL};
+	if (geteuid() == 0) {
+		/* root writes anything: start it as nobody, on its own lock file */
+		cr_assert_eq(chmod(p.s.dir, 0777), 0);
+		unlink(h_fmt("%s.lock", p.s.db_path));
+		char cmd[1024];
+		snprintf(cmd, sizeof cmd, "setpriv --reuid=65534 --regid=65534 --clear-groups "
+			"%s --db %s --listen ipc://%s/ro.sock --pub ipc://%s/ro-pub.sock "
+			"2>%s/ro.log", getenv("ANSIGRAMD"), p.s.db_path, p.s.dir, p.s.dir, p.s.dir);
+		int status = system(cmd);
+		cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 1,
+			"status %d for a read-only database", status);
+		snprintf(p.s.log_path, sizeof p.s.log_path, "%s/ro.log", p.s.dir);
+	} else {
+		spawn_at(&p, p.s.dir, p.s.db_path, extra, true);
+		cr_assert_eq(wait_exit(&p, 10000), 1);
+	}
+	cr_assert(log_has(&p, "read-only"), "the refusal does not say the database is read-only");
+}
+
+/* ---- a full disk ---- */
+
+Test(lifecycle, a_full_disk_is_unavailable_and_logins_go_on, .timeout = 180)
+{
+	if (geteuid() != 0)
+		cr_skip_test("needs root to mount a small file system");
+	char mnt[] = "/tmp/ag-full-XXXXXX";
+	cr_assert_not_null(mkdtemp(mnt));
+	if (mount("tmpfs", mnt, "tmpfs", 0, "size=4m") != 0)
+		cr_skip_test("cannot mount a tmpfs here: %s", strerror(errno));
+	snprintf(mounted, sizeof mounted, "%s", mnt);
+	struct proc p;
+	spawn_at(&p, NULL, h_fmt("%s/full.db", mnt), NULL, false);
+	struct h_user u, friend;
+	h_user_new(&u);
+	h_user_new(&friend);
+	h_ok(u.c, "post.create", "content:s", "room enough");
+
+	/* Fill the disk, then write until the database cannot grow. */
+	char filler[128];
+	snprintf(filler, sizeof filler, "%s/filler", mnt);
+	int fd = open(filler, O_WRONLY | O_CREAT, 0600);
+	static char block[65536];
+	while (write(fd, block, sizeof block) > 0)
+		;
+	close(fd);
+	const char *text = h_repeat("f", 2200);
+	const struct ag_reply *r = NULL;
+	for (int i = 0; i < 5000; i++) {
+		r = h_call(u.c, "post.create", "content:s", text);
+		if (!r->ok)
+			break;
+	}
+	cr_assert_eq(r->code, AG_E_UNAVAILABLE, "a write on a full disk: %s: %s",
+		r->code_name, r->message);
+	cr_assert_gt(r->retry_after_ms, 0);
+	cr_assert(strstr(r->message, "storage is full"), "message: %s", r->message);
+
+	/* Logging in still works, and the session it opens serves requests. */
+	const msgpack_object *login = h_ok(h_client(), "auth.login", "username:s password:s",
+		u.username, u.password);
+	struct ag_client *c = h_client();
+	char *token = ag_obj_strdup(login, "token");
+	ag_client_set_auth(c, token);
+	free(token);
+	h_ok(c, "auth.me", "");
+	h_err(AG_E_UNAVAILABLE, c, "message.send", "receiver_id:i content:s", friend.id, "hi");
+
+	/* Space returns: writes work again and the session gets its row. */
+	cr_assert_eq(unlink(filler), 0);
+	bool stored = false;
+	for (int waited = 0; waited < 20000 && !stored; waited += 200) {
+		sleep_ms(200);
+		stored = log_has(&p, "are now stored");
+	}
+	cr_assert(stored, "the in-memory session was never stored");
+	h_ok(c, "post.create", "content:s", "room again");
+	h_ok(c, "auth.me", "");
+	stop_cleanly(&p);
+	cr_assert_eq(umount(mnt), 0);
+	mounted[0] = '\0';
+	rmdir(mnt);
+}
