@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # run-all.sh: sets everything up and runs every test: all meson suites on a
 # plain build, again on an AddressSanitizer + UndefinedBehaviorSanitizer
-# build, then the independent conformance checks (../shared/conformance).
+# build, then the independent conformance checks (../shared/conformance, when
+# present).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -22,9 +23,14 @@ if grep -qE "ERROR: (AddressSanitizer|LeakSanitizer)|runtime error:" \
 fi
 unset ASAN_OPTIONS UBSAN_OPTIONS
 
+# The conformance checker lives beside this checkout (../shared), which a
+# plain clone does not have: skip it then, unless CI says it must run.
 conformance=../shared/conformance/run
-if [ ! -f "$conformance" ]; then
-	echo "run-all: $conformance not found (it lives beside this checkout)" >&2
+if [ -f "$conformance" ]; then
+	bash "$conformance" build/server/ansigramd
+elif [ "${CI:-}" = true ]; then
+	echo "run-all: $conformance not found, and CI=true requires it" >&2
 	exit 1
+else
+	echo "run-all: skipping the conformance checks ($conformance not found)"
 fi
-bash "$conformance" build/server/ansigramd
