@@ -129,7 +129,8 @@ static bool is_option(const char *word, const char *name)
 
 int cli_global_option(struct cli *c, int argc, char **argv, int *i)
 {
-	static const char *const with_value[] = {"server", "pub", "session", "ca", "timeout"};
+	static const char *const with_value[] = {"server", "pub", "session", "ca",
+		"tls-server-name", "timeout"};
 	const char *word = argv[*i];
 	if (is_option(word, "json")) {
 		if (strchr(word, '=') != NULL)
@@ -160,6 +161,8 @@ int cli_global_option(struct cli *c, int argc, char **argv, int *i)
 			c->opts.pub_url = value;
 		} else if (strcmp(name, "session") == 0) {
 			c->opts.session_path = value;
+		} else if (strcmp(name, "tls-server-name") == 0) {
+			c->opts.tls_server_name = value;
 		} else {
 			c->opts.ca_file = value;
 		}
@@ -172,8 +175,8 @@ static int connect_server(struct cli *c)
 {
 	if (c->client != NULL)
 		return CLI_OK;
-	int rv = ag_client_open_tls(&c->client, c->opts.server_url, c->opts.timeout_ms,
-		c->opts.ca_file);
+	struct ag_tls tls = {c->opts.ca_file, c->opts.tls_server_name};
+	int rv = ag_client_open_tls(&c->client, c->opts.server_url, c->opts.timeout_ms, &tls);
 	if (rv == 0)
 		return CLI_OK;
 	cli_warn("cannot reach the server at %s: %s", c->opts.server_url, nng_strerror(rv));
