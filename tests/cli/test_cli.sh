@@ -5,11 +5,13 @@
 # an independent client), each exit code, the session file, passwords kept
 # out of argv, one post from a retried request, and watch.
 # Needs $ANSIGRAM and $ANSIGRAMD (set by meson), and python3 with msgpack.
+# Every wait has a deadline (tests/deadline.sh).
 set -u
 
 : "${ANSIGRAM:?set ANSIGRAM to the ansigram binary}"
 : "${ANSIGRAMD:?set ANSIGRAMD to the ansigramd binary}"
 here=$(cd "$(dirname "$0")" && pwd)
+. "$here/../deadline.sh"
 py=/usr/bin/python3
 [ -x "$py" ] && "$py" -c 'import msgpack' 2>/dev/null || py=python3
 if ! "$py" -c 'import msgpack' 2>/dev/null; then
@@ -60,7 +62,7 @@ start_server()
 stop_server()
 {
 	kill -TERM "$server_pid"
-	wait "$server_pid"
+	wait_pid "$server_pid" 30
 }
 
 pass() { passed=$((passed + 1)); echo "ok - $1"; }
@@ -195,34 +197,19 @@ else
 fi
 printf 'alice-password\n' >&7
 exec 7>&-
-wait "$login_pid" && pass "login with --password-stdin" || fail "login with --password-stdin"
+wait_pid "$login_pid" 20 && pass "login with --password-stdin" || fail "login with --password-stdin"
 
 # On a terminal, the password is asked for without echo.
-prompt=$("$py" - "$ANSIGRAM" "$url" "$dir/alice3.session" <<'EOF'
-import os, pty, select, sys, time
-binary, url, session = sys.argv[1:4]
-pid, fd = pty.fork()
-if pid == 0:
-    os.execv(binary, [binary, "--server", url, "--session", session, "login", "alice"])
-seen = b""
-def read_until(token):
-    global seen
-    end = time.time() + 10
-    while token not in seen and time.time() < end:
-        if select.select([fd], [], [], 0.1)[0]:
-            try:
-                seen += os.read(fd, 1024)
-            except OSError:
-                break
-read_until(b"Password: ")
-os.write(fd, b"alice-password\n")
-read_until(b"Session saved")
-code = os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1])
-print(code, b"alice-password" in seen, b"Logged in" in seen)
-EOF
-)
+prompt=$("$py" "$here/pty_login.py" "$ANSIGRAM" "$url" "$dir/alice3.session" alice alice-password)
 [ "$prompt" = "0 False True" ] && pass "password prompt without echo" ||
 	fail "password prompt without echo" "exit, echoed, logged in: $prompt"
+# A password typed before the prompt shows is kept, not thrown away.
+prompt=$("$py" "$here/pty_login.py" --ahead "$ANSIGRAM" "$url" "$dir/alice4.session" alice \
+	alice-password)
+case $prompt in
+"0 "*" True") pass "password typed ahead of the prompt" ;;
+*) fail "password typed ahead of the prompt" "exit, echoed, logged in: $prompt" ;;
+esac
 
 alice_id=$(sed -n 's/^user_id=//p' "$dir/alice.session")
 bob_id=$(sed -n 's/^user_id=//p' "$dir/bob.session")
@@ -439,10 +426,10 @@ time.sleep(1.5)
 db.execute("COMMIT")
 ' "$dir/ansigram.db" "$dir/locked" &
 locker=$!
-while [ ! -f "$dir/locked" ]; do sleep 0.05; done
+wait_file "$dir/locked" 20 || fail "the database lock was taken"
 expect "exit 3: no reply in time" 3 alice --timeout 300 post only once please
 has "it was retried" "$ERR" "once more"
-wait "$locker"
+wait_pid "$locker" 20
 sleep 0.5
 ag alice --json user posts --user-id "$alice_id" --limit 100
 count=$(json_get "$OUT" 'sum(p["content"] == "only once please" for p in d)')
@@ -458,7 +445,7 @@ sleep 0.3
 expect "register dave" 0 dave register dave2 --email dave2@example.com --password-stdin \
 	<<<'dave-password'
 expect "dave follows alice" 0 dave follow alice
-wait "$watcher"
+wait_pid "$watcher" 30
 rc=$?
 [ "$rc" -eq 0 ] && pass "watch --count 1 exits 0" || fail "watch --count 1 exits 0" "exit $rc" \
 	"$(cat "$dir/watch.err")"
@@ -485,7 +472,7 @@ for _ in $(seq 50); do grep -q watching "$dir/gap.err" && break; sleep 0.1; done
 expect "a like while nobody sees it" 0 dave like "$post_id"
 sleep 0.3
 touch "$dir/go"
-wait "$watcher"
+wait_pid "$watcher" 30
 rc=$?
 [ "$rc" -eq 0 ] && pass "watch across a gap exits 0" || fail "watch across a gap exits 0" "exit $rc"
 has "gap reported on stderr" "$(cat "$dir/gap.err")" "missed 1 event"
@@ -515,7 +502,7 @@ done
 ag bob dm alice "after the restart, last"
 sleep 0.5
 kill -INT "$watcher"
-wait "$watcher"
+wait_pid "$watcher" 30
 rc=$?
 [ "$rc" -eq 0 ] && pass "watch exits 0 on SIGINT" || fail "watch exits 0 on SIGINT" "exit $rc"
 seen=$("$py" -c '
