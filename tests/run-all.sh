@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # run-all.sh: sets everything up and runs every test: all meson suites on a
 # plain build, again on an AddressSanitizer + UndefinedBehaviorSanitizer
-# build, then the independent conformance checks (../shared/conformance, when
+# build, each libFuzzer target for $AG_FUZZ_SECONDS seconds (default 60),
+# then the independent conformance checks (../shared/conformance, when
 # present).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -22,6 +23,31 @@ if grep -qE "ERROR: (AddressSanitizer|LeakSanitizer)|runtime error:" \
 	exit 1
 fi
 unset ASAN_OPTIONS UBSAN_OPTIONS
+
+# The fuzz targets (tests/fuzz), built with clang; only they are built in
+# build-fuzz. Each runs over a copy of its seed corpus, so the committed
+# one is left as it is; a crash fails the run and leaves its input in
+# build-fuzz/findings/NAME/.
+fuzz_seconds=${AG_FUZZ_SECONDS:-60}
+if [ ! -f build-fuzz/build.ninja ]; then
+	CC=clang meson setup build-fuzz -Dfuzz=true >/dev/null
+fi
+fuzz_targets=$(cd tests/fuzz/corpus && ls)
+ninja -C build-fuzz $(printf 'tests/fuzz/fuzz_%s ' $fuzz_targets) >/dev/null
+for name in $fuzz_targets; do
+	work=build-fuzz/fuzz-corpus/$name findings=build-fuzz/findings/$name
+	rm -rf "$work" && mkdir -p "$work" "$findings"
+	cp tests/fuzz/corpus/"$name"/* "$work"/
+	echo "run-all: fuzzing $name for $fuzz_seconds s"
+	if ! build-fuzz/tests/fuzz/fuzz_"$name" "$work" -max_total_time="$fuzz_seconds" \
+			-artifact_prefix="$findings/" -print_final_stats=1 \
+			>build-fuzz/fuzz-"$name".log 2>&1; then
+		tail -40 build-fuzz/fuzz-"$name".log
+		echo "run-all: fuzz_$name crashed; the input is in $findings/" >&2
+		exit 1
+	fi
+	grep -E "DONE" build-fuzz/fuzz-"$name".log || true
+done
 
 # The conformance checker lives beside this checkout (../shared), which a
 # plain clone does not have: skip it then, unless CI says it must run.
