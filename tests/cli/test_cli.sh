@@ -3,7 +3,8 @@
 # a private directory: every op through its GROUP VERB form, every friendly
 # command, --json output compared with the reply itself (through wire.py,
 # an independent client), each exit code, the session file, passwords kept
-# out of argv, one post from a retried request, and watch.
+# out of argv, one post from a retried request, watch, and tls+tcp://
+# servers checked by name (--ca, --tls-server-name).
 # Needs $ANSIGRAM and $ANSIGRAMD (set by meson), and python3 with msgpack.
 # Every wait has a deadline (tests/deadline.sh).
 set -u
@@ -531,6 +532,86 @@ expect "logout" 0 alice logout && has "logout says so" "$OUT" "Logged out"
 OUT=$(ANSIGRAM_TOKEN="$old_token" "$ANSIGRAM" --server "$url" whoami 2>&1)
 [ $? -eq 1 ] && pass "the old token no longer works" || fail "the old token no longer works" "$OUT"
 expect "logout again is fine" 0 alice logout
+
+echo "# tls+tcp: the certificate must name the server"
+# A server whose certificate, from a CA the client trusts, is for
+# evil.example: refused at 127.0.0.1 unless --tls-server-name says so,
+# for requests and for watch alike.
+tls="$dir/tls"
+mkdir -p "$tls"
+openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=ansigram-test-ca \
+	-addext basicConstraints=critical,CA:TRUE -addext keyUsage=critical,keyCertSign \
+	-keyout "$tls/ca-key.pem" -out "$tls/ca.pem" 2>/dev/null &&
+openssl req -newkey rsa:2048 -nodes -subj /CN=evil.example -keyout "$tls/key.pem" \
+	-out "$tls/cert.csr" 2>/dev/null &&
+printf 'subjectAltName=DNS:evil.example\n' >"$tls/cert.ext" &&
+openssl x509 -req -in "$tls/cert.csr" -CA "$tls/ca.pem" -CAkey "$tls/ca-key.pem" \
+	-CAcreateserial -days 1 -extfile "$tls/cert.ext" -out "$tls/cert.pem" 2>/dev/null ||
+	fail "openssl made the test certificates"
+read -r tls_port tls_pub_port < <("$py" -c '
+import socket
+socks = [socket.socket() for _ in range(2)]
+for s in socks:
+    s.bind(("127.0.0.1", 0))
+print(*(s.getsockname()[1] for s in socks))')
+tls_url="tls+tcp://127.0.0.1:$tls_port"
+tls_pub="tls+tcp://127.0.0.1:$tls_pub_port"
+"$ANSIGRAMD" --db "$tls/ansigram.db" --listen "$tls_url" --pub "$tls_pub" --pwhash min \
+	--tls-cert "$tls/cert.pem" --tls-key "$tls/key.pem" >>"$dir/tls-server.log" 2>&1 &
+background+=($!)
+# tls_ag USER ARGS...: ansigram against the TLS server, trusting the CA.
+tls_ag()
+{
+	local who=$1
+	shift
+	OUT=$(ANSIGRAM_SESSION="$tls/$who.session" "$ANSIGRAM" --server "$tls_url" \
+		--ca "$tls/ca.pem" --timeout 3000 "$@" 2>"$dir/stderr")
+	RC=$?
+	ERR=$(cat "$dir/stderr")
+}
+for _ in $(seq 100); do
+	tls_ag - --tls-server-name evil.example server ping && [ "$RC" -eq 0 ] && break
+	sleep 0.1
+done
+[ "$RC" -eq 0 ] && pass "--tls-server-name evil.example reaches the server" ||
+	fail "--tls-server-name evil.example reaches the server" "exit $RC" "$ERR"
+tls_ag - server ping
+[ "$RC" -ne 0 ] && pass "a certificate for evil.example is refused for 127.0.0.1" ||
+	fail "a certificate for evil.example is refused for 127.0.0.1" "$OUT"
+tls_ag - --tls-server-name good.example server ping
+[ "$RC" -ne 0 ] && pass "a certificate for evil.example is refused for good.example" ||
+	fail "a certificate for evil.example is refused for good.example" "$OUT"
+tls_ag erin --tls-server-name evil.example register erin --email erin@example.com \
+	--password-stdin <<<'erin-password'
+tls_ag erin --tls-server-name evil.example login erin --password-stdin <<<'erin-password'
+[ "$RC" -eq 0 ] && pass "login over tls+tcp" || fail "login over tls+tcp" "$ERR"
+tls_ag frank --tls-server-name evil.example register frank --email frank@example.com \
+	--password-stdin <<<'frank-password'
+# watch_tls NAME ARGS...: a watch of erin's events over the TLS push plane
+# in the background, its output in $tls/NAME.out.
+watch_tls()
+{
+	local name=$1
+	shift
+	ANSIGRAM_SESSION="$tls/erin.session" timeout 30 "$ANSIGRAM" --server "$tls_url" \
+		--pub "$tls_pub" --ca "$tls/ca.pem" "$@" --json watch --count 1 \
+		>"$tls/$name.out" 2>"$tls/$name.err" &
+	watcher=$!
+	background+=("$watcher")
+	for _ in $(seq 100); do grep -q watching "$tls/$name.err" && break; sleep 0.1; done
+}
+watch_tls unnamed
+unnamed_watcher=$watcher
+watch_tls named --tls-server-name evil.example
+tls_ag frank --tls-server-name evil.example follow erin
+wait_pid "$watcher" 30
+has "watch with --tls-server-name gets the event" "$(cat "$tls/named.out")" '"follow"'
+# The other watch started first and had a second more, but cannot connect.
+sleep 1
+kill "$unnamed_watcher" 2>/dev/null
+wait_pid "$unnamed_watcher" 10
+[ ! -s "$tls/unnamed.out" ] && pass "watch refuses a certificate for another name" ||
+	fail "watch refuses a certificate for another name" "$(cat "$tls/unnamed.out")"
 
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
