@@ -49,14 +49,5 @@ for name in $fuzz_targets; do
 	grep -E "DONE" build-fuzz/fuzz-"$name".log || true
 done
 
-# The conformance checker lives beside this checkout (../shared), which a
-# plain clone does not have: skip it then, unless CI says it must run.
-conformance=../shared/conformance/run
-if [ -f "$conformance" ]; then
-	bash "$conformance" build/server/ansigramd
-elif [ "${CI:-}" = true ]; then
-	echo "run-all: $conformance not found, and CI=true requires it" >&2
-	exit 1
-else
-	echo "run-all: skipping the conformance checks ($conformance not found)"
-fi
+# The conformance checks, when ../shared is there (required under CI=true).
+tests/conformance.sh build/server/ansigramd
