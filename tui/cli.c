@@ -442,7 +442,9 @@ static char *prompt_password(const char *prompt)
 	prompt_quiet = prompt_saved;
 	prompt_quiet.c_lflag &= ~(tcflag_t)ECHO;
 	prompt_quiet.c_lflag |= ECHONL;
-	struct sigaction sa = {.sa_handler = prompt_interrupted}, old[N_PROMPT_SIGNALS];
+	/* SA_RESTART: after a stop and continue, the read goes on waiting. */
+	struct sigaction sa = {.sa_handler = prompt_interrupted, .sa_flags = SA_RESTART},
+		old[N_PROMPT_SIGNALS];
 	sigemptyset(&sa.sa_mask);
 	for (size_t i = 0; i < N_PROMPT_SIGNALS; i++)
 		sigaction(prompt_signals[i], &sa, &old[i]);

@@ -211,6 +211,17 @@ case $prompt in
 "0 "*" True") pass "password typed ahead of the prompt" ;;
 *) fail "password typed ahead of the prompt" "exit, echoed, logged in: $prompt" ;;
 esac
+# Ctrl-C at the prompt ends ansigram with echo back on; Ctrl-Z stops it
+# with echo on, and once continued the prompt is quiet again and works.
+prompt=$("$py" "$here/pty_login.py" --interrupt "$ANSIGRAM" "$url" "$dir/alice5.session" alice \
+	alice-password)
+[ "$prompt" = "130 True True" ] && pass "Ctrl-C at the prompt restores echo" ||
+	fail "Ctrl-C at the prompt restores echo" "exit, quiet at the prompt, echo after: $prompt"
+prompt=$("$py" "$here/pty_login.py" --suspend "$ANSIGRAM" "$url" "$dir/alice6.session" alice \
+	alice-password)
+[ "$prompt" = "0 True True True" ] && pass "Ctrl-Z at the prompt restores echo while stopped" ||
+	fail "Ctrl-Z at the prompt restores echo while stopped" \
+	"exit, echo while stopped, quiet again, logged in: $prompt"
 
 alice_id=$(sed -n 's/^user_id=//p' "$dir/alice.session")
 bob_id=$(sed -n 's/^user_id=//p' "$dir/bob.session")
