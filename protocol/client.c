@@ -6,7 +6,6 @@
 #include <string.h>
 
 #include <nng/nng.h>
-#include <nng/supplemental/tls/tls.h>
 #include <nng/protocol/reqrep0/req.h>
 
 #include "client.h"
@@ -19,32 +18,8 @@ struct ag_client {
 	char *auth;
 };
 
-/* timeout_ms <= 0 means wait forever. */
-/* Dials url; for tls+tcp:// with ca_file, verifies the server against it. */
-static int dial(nng_socket sock, const char *url, const char *ca_file)
-{
-	if (!ca_file)
-		return nng_dial(sock, url, NULL, 0);
-	nng_dialer d;
-	nng_tls_config *tls = NULL;
-	int rv = nng_dialer_create(&d, sock, url);
-	if (rv == 0)
-		rv = nng_tls_config_alloc(&tls, NNG_TLS_MODE_CLIENT);
-	if (rv == 0)
-		rv = nng_tls_config_ca_file(tls, ca_file);
-	if (rv == 0)
-		rv = nng_tls_config_auth_mode(tls, NNG_TLS_AUTH_MODE_REQUIRED);
-	if (rv == 0)
-		rv = nng_dialer_set_ptr(d, NNG_OPT_TLS_CONFIG, tls);
-	if (tls)
-		nng_tls_config_free(tls);
-	if (rv == 0)
-		rv = nng_dialer_start(d, 0);
-	return rv;
-}
-
 int ag_client_open_tls(struct ag_client **out, const char *url, int timeout_ms,
-	const char *ca_file)
+	const struct ag_tls *tls)
 {
 	*out = NULL;
 	struct ag_client *c = calloc(1, sizeof *c);
@@ -59,7 +34,7 @@ int ag_client_open_tls(struct ag_client **out, const char *url, int timeout_ms,
 	if ((rv = nng_socket_set_ms(c->sock, NNG_OPT_RECVTIMEO, timeout)) != 0 ||
 	    (rv = nng_socket_set_ms(c->sock, NNG_OPT_SENDTIMEO, timeout)) != 0 ||
 	    (rv = nng_socket_set_size(c->sock, NNG_OPT_RECVMAXSZ, AG_CLIENT_RECV_MAX)) != 0 ||
-	    (rv = dial(c->sock, url, ca_file)) != 0) {
+	    (rv = ag_dial(c->sock, url, tls, 0)) != 0) {
 		nng_close(c->sock);
 		free(c);
 		return rv;

@@ -5,16 +5,19 @@
 
 #include <stdarg.h>
 
+#include "dial.h"
 #include "proto.h"
 
 struct ag_client;
 
-/* Dials url with a REQ socket. Returns 0, or an nng error number. */
+/* Dials url with a REQ socket; calls wait up to timeout_ms (<= 0: for
+ * ever). Returns 0, or an nng error number. */
 int ag_client_open(struct ag_client **out, const char *url, int timeout_ms);
-/* As ag_client_open; for tls+tcp:// URLs the server's certificate must
- * chain to the PEM CA in ca_file (NULL: dial as ag_client_open does). */
+/* As ag_client_open; for tls+tcp:// URLs with tls->ca_file, the server's
+ * certificate must chain to that CA and carry the server name (see
+ * dial.h). tls NULL: dial as ag_client_open does. */
 int ag_client_open_tls(struct ag_client **out, const char *url, int timeout_ms,
-	const char *ca_file);
+	const struct ag_tls *tls);
 void ag_client_close(struct ag_client *c);
 /* The session token sent as `auth` with every call (NULL: none). */
 void ag_client_set_auth(struct ag_client *c, const char *token);

@@ -134,11 +134,8 @@ static enum ag_err walk_value(struct walker *w, int depth)
 	}
 }
 
-enum ag_err ag_frame_check(const void *buf, size_t len, struct ag_error *err)
+enum ag_err ag_msgpack_walk(const void *buf, size_t len, struct ag_error *err)
 {
-	if (len > AG_MAX_REQUEST)
-		return ag_error_set(err, AG_E_TOO_LARGE, NULL,
-			"The request is larger than %d bytes.", AG_MAX_REQUEST);
 	if (len == 0)
 		return ag_error_set(err, AG_E_BAD_REQUEST, NULL, "The request is empty.");
 	struct walker w = { buf, (const unsigned char *)buf + len, err };
@@ -149,6 +146,14 @@ enum ag_err ag_frame_check(const void *buf, size_t len, struct ag_error *err)
 		return ag_error_set(err, AG_E_BAD_REQUEST, NULL,
 			"The request has bytes after its MessagePack value.");
 	return AG_OK;
+}
+
+enum ag_err ag_frame_check(const void *buf, size_t len, struct ag_error *err)
+{
+	if (len > AG_MAX_REQUEST)
+		return ag_error_set(err, AG_E_TOO_LARGE, NULL,
+			"The request is larger than %d bytes.", AG_MAX_REQUEST);
+	return ag_msgpack_walk(buf, len, err);
 }
 
 static bool key_is(const msgpack_object *key, const char *name)

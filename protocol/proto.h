@@ -137,10 +137,13 @@ bool ag_validate_str(enum ag_str_rule rule, const char *s, size_t len,
 
 /* ---- frames ---- */
 
-/* Walks a frame without allocating: exactly one MessagePack value, every
+/* Walks bytes without allocating: exactly one MessagePack value, every
  * length inside the buffer, nesting at most AG_MAX_DEPTH, strings valid
- * UTF-8 without NUL. Returns AG_OK or bad_request (too_large over
- * AG_MAX_REQUEST) with err filled. */
+ * UTF-8 without NUL. Returns AG_OK or bad_request with err filled. Run it
+ * before msgpack_unpack on anything from the network: a count msgpack-c
+ * would trust is checked here against the bytes that are really there. */
+enum ag_err ag_msgpack_walk(const void *buf, size_t len, struct ag_error *err);
+/* ag_msgpack_walk for a request frame: too_large over AG_MAX_REQUEST. */
 enum ag_err ag_frame_check(const void *buf, size_t len, struct ag_error *err);
 
 struct ag_request {

@@ -11,6 +11,8 @@
 #include <nng/protocol/pubsub0/sub.h>
 #include <sodium.h>
 
+#include "proto.h"
+
 struct ag_sub {
 	nng_socket sock;
 	int state_rd, state_wr;   /* connection news from nng's threads */
@@ -55,7 +57,7 @@ static void pipe_event(nng_pipe p, nng_pipe_ev ev, void *arg)
 	while (n < 0 && errno == EINTR);
 }
 
-int ag_sub_open(struct ag_sub **out, const char *url,
+int ag_sub_open_tls(struct ag_sub **out, const char *url, const struct ag_tls *tls,
 	const uint8_t topic[AG_PUSH_TOPIC_BYTES], const uint8_t key[AG_PUSH_KEY_BYTES])
 {
 	*out = NULL;
@@ -83,7 +85,7 @@ int ag_sub_open(struct ag_sub **out, const char *url,
 	if (rv == 0)  /* room for bursts: what does not fit is dropped */
 		rv = nng_socket_set_int(s->sock, NNG_OPT_RECVBUF, 1024);
 	if (rv == 0)  /* NONBLOCK: keeps redialling until the server is there */
-		rv = nng_dial(s->sock, url, NULL, NNG_FLAG_NONBLOCK);
+		rv = ag_dial(s->sock, url, tls, NNG_FLAG_NONBLOCK);
 	if (rv != 0) {
 		nng_close(s->sock);
 		close(fds[0]);
@@ -95,13 +97,15 @@ int ag_sub_open(struct ag_sub **out, const char *url,
 	return 0;
 }
 
-/* Decodes an event from plain, which ev's zone owns. */
-static int decode_event(const uint8_t *plain, size_t len, struct ag_event *ev)
+int ag_sub_open(struct ag_sub **out, const char *url,
+	const uint8_t topic[AG_PUSH_TOPIC_BYTES], const uint8_t key[AG_PUSH_KEY_BYTES])
 {
-	size_t off = 0;
-	if (msgpack_unpack((const char *)plain, len, &off, ev->un.zone, &ev->un.data) !=
-			MSGPACK_UNPACK_SUCCESS || ev->un.data.type != MSGPACK_OBJECT_MAP)
-		return -1;
+	return ag_sub_open_tls(out, url, NULL, topic, key);
+}
+
+/* Reads the event map's fields into ev (unknown keys are ignored). */
+static void read_event(struct ag_event *ev)
+{
 	ev->type[0] = '\0';
 	ev->seq = 0;
 	ev->at = 0;
@@ -128,20 +132,59 @@ static int decode_event(const uint8_t *plain, size_t len, struct ag_event *ev)
 			ev->data = v;
 		}
 	}
+}
+
+/* Decodes plain, which ev's zone already owns, into ev. */
+static int decode_in_zone(const uint8_t *plain, size_t len, struct ag_event *ev)
+{
+	struct ag_error err;
+	size_t off = 0;
+	if (ag_msgpack_walk(plain, len, &err) != AG_OK ||
+	    msgpack_unpack((const char *)plain, len, &off, ev->un.zone, &ev->un.data) !=
+			MSGPACK_UNPACK_SUCCESS || ev->un.data.type != MSGPACK_OBJECT_MAP)
+		return -1;
+	read_event(ev);
 	return 0;
 }
 
-/* Opens a sealed message straight into ev's own zone and decodes it there,
- * so the event's strings live as long as the event. */
-static int open_event(struct ag_sub *s, const uint8_t *msg, size_t len, struct ag_event *ev)
+/* Gives ev a fresh zone holding size bytes for the plaintext; NULL when
+ * out of memory (ev then holds nothing to free). */
+static uint8_t *event_buffer(struct ag_event *ev, size_t size)
+{
+	msgpack_unpacked_init(&ev->un);
+	ev->un.zone = msgpack_zone_new(MSGPACK_ZONE_CHUNK_SIZE);
+	uint8_t *buf = ev->un.zone ? msgpack_zone_malloc(ev->un.zone, size + 1) : NULL;
+	if (buf == NULL)
+		msgpack_unpacked_destroy(&ev->un);
+	return buf;
+}
+
+int ag_event_decode(const void *plain, size_t len, struct ag_event *ev)
+{
+	uint8_t *copy = event_buffer(ev, len);
+	if (copy == NULL)
+		return -1;
+	if (len > 0)
+		memcpy(copy, plain, len);
+	if (decode_in_zone(copy, len, ev) != 0) {
+		msgpack_unpacked_destroy(&ev->un);
+		return -1;
+	}
+	return 0;
+}
+
+/* The message is opened straight into ev's own zone and decoded there, so
+ * the event's strings live as long as the event. */
+int ag_event_open(const uint8_t topic[AG_PUSH_TOPIC_BYTES], const uint8_t key[AG_PUSH_KEY_BYTES],
+	const void *msg, size_t len, struct ag_event *ev)
 {
 	if (len < AG_PUSH_OVERHEAD)
 		return -1;
-	msgpack_unpacked_init(&ev->un);
-	ev->un.zone = msgpack_zone_new(MSGPACK_ZONE_CHUNK_SIZE);
-	uint8_t *plain = ev->un.zone ? msgpack_zone_malloc(ev->un.zone, len - AG_PUSH_OVERHEAD + 1) : NULL;
-	long n = plain ? ag_push_open(s->topic, s->key, msg, len, plain) : -1;
-	if (n < 0 || decode_event(plain, (size_t)n, ev) != 0) {
+	uint8_t *plain = event_buffer(ev, len - AG_PUSH_OVERHEAD);
+	if (plain == NULL)
+		return -1;
+	long n = ag_push_open(topic, key, msg, len, plain);
+	if (n < 0 || decode_in_zone(plain, (size_t)n, ev) != 0) {
 		msgpack_unpacked_destroy(&ev->un);
 		return -1;
 	}
@@ -161,7 +204,7 @@ int ag_sub_next(struct ag_sub *s, int timeout_ms, struct ag_event *ev)
 			return NNG_ETIMEDOUT;
 		if (rv != 0)
 			return rv;
-		rv = open_event(s, nng_msg_body(msg), nng_msg_len(msg), ev);
+		rv = ag_event_open(s->topic, s->key, nng_msg_body(msg), nng_msg_len(msg), ev);
 		nng_msg_free(msg);
 		if (rv == 0)
 			return 0;

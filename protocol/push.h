@@ -9,6 +9,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "dial.h"
+
 #define AG_PUSH_TOPIC_BYTES 16
 #define AG_PUSH_KEY_BYTES 32
 #define AG_PUSH_NONCE_BYTES 24
@@ -39,6 +41,10 @@ struct ag_event {
  * error number. */
 int ag_sub_open(struct ag_sub **out, const char *url,
 	const uint8_t topic[AG_PUSH_TOPIC_BYTES], const uint8_t key[AG_PUSH_KEY_BYTES]);
+/* As ag_sub_open; tls checks a tls+tcp:// server as ag_client_open_tls
+ * does (NULL: no checks). */
+int ag_sub_open_tls(struct ag_sub **out, const char *url, const struct ag_tls *tls,
+	const uint8_t topic[AG_PUSH_TOPIC_BYTES], const uint8_t key[AG_PUSH_KEY_BYTES]);
 /* Waits up to timeout_ms (-1: forever, 0: not at all) for the next event
  * this session can open, skipping others. Returns 0, NNG_ETIMEDOUT, or
  * another nng error. The event owns its data: free it with ag_event_free. */
@@ -55,6 +61,15 @@ bool ag_sub_reconnected(struct ag_sub *s);
 /* Messages received that did not open (other sessions' events). */
 unsigned long ag_sub_dropped(const struct ag_sub *s);
 void ag_sub_close(struct ag_sub *s);
+
+/* Decodes an event's plaintext into ev, which keeps a copy. The bytes are
+ * walked first (ag_msgpack_walk), so hostile lengths cost no memory.
+ * Returns 0, or -1 (ev then holds nothing to free). */
+int ag_event_decode(const void *plain, size_t len, struct ag_event *ev);
+/* Opens a sealed message (topic, key as ag_push_open) and decodes it as
+ * ag_event_decode does. Returns 0, or -1 (nothing to free). */
+int ag_event_open(const uint8_t topic[AG_PUSH_TOPIC_BYTES], const uint8_t key[AG_PUSH_KEY_BYTES],
+	const void *msg, size_t len, struct ag_event *ev);
 void ag_event_free(struct ag_event *ev);
 
 #endif

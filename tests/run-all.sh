@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # run-all.sh: sets everything up and runs every test: all meson suites on a
 # plain build, again on an AddressSanitizer + UndefinedBehaviorSanitizer
-# build, then the independent conformance checks (../shared/conformance).
+# build, each libFuzzer target for $AG_FUZZ_SECONDS seconds (default 60),
+# then the independent conformance checks (../shared/conformance, when
+# present).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -22,9 +24,32 @@ if grep -qE "ERROR: (AddressSanitizer|LeakSanitizer)|runtime error:" \
 fi
 unset ASAN_OPTIONS UBSAN_OPTIONS
 
-conformance=../shared/conformance/run
-if [ ! -f "$conformance" ]; then
-	echo "run-all: $conformance not found (it lives beside this checkout)" >&2
-	exit 1
+# The fuzz targets (tests/fuzz), built with clang; only they are built in
+# build-fuzz. Each runs over a copy of its seed corpus, so the committed
+# one is left as it is; a crash fails the run and leaves its input in
+# build-fuzz/findings/NAME/. AG_FUZZ_SECONDS=0 skips them.
+fuzz_seconds=${AG_FUZZ_SECONDS:-60}
+if [ "$fuzz_seconds" -gt 0 ]; then
+	if [ ! -f build-fuzz/build.ninja ]; then
+		CC=clang meson setup build-fuzz -Dfuzz=true >/dev/null
+	fi
+	fuzz_targets=$(cd tests/fuzz/corpus && ls)
+	ninja -C build-fuzz $(printf 'tests/fuzz/fuzz_%s ' $fuzz_targets) >/dev/null
+	for name in $fuzz_targets; do
+		work=build-fuzz/fuzz-corpus/$name findings=build-fuzz/findings/$name
+		rm -rf "$work" && mkdir -p "$work" "$findings"
+		cp tests/fuzz/corpus/"$name"/* "$work"/
+		echo "run-all: fuzzing $name for $fuzz_seconds s"
+		if ! build-fuzz/tests/fuzz/fuzz_"$name" "$work" -max_total_time="$fuzz_seconds" \
+				-artifact_prefix="$findings/" -print_final_stats=1 \
+				>build-fuzz/fuzz-"$name".log 2>&1; then
+			tail -40 build-fuzz/fuzz-"$name".log
+			echo "run-all: fuzz_$name crashed; the input is in $findings/" >&2
+			exit 1
+		fi
+		grep -E "DONE" build-fuzz/fuzz-"$name".log || true
+	done
 fi
-bash "$conformance" build/server/ansigramd
+
+# The conformance checks, when ../shared is there (required under CI=true).
+tests/conformance.sh build/server/ansigramd

@@ -129,7 +129,8 @@ static bool is_option(const char *word, const char *name)
 
 int cli_global_option(struct cli *c, int argc, char **argv, int *i)
 {
-	static const char *const with_value[] = {"server", "pub", "session", "ca", "timeout"};
+	static const char *const with_value[] = {"server", "pub", "session", "ca",
+		"tls-server-name", "timeout"};
 	const char *word = argv[*i];
 	if (is_option(word, "json")) {
 		if (strchr(word, '=') != NULL)
@@ -160,6 +161,8 @@ int cli_global_option(struct cli *c, int argc, char **argv, int *i)
 			c->opts.pub_url = value;
 		} else if (strcmp(name, "session") == 0) {
 			c->opts.session_path = value;
+		} else if (strcmp(name, "tls-server-name") == 0) {
+			c->opts.tls_server_name = value;
 		} else {
 			c->opts.ca_file = value;
 		}
@@ -172,8 +175,8 @@ static int connect_server(struct cli *c)
 {
 	if (c->client != NULL)
 		return CLI_OK;
-	int rv = ag_client_open_tls(&c->client, c->opts.server_url, c->opts.timeout_ms,
-		c->opts.ca_file);
+	struct ag_tls tls = {c->opts.ca_file, c->opts.tls_server_name};
+	int rv = ag_client_open_tls(&c->client, c->opts.server_url, c->opts.timeout_ms, &tls);
 	if (rv == 0)
 		return CLI_OK;
 	cli_warn("cannot reach the server at %s: %s", c->opts.server_url, nng_strerror(rv));
@@ -389,14 +392,30 @@ int cli_save_login(struct cli *c, const msgpack_object *data)
 	return CLI_OK;
 }
 
-/* Restores the terminal if a no-echo prompt is interrupted. */
-static struct termios prompt_saved;
+/* The terminal as it was before a no-echo prompt, and during it. */
+static struct termios prompt_saved, prompt_quiet;
+static const int prompt_signals[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGTSTP};
+#define N_PROMPT_SIGNALS (sizeof prompt_signals / sizeof prompt_signals[0])
 
+/* A signal during a no-echo prompt: restores the terminal, then lets the
+ * signal do what it does by default. After a stop (SIGTSTP) and a
+ * continue, the prompt is quiet again. */
 static void prompt_interrupted(int sig)
 {
-	tcsetattr(STDIN_FILENO, TCSAFLUSH, &prompt_saved);
-	signal(sig, SIG_DFL);
+	int saved_errno = errno;
+	tcsetattr(STDIN_FILENO, TCSANOW, &prompt_saved);
+	struct sigaction dfl = {.sa_handler = SIG_DFL}, mine;
+	sigemptyset(&dfl.sa_mask);
+	sigaction(sig, &dfl, &mine);
+	sigset_t set;
+	sigemptyset(&set);
+	sigaddset(&set, sig);
 	raise(sig);
+	sigprocmask(SIG_UNBLOCK, &set, NULL);   /* delivered here */
+	/* Only a stop comes back here. */
+	sigaction(sig, &mine, NULL);
+	tcsetattr(STDIN_FILENO, TCSANOW, &prompt_quiet);
+	errno = saved_errno;
 }
 
 /* Reads one line from f without its line ending; NULL at end of input. */
@@ -413,25 +432,31 @@ static char *read_line(FILE *f)
 	return line;
 }
 
+/* Echo goes off before the prompt is shown and without TCSAFLUSH, so a
+ * password typed ahead of the prompt is kept; the terminal is restored on
+ * every way out, signals included. */
 static char *prompt_password(const char *prompt)
 {
-	struct termios quiet;
 	if (tcgetattr(STDIN_FILENO, &prompt_saved) != 0)
 		return NULL;
-	quiet = prompt_saved;
-	quiet.c_lflag &= ~(tcflag_t)ECHO;
-	quiet.c_lflag |= ECHONL;
-	struct sigaction sa = {.sa_handler = prompt_interrupted}, old_int, old_term;
+	prompt_quiet = prompt_saved;
+	prompt_quiet.c_lflag &= ~(tcflag_t)ECHO;
+	prompt_quiet.c_lflag |= ECHONL;
+	/* SA_RESTART: after a stop and continue, the read goes on waiting. */
+	struct sigaction sa = {.sa_handler = prompt_interrupted, .sa_flags = SA_RESTART},
+		old[N_PROMPT_SIGNALS];
 	sigemptyset(&sa.sa_mask);
-	sigaction(SIGINT, &sa, &old_int);
-	sigaction(SIGTERM, &sa, &old_term);
-	fputs(prompt, stderr);
-	fflush(stderr);
-	tcsetattr(STDIN_FILENO, TCSAFLUSH, &quiet);
-	char *line = read_line(stdin);
-	tcsetattr(STDIN_FILENO, TCSAFLUSH, &prompt_saved);
-	sigaction(SIGINT, &old_int, NULL);
-	sigaction(SIGTERM, &old_term, NULL);
+	for (size_t i = 0; i < N_PROMPT_SIGNALS; i++)
+		sigaction(prompt_signals[i], &sa, &old[i]);
+	char *line = NULL;
+	if (tcsetattr(STDIN_FILENO, TCSANOW, &prompt_quiet) == 0) {
+		fputs(prompt, stderr);
+		fflush(stderr);
+		line = read_line(stdin);
+		tcsetattr(STDIN_FILENO, TCSANOW, &prompt_saved);
+	}
+	for (size_t i = 0; i < N_PROMPT_SIGNALS; i++)
+		sigaction(prompt_signals[i], &old[i], NULL);
 	return line;
 }
 

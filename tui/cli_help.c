@@ -128,6 +128,8 @@ static void print_global_options(const struct cli *c)
 	item(c, "--session FILE", "the session file (default: $ANSIGRAM_SESSION, else "
 		"$XDG_CONFIG_HOME/ansigram/session)");
 	item(c, "--ca FILE", "PEM CA certificate to verify a tls+tcp:// server");
+	item(c, "--tls-server-name NAME", "the name the tls+tcp:// server's certificate must "
+		"carry (default: the host in the URL)");
 	item(c, "--json", "print the reply's data as JSON");
 	item(c, "--timeout MS", "how long to wait for each reply (default 10000; 0: no limit)");
 }

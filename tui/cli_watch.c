@@ -410,7 +410,8 @@ int cli_run_watch(struct cli *c, struct cli_line *line)
 	int code = push_url(&w, url, sizeof url);
 	if (code != CLI_OK)
 		return code;
-	int rv = ag_sub_open(&w.sub, url, c->session.push_topic, c->session.push_key);
+	struct ag_tls tls = {c->opts.ca_file, c->opts.tls_server_name};
+	int rv = ag_sub_open_tls(&w.sub, url, &tls, c->session.push_topic, c->session.push_key);
 	if (rv != 0) {
 		cli_warn("cannot subscribe to %s: %s", url, nng_strerror(rv));
 		return CLI_ERR_UNREACHABLE;

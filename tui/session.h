@@ -31,6 +31,8 @@ struct ag_client_opts {
 	const char *pub_url;       /* push URL; NULL: the first of server.info's */
 	const char *session_path;  /* the session file */
 	const char *ca_file;       /* CA for tls+tcp:// (NULL: none) */
+	const char *tls_server_name; /* name the server's certificate must carry
+	                              * (NULL: the URL's host) */
 	int timeout_ms;
 	int json;                  /* --json */
 	int color;                 /* 0 when NO_COLOR is set or output is no tty */

@@ -3,13 +3,16 @@
 # a private directory: every op through its GROUP VERB form, every friendly
 # command, --json output compared with the reply itself (through wire.py,
 # an independent client), each exit code, the session file, passwords kept
-# out of argv, one post from a retried request, and watch.
+# out of argv, one post from a retried request, watch, and tls+tcp://
+# servers checked by name (--ca, --tls-server-name).
 # Needs $ANSIGRAM and $ANSIGRAMD (set by meson), and python3 with msgpack.
+# Every wait has a deadline (tests/deadline.sh).
 set -u
 
 : "${ANSIGRAM:?set ANSIGRAM to the ansigram binary}"
 : "${ANSIGRAMD:?set ANSIGRAMD to the ansigramd binary}"
 here=$(cd "$(dirname "$0")" && pwd)
+. "$here/../deadline.sh"
 py=/usr/bin/python3
 [ -x "$py" ] && "$py" -c 'import msgpack' 2>/dev/null || py=python3
 if ! "$py" -c 'import msgpack' 2>/dev/null; then
@@ -60,7 +63,7 @@ start_server()
 stop_server()
 {
 	kill -TERM "$server_pid"
-	wait "$server_pid"
+	wait_pid "$server_pid" 30
 }
 
 pass() { passed=$((passed + 1)); echo "ok - $1"; }
@@ -195,34 +198,30 @@ else
 fi
 printf 'alice-password\n' >&7
 exec 7>&-
-wait "$login_pid" && pass "login with --password-stdin" || fail "login with --password-stdin"
+wait_pid "$login_pid" 20 && pass "login with --password-stdin" || fail "login with --password-stdin"
 
 # On a terminal, the password is asked for without echo.
-prompt=$("$py" - "$ANSIGRAM" "$url" "$dir/alice3.session" <<'EOF'
-import os, pty, select, sys, time
-binary, url, session = sys.argv[1:4]
-pid, fd = pty.fork()
-if pid == 0:
-    os.execv(binary, [binary, "--server", url, "--session", session, "login", "alice"])
-seen = b""
-def read_until(token):
-    global seen
-    end = time.time() + 10
-    while token not in seen and time.time() < end:
-        if select.select([fd], [], [], 0.1)[0]:
-            try:
-                seen += os.read(fd, 1024)
-            except OSError:
-                break
-read_until(b"Password: ")
-os.write(fd, b"alice-password\n")
-read_until(b"Session saved")
-code = os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1])
-print(code, b"alice-password" in seen, b"Logged in" in seen)
-EOF
-)
+prompt=$("$py" "$here/pty_login.py" "$ANSIGRAM" "$url" "$dir/alice3.session" alice alice-password)
 [ "$prompt" = "0 False True" ] && pass "password prompt without echo" ||
 	fail "password prompt without echo" "exit, echoed, logged in: $prompt"
+# A password typed before the prompt shows is kept, not thrown away.
+prompt=$("$py" "$here/pty_login.py" --ahead "$ANSIGRAM" "$url" "$dir/alice4.session" alice \
+	alice-password)
+case $prompt in
+"0 "*" True") pass "password typed ahead of the prompt" ;;
+*) fail "password typed ahead of the prompt" "exit, echoed, logged in: $prompt" ;;
+esac
+# Ctrl-C at the prompt ends ansigram with echo back on; Ctrl-Z stops it
+# with echo on, and once continued the prompt is quiet again and works.
+prompt=$("$py" "$here/pty_login.py" --interrupt "$ANSIGRAM" "$url" "$dir/alice5.session" alice \
+	alice-password)
+[ "$prompt" = "130 True True" ] && pass "Ctrl-C at the prompt restores echo" ||
+	fail "Ctrl-C at the prompt restores echo" "exit, quiet at the prompt, echo after: $prompt"
+prompt=$("$py" "$here/pty_login.py" --suspend "$ANSIGRAM" "$url" "$dir/alice6.session" alice \
+	alice-password)
+[ "$prompt" = "0 True True True" ] && pass "Ctrl-Z at the prompt restores echo while stopped" ||
+	fail "Ctrl-Z at the prompt restores echo while stopped" \
+	"exit, echo while stopped, quiet again, logged in: $prompt"
 
 alice_id=$(sed -n 's/^user_id=//p' "$dir/alice.session")
 bob_id=$(sed -n 's/^user_id=//p' "$dir/bob.session")
@@ -439,10 +438,10 @@ time.sleep(1.5)
 db.execute("COMMIT")
 ' "$dir/ansigram.db" "$dir/locked" &
 locker=$!
-while [ ! -f "$dir/locked" ]; do sleep 0.05; done
+wait_file "$dir/locked" 20 || fail "the database lock was taken"
 expect "exit 3: no reply in time" 3 alice --timeout 300 post only once please
 has "it was retried" "$ERR" "once more"
-wait "$locker"
+wait_pid "$locker" 20
 sleep 0.5
 ag alice --json user posts --user-id "$alice_id" --limit 100
 count=$(json_get "$OUT" 'sum(p["content"] == "only once please" for p in d)')
@@ -458,7 +457,7 @@ sleep 0.3
 expect "register dave" 0 dave register dave2 --email dave2@example.com --password-stdin \
 	<<<'dave-password'
 expect "dave follows alice" 0 dave follow alice
-wait "$watcher"
+wait_pid "$watcher" 30
 rc=$?
 [ "$rc" -eq 0 ] && pass "watch --count 1 exits 0" || fail "watch --count 1 exits 0" "exit $rc" \
 	"$(cat "$dir/watch.err")"
@@ -485,7 +484,7 @@ for _ in $(seq 50); do grep -q watching "$dir/gap.err" && break; sleep 0.1; done
 expect "a like while nobody sees it" 0 dave like "$post_id"
 sleep 0.3
 touch "$dir/go"
-wait "$watcher"
+wait_pid "$watcher" 30
 rc=$?
 [ "$rc" -eq 0 ] && pass "watch across a gap exits 0" || fail "watch across a gap exits 0" "exit $rc"
 has "gap reported on stderr" "$(cat "$dir/gap.err")" "missed 1 event"
@@ -515,7 +514,7 @@ done
 ag bob dm alice "after the restart, last"
 sleep 0.5
 kill -INT "$watcher"
-wait "$watcher"
+wait_pid "$watcher" 30
 rc=$?
 [ "$rc" -eq 0 ] && pass "watch exits 0 on SIGINT" || fail "watch exits 0 on SIGINT" "exit $rc"
 seen=$("$py" -c '
@@ -544,6 +543,86 @@ expect "logout" 0 alice logout && has "logout says so" "$OUT" "Logged out"
 OUT=$(ANSIGRAM_TOKEN="$old_token" "$ANSIGRAM" --server "$url" whoami 2>&1)
 [ $? -eq 1 ] && pass "the old token no longer works" || fail "the old token no longer works" "$OUT"
 expect "logout again is fine" 0 alice logout
+
+echo "# tls+tcp: the certificate must name the server"
+# A server whose certificate, from a CA the client trusts, is for
+# evil.example: refused at 127.0.0.1 unless --tls-server-name says so,
+# for requests and for watch alike.
+tls="$dir/tls"
+mkdir -p "$tls"
+openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=ansigram-test-ca \
+	-addext basicConstraints=critical,CA:TRUE -addext keyUsage=critical,keyCertSign \
+	-keyout "$tls/ca-key.pem" -out "$tls/ca.pem" 2>/dev/null &&
+openssl req -newkey rsa:2048 -nodes -subj /CN=evil.example -keyout "$tls/key.pem" \
+	-out "$tls/cert.csr" 2>/dev/null &&
+printf 'subjectAltName=DNS:evil.example\n' >"$tls/cert.ext" &&
+openssl x509 -req -in "$tls/cert.csr" -CA "$tls/ca.pem" -CAkey "$tls/ca-key.pem" \
+	-CAcreateserial -days 1 -extfile "$tls/cert.ext" -out "$tls/cert.pem" 2>/dev/null ||
+	fail "openssl made the test certificates"
+read -r tls_port tls_pub_port < <("$py" -c '
+import socket
+socks = [socket.socket() for _ in range(2)]
+for s in socks:
+    s.bind(("127.0.0.1", 0))
+print(*(s.getsockname()[1] for s in socks))')
+tls_url="tls+tcp://127.0.0.1:$tls_port"
+tls_pub="tls+tcp://127.0.0.1:$tls_pub_port"
+"$ANSIGRAMD" --db "$tls/ansigram.db" --listen "$tls_url" --pub "$tls_pub" --pwhash min \
+	--tls-cert "$tls/cert.pem" --tls-key "$tls/key.pem" >>"$dir/tls-server.log" 2>&1 &
+background+=($!)
+# tls_ag USER ARGS...: ansigram against the TLS server, trusting the CA.
+tls_ag()
+{
+	local who=$1
+	shift
+	OUT=$(ANSIGRAM_SESSION="$tls/$who.session" "$ANSIGRAM" --server "$tls_url" \
+		--ca "$tls/ca.pem" --timeout 3000 "$@" 2>"$dir/stderr")
+	RC=$?
+	ERR=$(cat "$dir/stderr")
+}
+for _ in $(seq 100); do
+	tls_ag - --tls-server-name evil.example server ping && [ "$RC" -eq 0 ] && break
+	sleep 0.1
+done
+[ "$RC" -eq 0 ] && pass "--tls-server-name evil.example reaches the server" ||
+	fail "--tls-server-name evil.example reaches the server" "exit $RC" "$ERR"
+tls_ag - server ping
+[ "$RC" -ne 0 ] && pass "a certificate for evil.example is refused for 127.0.0.1" ||
+	fail "a certificate for evil.example is refused for 127.0.0.1" "$OUT"
+tls_ag - --tls-server-name good.example server ping
+[ "$RC" -ne 0 ] && pass "a certificate for evil.example is refused for good.example" ||
+	fail "a certificate for evil.example is refused for good.example" "$OUT"
+tls_ag erin --tls-server-name evil.example register erin --email erin@example.com \
+	--password-stdin <<<'erin-password'
+tls_ag erin --tls-server-name evil.example login erin --password-stdin <<<'erin-password'
+[ "$RC" -eq 0 ] && pass "login over tls+tcp" || fail "login over tls+tcp" "$ERR"
+tls_ag frank --tls-server-name evil.example register frank --email frank@example.com \
+	--password-stdin <<<'frank-password'
+# watch_tls NAME ARGS...: a watch of erin's events over the TLS push plane
+# in the background, its output in $tls/NAME.out.
+watch_tls()
+{
+	local name=$1
+	shift
+	ANSIGRAM_SESSION="$tls/erin.session" timeout 30 "$ANSIGRAM" --server "$tls_url" \
+		--pub "$tls_pub" --ca "$tls/ca.pem" "$@" --json watch --count 1 \
+		>"$tls/$name.out" 2>"$tls/$name.err" &
+	watcher=$!
+	background+=("$watcher")
+	for _ in $(seq 100); do grep -q watching "$tls/$name.err" && break; sleep 0.1; done
+}
+watch_tls unnamed
+unnamed_watcher=$watcher
+watch_tls named --tls-server-name evil.example
+tls_ag frank --tls-server-name evil.example follow erin
+wait_pid "$watcher" 30
+has "watch with --tls-server-name gets the event" "$(cat "$tls/named.out")" '"follow"'
+# The other watch started first and had a second more, but cannot connect.
+sleep 1
+kill "$unnamed_watcher" 2>/dev/null
+wait_pid "$unnamed_watcher" 10
+[ ! -s "$tls/unnamed.out" ] && pass "watch refuses a certificate for another name" ||
+	fail "watch refuses a certificate for another name" "$(cat "$tls/unnamed.out")"
 
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

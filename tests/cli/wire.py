@@ -7,7 +7,7 @@ libsodium, sharing no code with the project.
       prints the whole reply as JSON (bin values as base64, as the CLI does)
   wire.py publish URL TOPIC_HEX KEY_HEX GO_FILE EVENTS_JSON
       listens with a PUB socket on URL, creates GO_FILE.ready, waits until
-      GO_FILE exists, then publishes each event of EVENTS_JSON (a list of
+      GO_FILE exists (at most 60 s: then it fails), then publishes each event of EVENTS_JSON (a list of
       {type, seq, at, data}) sealed for the session with TOPIC_HEX and
       KEY_HEX
 """
@@ -61,6 +61,7 @@ def call(url, op, args, token=None):
     sock = Socket()
     check(nng.nng_req0_open(ctypes.byref(sock)), "req0_open")
     nng.nng_socket_set_ms(sock, b"recv-timeout", 10000)
+    nng.nng_socket_set_ms(sock, b"send-timeout", 10000)
     check(nng.nng_dial(sock, url.encode(), None, 0), "dial")
     request = {"v": 1, "id": 1, "op": op, "args": args}
     if token:
@@ -81,7 +82,10 @@ def publish(url, topic, key, go_file, events):
     check(nng.nng_pub0_open(ctypes.byref(sock)), "pub0_open")
     check(nng.nng_listen(sock, url.encode(), None, 0), "listen")
     open(go_file + ".ready", "w").close()
+    deadline = time.monotonic() + 60
     while not os.path.exists(go_file):
+        if time.monotonic() > deadline:
+            raise SystemExit(f"wire.py: {go_file} did not appear within 60 s")
         time.sleep(0.05)
     for event in events:
         plain = msgpack.packb(event)

@@ -1,9 +1,12 @@
 /* test_transports.c: every transport PROTOCOL.md requires, end to end:
  * inproc:// with the server running inside this process, and tcp:// and
- * tls+tcp:// (a throw-away self-signed certificate) against a real
- * ansigramd process. ipc:// is what every other suite uses. */
+ * tls+tcp:// (throw-away certificates made with openssl) against a real
+ * ansigramd process, for requests and push. ipc:// is what every other
+ * suite uses. */
 #include <criterion/criterion.h>
+#include <poll.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,6 +19,8 @@
 #include <sodium.h>
 
 #include "client.h"
+#include "clock.h"
+#include "push.h"
 #include "server.h"
 
 static char dir[] = "/tmp/ag-transport-XXXXXX";
@@ -89,15 +94,19 @@ Test(transport, inproc_in_one_process)
 	db_close(&db);
 }
 
-/* Starts ansigramd with extra arguments; returns its pid. */
-static pid_t spawn_server(const char *listen, const char *extra1, const char *extra2,
-	const char *extra3, const char *extra4)
+/* Starts ansigramd on listen and pub (NULL: an ipc socket in dir) with
+ * extra arguments; returns its pid. */
+static pid_t spawn_server_pub(const char *listen, const char *pub_url, const char *extra1,
+	const char *extra2, const char *extra3, const char *extra4)
 {
 	const char *bin = getenv("ANSIGRAMD");
 	cr_assert_not_null(bin, "ANSIGRAMD must name the server binary");
 	char db[128], pub[128], log[128];
 	snprintf(db, sizeof db, "%s/server.db", dir);
-	snprintf(pub, sizeof pub, "ipc://%s/pub.sock", dir);
+	if (pub_url)
+		snprintf(pub, sizeof pub, "%s", pub_url);
+	else
+		snprintf(pub, sizeof pub, "ipc://%s/pub.sock", dir);
 	snprintf(log, sizeof log, "%s/server.log", dir);
 	pid_t pid = fork();
 	cr_assert_neq(pid, -1);
@@ -112,6 +121,12 @@ static pid_t spawn_server(const char *listen, const char *extra1, const char *ex
 	return pid;
 }
 
+static pid_t spawn_server(const char *listen, const char *extra1, const char *extra2,
+	const char *extra3, const char *extra4)
+{
+	return spawn_server_pub(listen, NULL, extra1, extra2, extra3, extra4);
+}
+
 static int stop_server(pid_t pid)
 {
 	int status;
@@ -122,11 +137,11 @@ static int stop_server(pid_t pid)
 }
 
 /* Dials until the server answers ping (it needs a moment to listen). */
-static struct ag_client *connect_when_up(const char *url, const char *ca_file)
+static struct ag_client *connect_when_up_tls(const char *url, const struct ag_tls *tls)
 {
 	for (int i = 0; i < 100; i++) {
 		struct ag_client *c;
-		if (ag_client_open_tls(&c, url, 2000, ca_file) == 0) {
+		if (ag_client_open_tls(&c, url, 2000, tls) == 0) {
 			struct ag_reply r;
 			if (ag_client_callf(c, &r, "server.ping", NULL, "") == 0) {
 				ag_reply_free(&r);
@@ -137,6 +152,12 @@ static struct ag_client *connect_when_up(const char *url, const char *ca_file)
 		usleep(50 * 1000);
 	}
 	return NULL;
+}
+
+static struct ag_client *connect_when_up(const char *url, const char *ca_file)
+{
+	struct ag_tls tls = {ca_file, NULL};
+	return connect_when_up_tls(url, &tls);
 }
 
 static int free_port(void)
@@ -162,7 +183,7 @@ Test(transport, tls_with_a_certificate_the_client_trusts)
 	snprintf(cert, sizeof cert, "%s/cert.pem", dir);
 	snprintf(key, sizeof key, "%s/key.pem", dir);
 	snprintf(cmd, sizeof cmd, "openssl req -x509 -newkey rsa:2048 -nodes -days 1 "
-		"-subj /CN=127.0.0.1 -addext subjectAltName=IP:127.0.0.1 "
+		"-subj /CN=127.0.0.1 -addext subjectAltName=DNS:127.0.0.1,IP:127.0.0.1 "
 		"-keyout %s -out %s 2>/dev/null", key, cert);
 	cr_assert_eq(system(cmd), 0, "openssl could not make a test certificate");
 	snprintf(url, sizeof url, "tls+tcp://127.0.0.1:%d", free_port());
@@ -181,12 +202,141 @@ Test(transport, tls_with_a_certificate_the_client_trusts)
 		"-subj /CN=127.0.0.1 -keyout %s -out %s 2>/dev/null", other_key, other_cert);
 	cr_assert_eq(system(cmd), 0);
 	struct ag_client *stranger;
-	if (ag_client_open_tls(&stranger, url, 1000, other_cert) == 0) {
+	struct ag_tls other_tls = {other_cert, NULL};
+	if (ag_client_open_tls(&stranger, url, 1000, &other_tls) == 0) {
 		struct ag_reply r;
 		cr_expect_neq(ag_client_callf(stranger, &r, "server.ping", NULL, ""), 0,
 			"a client with the wrong CA got an answer");
 		ag_client_close(stranger);
 	}
+	cr_expect_eq(stop_server(pid), 0);
+}
+
+/* Runs an openssl command line (printf-style), asserting it succeeds. */
+static void openssl(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void openssl(const char *fmt, ...)
+{
+	char cmd[1024];
+	va_list ap;
+	va_start(ap, fmt);
+	int n = vsnprintf(cmd, sizeof cmd - 20, fmt, ap);
+	va_end(ap);
+	cr_assert(n > 0 && (size_t)n < sizeof cmd - 20);
+	strcat(cmd, " 2>/dev/null");
+	cr_assert_eq(system(cmd), 0, "failed: %s", cmd);
+}
+
+/* Makes dir/NAME.pem and dir/NAME-key.pem: a certificate for subject
+ * (e.g. "/CN=evil.example") with subjectAltName san, issued by dir/ca.pem. */
+static void issue_cert(const char *name, const char *subject, const char *san)
+{
+	openssl("openssl req -newkey rsa:2048 -nodes -subj %s -keyout %s/%s-key.pem "
+		"-out %s/%s.csr", subject, dir, name, dir, name);
+	openssl("printf 'subjectAltName=%s\\n' > %s/%s.ext", san, dir, name);
+	openssl("openssl x509 -req -in %s/%s.csr -CA %s/ca.pem -CAkey %s/ca-key.pem "
+		"-CAcreateserial -days 1 -extfile %s/%s.ext -out %s/%s.pem",
+		dir, name, dir, dir, dir, name, dir, name);
+}
+
+/* A test CA (dir/ca.pem) and the certificates the name tests use. */
+static void make_ca_and_certs(void)
+{
+	openssl("openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=ansigram-test-ca "
+		"-addext basicConstraints=critical,CA:TRUE -addext keyUsage=critical,keyCertSign "
+		"-keyout %s/ca-key.pem -out %s/ca.pem", dir, dir);
+	issue_cert("evil", "/CN=evil.example", "DNS:evil.example");
+	issue_cert("loopback", "/CN=127.0.0.1", "DNS:127.0.0.1,IP:127.0.0.1");
+}
+
+/* Whether a client checking the server with tls gets an answer to ping. */
+static bool ping_answered(const char *url, const struct ag_tls *tls)
+{
+	struct ag_client *c;
+	if (ag_client_open_tls(&c, url, 1000, tls) != 0)
+		return false;
+	struct ag_reply r;
+	bool answered = ag_client_callf(c, &r, "server.ping", NULL, "") == 0;
+	if (answered)
+		ag_reply_free(&r);
+	ag_client_close(c);
+	return answered;
+}
+
+/* Whether a push subscriber checking the server with tls connects within
+ * wait_ms (it reports the connection on its state fd). */
+static bool subscriber_connects(const char *url, const struct ag_tls *tls, int wait_ms)
+{
+	uint8_t topic[AG_PUSH_TOPIC_BYTES] = {1}, key[AG_PUSH_KEY_BYTES] = {2};
+	struct ag_sub *s;
+	cr_assert_eq(ag_sub_open_tls(&s, url, tls, topic, key), 0);
+	bool connected = false;
+	int64_t deadline = ag_now_ms() + wait_ms;
+	for (int64_t left; !connected && (left = deadline - ag_now_ms()) > 0; ) {
+		struct pollfd p = {.fd = ag_sub_state_fd(s), .events = POLLIN};
+		if (poll(&p, 1, (int)left) <= 0)
+			continue;
+		char c;
+		while (read(p.fd, &c, 1) == 1)
+			connected = connected || c == 'a';
+	}
+	ag_sub_close(s);
+	return connected;
+}
+
+Test(transport, tls_refuses_a_certificate_for_another_name)
+{
+	make_ca_and_certs();
+	char url[64], pub[64], ca[128], cert[128], key[128];
+	int port = free_port();
+	snprintf(url, sizeof url, "tls+tcp://127.0.0.1:%d", port);
+	snprintf(pub, sizeof pub, "tls+tcp://127.0.0.1:%d", port + 1);
+	snprintf(ca, sizeof ca, "%s/ca.pem", dir);
+	snprintf(cert, sizeof cert, "%s/evil.pem", dir);
+	snprintf(key, sizeof key, "%s/evil-key.pem", dir);
+	pid_t pid = spawn_server_pub(url, pub, "--tls-cert", cert, "--tls-key", key);
+
+	/* The name the test expects the server to have lets it through, so the
+	 * refusals below are about the name, not a server that is not up. */
+	struct ag_tls as_evil = {ca, "evil.example"};
+	struct ag_client *c = connect_when_up_tls(url, &as_evil);
+	cr_assert_not_null(c, "no TLS answer on %s when asking for evil.example", url);
+	ag_client_close(c);
+	cr_expect(subscriber_connects(pub, &as_evil, 10000),
+		"the push subscriber did not connect when asking for evil.example");
+
+	struct ag_tls by_url = {ca, NULL};
+	cr_expect_not(ping_answered(url, &by_url),
+		"a certificate for evil.example was accepted for 127.0.0.1");
+	struct ag_tls other_name = {ca, "good.example"};
+	cr_expect_not(ping_answered(url, &other_name),
+		"a certificate for evil.example was accepted for good.example");
+	cr_expect_not(subscriber_connects(pub, &by_url, 2000),
+		"the push subscriber accepted a certificate for evil.example for 127.0.0.1");
+	cr_expect_eq(stop_server(pid), 0);
+}
+
+Test(transport, tls_accepts_a_certificate_for_the_url_host)
+{
+	make_ca_and_certs();
+	char url[64], pub[64], ca[128], cert[128], key[128];
+	int port = free_port();
+	snprintf(url, sizeof url, "tls+tcp://127.0.0.1:%d", port);
+	snprintf(pub, sizeof pub, "tls+tcp://127.0.0.1:%d", port + 1);
+	snprintf(ca, sizeof ca, "%s/ca.pem", dir);
+	snprintf(cert, sizeof cert, "%s/loopback.pem", dir);
+	snprintf(key, sizeof key, "%s/loopback-key.pem", dir);
+	pid_t pid = spawn_server_pub(url, pub, "--tls-cert", cert, "--tls-key", key);
+
+	struct ag_tls by_url = {ca, NULL};
+	struct ag_client *c = connect_when_up_tls(url, &by_url);
+	cr_assert_not_null(c, "a certificate for 127.0.0.1 was refused for 127.0.0.1");
+	expect_service(c, "tls_name_user");
+	ag_client_close(c);
+	cr_expect(subscriber_connects(pub, &by_url, 10000),
+		"the push subscriber refused a certificate for 127.0.0.1");
+	struct ag_tls as_evil = {ca, "evil.example"};
+	cr_expect_not(ping_answered(url, &as_evil),
+		"a certificate for 127.0.0.1 was accepted for evil.example");
 	cr_expect_eq(stop_server(pid), 0);
 }
 

@@ -6,6 +6,7 @@
 # ANSIGRAMD (set by meson), tmux and sqlite3.
 # Prints one line per check and "N passed, N failed"; exits 1 on failure.
 set -u
+. "$(dirname "$0")/../deadline.sh"
 
 : "${ANSIGRAM:?set ANSIGRAM to the ansigram binary}"
 : "${ANSIGRAMD:?set ANSIGRAMD to the ansigramd binary}"
@@ -34,7 +35,7 @@ cleanup() {
 	tmux -L "$SOCK" kill-server 2>/dev/null
 	if [ -n "$SERVER_PID" ]; then
 		kill "$SERVER_PID" 2>/dev/null
-		wait "$SERVER_PID" 2>/dev/null
+		wait_pid "$SERVER_PID" 30 2>/dev/null
 	fi
 	rm -rf "$TMP"
 }
@@ -108,7 +109,7 @@ start_server() {
 
 stop_server() {
 	kill "$SERVER_PID" 2>/dev/null
-	wait "$SERVER_PID" 2>/dev/null
+	wait_pid "$SERVER_PID" 30 2>/dev/null
 	SERVER_PID=""
 }
 

@@ -1118,7 +1118,8 @@ int tui_run(const struct ag_client_opts *opts)
 	pick_server(a, url, sizeof url);
 	int timeout = opts->timeout_ms;   /* 0: wait as long as it takes */
 	struct ag_client *client = NULL;
-	int rv = url[0] ? ag_client_open_tls(&client, url, timeout, opts->ca_file) : NNG_EINVAL;
+	struct ag_tls tls = {opts->ca_file, opts->tls_server_name};
+	int rv = url[0] ? ag_client_open_tls(&client, url, timeout, &tls) : NNG_EINVAL;
 	if (rv != 0) {
 		fprintf(stderr, "ansigram: cannot reach the server at %s: %s\n", url[0] ? url : "(none)",
 			nng_strerror(rv));

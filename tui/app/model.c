@@ -259,7 +259,8 @@ static void open_push(struct model *m)
 {
 	if (m->sub || !m->pub_url[0] || !m->session.has_push)
 		return;
-	if (ag_sub_open(&m->sub, m->pub_url, m->session.push_topic, m->session.push_key) != 0)
+	if (ag_sub_open_tls(&m->sub, m->pub_url, &m->tls, m->session.push_topic,
+		m->session.push_key) != 0)
 		m->sub = NULL;
 	m->last_seq = 0;
 }
@@ -686,6 +687,7 @@ int model_init(struct model *m, const struct ag_client_opts *opts, const char *s
 	m->note = note;
 	m->note_ctx = note_ctx;
 	snprintf(m->server_url, sizeof m->server_url, "%s", server_url);
+	m->tls = (struct ag_tls){opts->ca_file, opts->tls_server_name};
 	if (opts->pub_url)
 		snprintf(m->pub_url, sizeof m->pub_url, "%s", opts->pub_url);
 	if (opts->session_path)
@@ -697,7 +699,7 @@ int model_init(struct model *m, const struct ag_client_opts *opts, const char *s
 	m->seen = idmap_new();
 	if (worker_start(&m->worker, client) != 0)
 		return -1;
-	if (monitor_open(&m->monitor, server_url, opts->ca_file) != 0)
+	if (monitor_open(&m->monitor, server_url, &m->tls) != 0)
 		m->monitor = NULL;   /* still works; only notices a lost server later */
 	m->conn = CONN_CONNECTING;
 	return 0;

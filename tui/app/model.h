@@ -151,6 +151,7 @@ struct model {
 	char pub_url[1024];
 	char session_path[1024];
 	char seen_path[1024];
+	struct ag_tls tls;      /* how tls+tcp:// servers are checked */
 
 	struct worker *worker;
 	struct monitor *monitor;

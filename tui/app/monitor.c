@@ -7,7 +7,6 @@
 
 #include <nng/nng.h>
 #include <nng/protocol/reqrep0/req.h>
-#include <nng/supplemental/tls/tls.h>
 
 #include "monitor.h"
 
@@ -28,22 +27,10 @@ static void pipe_event(nng_pipe p, nng_pipe_ev ev, void *arg)
 }
 
 /* Dials without waiting: the dialer keeps retrying in the background. */
-static int dial(nng_socket sock, const char *url, const char *ca_file)
+static int dial(nng_socket sock, const char *url, const struct ag_tls *tls)
 {
 	nng_dialer d;
-	int rv = nng_dialer_create(&d, sock, url);
-	if (rv == 0 && ca_file) {
-		nng_tls_config *tls = NULL;
-		rv = nng_tls_config_alloc(&tls, NNG_TLS_MODE_CLIENT);
-		if (rv == 0)
-			rv = nng_tls_config_ca_file(tls, ca_file);
-		if (rv == 0)
-			rv = nng_tls_config_auth_mode(tls, NNG_TLS_AUTH_MODE_REQUIRED);
-		if (rv == 0)
-			rv = nng_dialer_set_ptr(d, NNG_OPT_TLS_CONFIG, tls);
-		if (tls)
-			nng_tls_config_free(tls);
-	}
+	int rv = ag_dialer_create(&d, sock, url, tls);
 	if (rv == 0)
 		rv = nng_dialer_set_ms(d, NNG_OPT_RECONNMAXT, 2000);
 	if (rv == 0)
@@ -51,7 +38,7 @@ static int dial(nng_socket sock, const char *url, const char *ca_file)
 	return rv;
 }
 
-int monitor_open(struct monitor **out, const char *url, const char *ca_file)
+int monitor_open(struct monitor **out, const char *url, const struct ag_tls *tls)
 {
 	*out = NULL;
 	struct monitor *mon = calloc(1, sizeof *mon);
@@ -70,7 +57,7 @@ int monitor_open(struct monitor **out, const char *url, const char *ca_file)
 	if (rv == 0)
 		rv = nng_pipe_notify(mon->sock, NNG_PIPE_EV_REM_POST, pipe_event, mon);
 	if (rv == 0)
-		rv = dial(mon->sock, url, ca_file);
+		rv = dial(mon->sock, url, tls);
 	if (rv != 0) {
 		nng_close(mon->sock);
 		close(fds[0]);

@@ -5,10 +5,13 @@
 #ifndef TUI_MONITOR_H
 #define TUI_MONITOR_H
 
+#include "dial.h"
+
 struct monitor;
 
-/* Starts watching url (ca_file for tls+tcp://, or NULL). 0 or nng error. */
-int monitor_open(struct monitor **out, const char *url, const char *ca_file);
+/* Starts watching url (tls: checks for a tls+tcp:// server, or NULL).
+ * 0 or nng error. */
+int monitor_open(struct monitor **out, const char *url, const struct ag_tls *tls);
 int monitor_fd(const struct monitor *mon);
 /* Reads what happened since the last call: 1 when the latest event is
  * "connected", 0 "lost", -1 nothing new. */

@@ -1,0 +1,29 @@
+/* dial.h: dialing a server URL for any of the client's sockets (requests,
+ * push, the TUI's connection monitor), with the TLS checks a tls+tcp://
+ * server must pass. */
+#ifndef AG_DIAL_H
+#define AG_DIAL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include <nng/nng.h>
+
+/* How a client checks a tls+tcp:// server. */
+struct ag_tls {
+	const char *ca_file;      /* PEM CA the certificate must chain to (NULL: none) */
+	const char *server_name;  /* name the certificate must carry (NULL: the URL's host) */
+};
+
+/* Creates a dialer for url on sock, not started. For a tls+tcp:// url
+ * with a CA, the server's certificate must chain to it and carry the
+ * server name; tls NULL or without a CA leaves nng's defaults. */
+int ag_dialer_create(nng_dialer *d, nng_socket sock, const char *url, const struct ag_tls *tls);
+/* ag_dialer_create, then starts the dialer with flags (nng_dial's). */
+int ag_dial(nng_socket sock, const char *url, const struct ag_tls *tls, int flags);
+
+/* Copies url's host ("tls+tcp://[::1]:7440" gives "::1") into out.
+ * False when url has no host or it does not fit. */
+bool ag_url_host(const char *url, char *out, size_t size);
+
+#endif
