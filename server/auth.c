@@ -243,8 +243,14 @@ enum ag_err h_auth_login(struct req *rq)
 		return req_fail(rq, AG_E_UNAUTHORIZED, "Invalid credentials.");
 	}
 
+	return auth_open_session_reply(rq, uid, account);
+}
+
+enum ag_err auth_open_session_reply(struct req *rq, int64_t uid, const char *account)
+{
 	char token[TOKEN_TEXT_SIZE];
 	unsigned char topic[PUSH_TOPIC_BYTES], key[PUSH_KEY_BYTES];
+	enum ag_err rc;
 	if ((rc = open_session(rq, uid, account, token, topic, key)) != AG_OK)
 		return rc;
 

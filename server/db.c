@@ -14,10 +14,12 @@
 #include "utf8.h"
 
 extern const char ag_schema_sql[];
+extern const char ag_schema_ssh_keys_sql[];
 
 /* Each migration brings the schema from version i to i + 1. */
 static const char *const migrations[] = {
 	ag_schema_sql,
+	ag_schema_ssh_keys_sql,
 };
 #define N_MIGRATIONS (sizeof migrations / sizeof migrations[0])
 
