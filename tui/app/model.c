@@ -68,6 +68,8 @@ static void seen_load(struct model *m)
 	m->seen = idmap_new();
 	char dir[900];
 	m->seen_path[0] = '\0';
+	if (m->ssh)
+		return;   /* shared local account: kept in memory only */
 	if (ag_path_data_dir(dir, sizeof dir) == 0)
 		snprintf(m->seen_path, sizeof m->seen_path, "%s/seen-%lld", dir, (long long)m->me.id);
 	FILE *f = m->seen_path[0] ? fopen(m->seen_path, "r") : NULL;
@@ -393,7 +395,7 @@ static void apply_login(struct model *m, const msgpack_object *data)
 	const msgpack_object *push = ag_obj_get(data, "push");
 	s->has_push = copy_bin(ag_obj_get(push, "topic"), s->push_topic, sizeof s->push_topic) &&
 		copy_bin(ag_obj_get(push, "key"), s->push_key, sizeof s->push_key);
-	if (ag_session_save(m->session_path, s) != 0) {
+	if (m->session_path[0] && ag_session_save(m->session_path, s) != 0) {
 		char msg[200];
 		snprintf(msg, sizeof msg, "Logged in, but the session could not be saved: %s.",
 			strerror(errno));
@@ -450,7 +452,8 @@ void model_logout(struct model *m)
 {
 	if (m->session.token[0])
 		model_submit(m, job_new("auth.logout", NULL), R_LOGOUT);
-	ag_session_delete(m->session_path);
+	if (m->session_path[0])
+		ag_session_delete(m->session_path);
 	close_push(m);
 	model_note(m, NOTE_LOGGED_OUT, 0, 0, NULL);
 	/* The screens have let go of their views by now. */
@@ -463,6 +466,11 @@ void model_logout(struct model *m)
 	m->unread_notifs = m->unread_msgs = m->new_posts = 0;
 	m->open_thread = 0;
 	model_note(m, NOTE_NEED_LOGIN, 0, 0, NULL);
+}
+
+void model_ssh_key_add(struct model *m, const char *public_key)
+{
+	model_submit(m, job_new("auth.ssh_key_add", "public_key:s", public_key), R_SSH_KEY_ADD);
 }
 
 /* ---- replies ---- */
@@ -543,6 +551,15 @@ static bool apply_core(struct model *m, struct job *j)
 		if (ok)
 			apply_stories(m, data);
 		return true;
+	case R_SSH_KEY_ADD:
+		if (ok) {
+			model_note(m, NOTE_INFO, 0, 0, "Key linked: next time you are logged in by it.");
+		} else {
+			char msg[300];
+			model_failure_text(j, msg, sizeof msg);
+			model_note(m, NOTE_ERROR, 0, 0, msg);
+		}
+		return true;
 	default:
 		return false;
 	}
@@ -561,7 +578,8 @@ static void on_worker(struct model *m)
 			m->logged_in && j->auth != NULL && j->kind != R_LOGOUT;
 		if (session_gone) {
 			/* Revoked or expired elsewhere: back to the login form. */
-			ag_session_delete(m->session_path);
+			if (m->session_path[0])
+				ag_session_delete(m->session_path);
 			job_free(j);
 			model_logout(m);
 			continue;
@@ -688,7 +706,12 @@ int model_init(struct model *m, const struct ag_client_opts *opts, const char *s
 	snprintf(m->server_url, sizeof m->server_url, "%s", server_url);
 	if (opts->pub_url)
 		snprintf(m->pub_url, sizeof m->pub_url, "%s", opts->pub_url);
-	if (opts->session_path)
+	m->ssh = opts->ssh;
+	m->ssh_session = opts->ssh_session;
+	m->ssh_fingerprint = opts->ssh_fingerprint;
+	if (m->ssh)
+		m->session_path[0] = '\0';   /* the session lives in memory only */
+	else if (opts->session_path)
 		snprintf(m->session_path, sizeof m->session_path, "%s", opts->session_path);
 	else
 		ag_session_path(m->session_path, sizeof m->session_path);
@@ -708,11 +731,22 @@ void model_start(struct model *m)
 	if (!m->pub_url[0])
 		model_submit(m, job_new("server.info", NULL), R_INFO);
 	struct ag_session s;
-	bool usable = ag_session_load(m->session_path, &s) == 0 && s.token[0] &&
-		(!s.server[0] || strcmp(s.server, m->server_url) == 0);
+	bool usable;
+	if (m->ssh) {
+		usable = m->ssh_session != NULL;
+		if (usable)
+			s = *m->ssh_session;
+	} else {
+		usable = ag_session_load(m->session_path, &s) == 0 && s.token[0] &&
+			(!s.server[0] || strcmp(s.server, m->server_url) == 0);
+	}
 	if (!usable) {
 		ping(m);
-		model_note(m, NOTE_NEED_LOGIN, 0, 0, NULL);
+		char why[200] = "";
+		if (m->ssh)
+			snprintf(why, sizeof why, "Your SSH key %s is not linked yet: log in or "
+				"register, and link it.", m->ssh_fingerprint ? m->ssh_fingerprint : "");
+		model_note(m, NOTE_NEED_LOGIN, 0, 0, why[0] ? why : NULL);
 		return;
 	}
 	m->session = s;

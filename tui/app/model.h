@@ -151,6 +151,10 @@ struct model {
 	char pub_url[1024];
 	char session_path[1024];
 	char seen_path[1024];
+	/* --ssh mode: no file is read or written; the key's login, if any */
+	bool ssh;
+	const struct ag_session *ssh_session;
+	const char *ssh_fingerprint;
 
 	struct worker *worker;
 	struct monitor *monitor;
@@ -216,6 +220,8 @@ void model_login(struct model *m, const char *account, const char *password);
 void model_register(struct model *m, const char *username, const char *email,
 	const char *password, const char *full_name);
 void model_logout(struct model *m);
+/* Links an SSH public key to my account (auth.ssh_key_add). */
+void model_ssh_key_add(struct model *m, const char *public_key);
 void model_refresh_all(struct model *m);
 
 /* Views: open registers one and loads its first page; close releases it. */
