@@ -686,17 +686,28 @@ static void draw_help(struct app *a)
 static bool draw_dialog(struct app *a)
 {
 	int wd = a->cols / 2 + 10, h = a->ov.kind == OV_PROMPT ? 7 : 5;
+	/* A question is wrapped over up to 3 lines; a prompt's title fits one. */
+	struct span lines[3];
+	int n_lines = 1;
+	if (a->ov.kind == OV_CONFIRM) {
+		n_lines = wrap_text(a->ov.text, wd - 4, lines, 3);
+		n_lines = n_lines < 1 ? 1 : n_lines > 3 ? 3 : n_lines;
+		h += n_lines - 1;
+	}
 	WINDOW *w = newwin(h, wd, (a->rows - h) / 2, (a->cols - wd) / 2);
 	if (w == NULL)
 		return false;
 	werase(w);
 	frame(w);
-	put_fit(w, 1, 2, wd - 4, a->ov.text, th(TH_TITLE));
 	int cy = -1, cx = -1;
 	if (a->ov.kind == OV_CONFIRM) {
-		put_str(w, 3, 2, wd - 4, a->ov.enter_yes ? "y / Enter: yes    n / Esc: no"
+		for (int i = 0; i < n_lines; i++)
+			put_text(w, 1 + i, 2, wd - 4, a->ov.text + lines[i].off, lines[i].len,
+				th(TH_TITLE));
+		put_str(w, 2 + n_lines, 2, wd - 4, a->ov.enter_yes ? "y / Enter: yes    n / Esc: no"
 			: "y: yes    n / Esc: no", th(TH_DIM));
 	} else {
+		put_fit(w, 1, 2, wd - 4, a->ov.text, th(TH_TITLE));
 		put_fit(w, 2, 2, wd - 4, a->ov.hint, th(TH_DIM));
 		put_fill(w, 4, 2, wd - 4, th(TH_INPUT));
 		ed_draw(&a->ov.ed, w, 4, 2, 1, wd - 4, th(TH_INPUT), &cy, &cx);

@@ -742,11 +742,10 @@ void model_start(struct model *m)
 	}
 	if (!usable) {
 		ping(m);
-		char why[200] = "";
-		if (m->ssh)
-			snprintf(why, sizeof why, "Your SSH key %s is not linked yet: log in or "
-				"register, and link it.", m->ssh_fingerprint ? m->ssh_fingerprint : "");
-		model_note(m, NOTE_NEED_LOGIN, 0, 0, why[0] ? why : NULL);
+		/* The login form's banner is one short line; the fingerprint comes
+		 * with the offer to link the key. */
+		model_note(m, NOTE_NEED_LOGIN, 0, 0,
+			m->ssh ? "This SSH key is not linked to an account yet." : NULL);
 		return;
 	}
 	m->session = s;
