@@ -197,6 +197,11 @@ static bool server_answers(const char *url)
 
 bool h_server_start(struct h_server *s, const char *faults)
 {
+	return h_server_start_args(s, faults, NULL);
+}
+
+bool h_server_start_args(struct h_server *s, const char *faults, const char *const *extra)
+{
 	memset(s, 0, sizeof *s);
 	const char *bin = getenv("ANSIGRAMD");
 	if (bin == NULL || access(bin, X_OK) != 0) {
@@ -213,8 +218,10 @@ bool h_server_start(struct h_server *s, const char *faults)
 	snprintf(s->db_path, sizeof s->db_path, "%s/test.db", s->dir);
 	snprintf(s->log_path, sizeof s->log_path, "%s/server.log", s->dir);
 
-	char *argv[] = {(char *)bin, "--db", s->db_path, "--listen", s->url, "--pub", s->pub_url,
+	char *argv[32] = {(char *)bin, "--db", s->db_path, "--listen", s->url, "--pub", s->pub_url,
 		"--pwhash", "min", "--workers", "4", NULL};
+	for (size_t n = 11; extra && *extra && n < sizeof argv / sizeof argv[0] - 1; n++)
+		argv[n] = (char *)*extra++;
 	char **envp = server_environment(faults);
 	sigset_t block, old_mask;
 	sigemptyset(&block);
@@ -291,7 +298,12 @@ static bool file_server_up;
 
 void h_file_server_start(const char *faults)
 {
-	file_server_up = h_server_start(&file_server, faults);
+	h_file_server_start_args(faults, NULL);
+}
+
+void h_file_server_start_args(const char *faults, const char *const *extra)
+{
+	file_server_up = h_server_start_args(&file_server, faults, extra);
 	if (!file_server_up)
 		return;
 	setenv(ENV_URL, file_server.url, 1);
