@@ -2,7 +2,8 @@
  * validation of OpenSSH public keys made by ssh-keygen in the test,
  * fingerprints equal to `ssh-keygen -lf`, add/list/remove, conflicts, and
  * auth.login_ssh: allowed only over ipc:// from a --ssh-gateway-uid peer
- * (this file's server names our own uid and also listens on tcp://). */
+ * (this file's server names our own uid and also listens on tcp://), and
+ * the migration that brings a version 1 database to version 2. */
 #include "harness.h"
 
 #include <arpa/inet.h>
@@ -15,6 +16,7 @@
 #include <unistd.h>
 
 #include <sodium.h>
+#include <sqlite3.h>
 
 #define ENV_TCP "AG_TEST_SSH_TCP_URL"
 
@@ -46,6 +48,7 @@ TestSuite(ssh_keys, .fini = h_test_fini);
 struct keyfile {
 	char path[160];      /* the private key; path.pub is the public one */
 	char pub[20000];     /* the .pub line without its newline */
+	char private_text[8192];  /* the private key file */
 	char fingerprint[80];/* as `ssh-keygen -lf` prints it */
 };
 
@@ -98,6 +101,10 @@ static void keygen(struct keyfile *k, const char *type, int bits)
 	cr_assert_not_null(fgets(line, sizeof line, p));
 	cr_assert_eq(pclose(p), 0);
 	cr_assert_eq(sscanf(line, "%*d %79s", k->fingerprint), 1, "ssh-keygen -l said: %s", line);
+	snprintf(k->private_text, sizeof k->private_text, "%s", read_text(k->path));
+	unlink(h_fmt("%s.pub", k->path));
+	unlink(k->path);
+	rmdir(dir);
 }
 
 /* The key's base64 blob, decoded. */
@@ -206,7 +213,7 @@ Test(ssh_keys, malformed_keys_are_bad_request_on_public_key)
 	assert_rejected(&u, key_line("ssh-rsa", blob, len), "not a ssh-rsa key");
 	assert_rejected(&u, key_line("ecdsa-sha2-nistp256", blob, len),
 		"not a ecdsa-sha2-nistp256 key");
-	assert_rejected(&u, read_text(ed.path), "private key");
+	assert_rejected(&u, ed.private_text, "private key");
 	assert_rejected(&u, h_fmt("%s %s", ed.pub, ed2.pub), "one key, on one line");
 	assert_rejected(&u, h_fmt("%s\n%s\n", ed.pub, ed2.pub), "one key, on one line");
 	assert_rejected(&u, rsa_short.pub, "at least 2048 bits; this one has 1024");
@@ -379,4 +386,54 @@ Test(ssh_keys, a_process_that_is_not_the_gateway_uid_is_forbidden)
 Test(ssh_keys, without_gateway_uids_everyone_is_forbidden)
 {
 	not_the_gateway(NULL);
+}
+
+/* ---- schema migration ---- */
+
+static int64_t user_version(const char *path)
+{
+	sqlite3 *db;
+	cr_assert_eq(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+	sqlite3_stmt *st;
+	cr_assert_eq(sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &st, NULL), SQLITE_OK);
+	cr_assert_eq(sqlite3_step(st), SQLITE_ROW);
+	int64_t v = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+	return v;
+}
+
+Test(ssh_keys, a_version_1_database_upgrades_and_keeps_its_data)
+{
+	const char *schema_path = getenv("AG_SCHEMA_V1");
+	cr_assert_not_null(schema_path, "AG_SCHEMA_V1 names server/schema.sql");
+	char dir[] = "/tmp/ag-sshkey-XXXXXX";
+	cr_assert_not_null(mkdtemp(dir));
+	char path[64];   /* outlives h_test_fini below */
+	snprintf(path, sizeof path, "%s/v1.db", dir);
+	sqlite3 *db;
+	char *err = NULL;
+	cr_assert_eq(sqlite3_open(path, &db), SQLITE_OK);
+	cr_assert_eq(sqlite3_exec(db, read_text(schema_path), NULL, NULL, &err), SQLITE_OK, "%s", err);
+	cr_assert_eq(sqlite3_exec(db, "PRAGMA user_version = 1;"
+		"INSERT INTO users (username, email, password_hash, created_at)"
+		" VALUES ('olduser', 'old@example.com', 'x', 1)", NULL, NULL, &err), SQLITE_OK, "%s", err);
+	sqlite3_close(db);
+
+	struct h_server s;
+	cr_assert(h_server_start_args(&s, NULL, (const char *[]){"--db", path, NULL}));
+	h_use_server(&s);
+	h_assert_str(h_ok(h_client(), "user.get", "username:s", "olduser"), "username", "olduser");
+	struct h_user u;
+	h_user_new(&u);
+	struct keyfile k;
+	keygen(&k, "ed25519", 0);
+	h_assert_str(add_key(&u, k.pub), "fingerprint", k.fingerprint);
+	h_test_fini();
+	cr_assert_eq(h_server_stop(&s), 0);
+	cr_assert_eq(user_version(path), 2);
+	static const char *const files[] = {"", "-wal", "-shm"};
+	for (size_t i = 0; i < 3; i++)
+		unlink(h_fmt("%s%s", path, files[i]));
+	rmdir(dir);
 }

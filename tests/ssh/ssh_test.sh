@@ -358,6 +358,24 @@ else
 	pass "no key material in the server log"
 fi
 
+# ---- the profile screen lists linked keys and removes one ----
+press 5
+check "the profile screen opens" "SSH keys"
+press Right Right Right
+check "its SSH keys section lists the linked key" "$alice_fp"
+press d
+check "removing asks first" "Remove the SSH key"
+press y
+check "the key is removed" "Key removed"
+out=$(ssh_as alice whoami 2>&1)
+code=$?
+[ $code -eq 1 ] && printf '%s' "$out" | grep -qF "not linked" &&
+	pass "a removed key no longer logs in" || fail "a removed key no longer logs in ($code: $out)"
+press 4
+start=$(now_ms)
+as carol dm @alice "still connected after the key went" >/dev/null
+check "the session the removed key opened keeps working" "still connected after the key went"
+
 press q
 wait_file "$TMP/second.exit" 10000 && grep -qx "exit=0" "$TMP/second.exit" &&
 	pass "the second session also ends with status 0" ||

@@ -348,6 +348,56 @@ int64_t model_busy_ms(const struct model *m, int64_t now)
 	return oldest ? now - oldest : 0;
 }
 
+/* ---- SSH keys linked to my account ---- */
+
+void model_ssh_key_add(struct model *m, const char *public_key)
+{
+	model_submit(m, job_new("auth.ssh_key_add", "public_key:s", public_key), R_SSH_KEY_ADD);
+}
+
+void model_ssh_keys_refresh(struct model *m)
+{
+	model_submit(m, job_new("auth.ssh_key_list", NULL), R_SSH_KEYS);
+}
+
+void model_ssh_key_remove(struct model *m, const char *fingerprint)
+{
+	model_submit(m, job_new("auth.ssh_key_remove", "fingerprint:s", fingerprint),
+		R_SSH_KEY_REMOVE);
+}
+
+static void ssh_keys_clear(struct model *m)
+{
+	for (size_t i = 0; i < m->n_ssh_keys; i++) {
+		free(m->ssh_keys[i].fingerprint);
+		free(m->ssh_keys[i].type);
+		free(m->ssh_keys[i].comment);
+	}
+	free(m->ssh_keys);
+	m->ssh_keys = NULL;
+	m->n_ssh_keys = 0;
+	m->ssh_keys_loaded = false;
+}
+
+static void apply_ssh_keys(struct model *m, const msgpack_object *data)
+{
+	ssh_keys_clear(m);
+	size_t n = ag_obj_len(data);
+	m->ssh_keys = calloc(n ? n : 1, sizeof *m->ssh_keys);
+	if (m->ssh_keys == NULL)
+		abort();
+	for (size_t i = 0; i < n; i++) {
+		const msgpack_object *o = ag_obj_at(data, i);
+		struct ssh_key_item *k = &m->ssh_keys[m->n_ssh_keys++];
+		k->fingerprint = obj_text(o, "fingerprint", false);
+		k->type = obj_text(o, "type", false);
+		k->comment = obj_text(o, "comment", false);
+		k->created_at = ag_obj_int(o, "created_at");
+	}
+	m->ssh_keys_loaded = true;
+	m->ssh_keys_error[0] = '\0';
+}
+
 /* ---- logging in ---- */
 
 static void after_login(struct model *m)
@@ -460,17 +510,13 @@ void model_logout(struct model *m)
 	model_views_free(m);
 	m->feed = m->notifs = m->convos = NULL;
 	stories_clear(m);
+	ssh_keys_clear(m);
 	memset(&m->session, 0, sizeof m->session);
 	user_clear(&m->me);
 	m->logged_in = false;
 	m->unread_notifs = m->unread_msgs = m->new_posts = 0;
 	m->open_thread = 0;
 	model_note(m, NOTE_NEED_LOGIN, 0, 0, NULL);
-}
-
-void model_ssh_key_add(struct model *m, const char *public_key)
-{
-	model_submit(m, job_new("auth.ssh_key_add", "public_key:s", public_key), R_SSH_KEY_ADD);
 }
 
 /* ---- replies ---- */
@@ -551,9 +597,20 @@ static bool apply_core(struct model *m, struct job *j)
 		if (ok)
 			apply_stories(m, data);
 		return true;
+	case R_SSH_KEYS:
+		if (ok)
+			apply_ssh_keys(m, data);
+		else
+			model_failure_text(j, m->ssh_keys_error, sizeof m->ssh_keys_error);
+		return true;
+	case R_SSH_KEY_REMOVE:
 	case R_SSH_KEY_ADD:
-		if (ok) {
+		if (ok && j->kind == R_SSH_KEY_REMOVE) {
+			model_note(m, NOTE_INFO, 0, 0, "Key removed: it no longer logs you in.");
+			model_ssh_keys_refresh(m);
+		} else if (ok) {
 			model_note(m, NOTE_INFO, 0, 0, "Key linked: next time you are logged in by it.");
+			model_ssh_keys_refresh(m);
 		} else {
 			char msg[300];
 			model_failure_text(j, msg, sizeof msg);
@@ -759,6 +816,7 @@ void model_free(struct model *m)
 	close_push(m);
 	model_views_free(m);
 	stories_clear(m);
+	ssh_keys_clear(m);
 	idmap_free(m->posts, post_free);
 	idmap_free(m->profiles, profile_free);
 	idmap_free(m->seen, NULL);
