@@ -287,6 +287,13 @@ if printf '%s' "$out" | grep -qF '"username":"alice"'; then
 else
 	fail "ssh HOST whoami names the key's account ($out)"
 fi
+ssh_as alice post "'a quoted post'" "\"with \\\"inner\\\" quotes\"" >/dev/null 2>"$TMP/err"
+out=$(ssh_as alice --json feed 2>&1)
+if printf '%s' "$out" | grep -qF '"content":"a quoted post with \"inner\" quotes"'; then
+	pass "the command is split like a shell splits simple quoting"
+else
+	fail "the command is split like a shell splits simple quoting ($out $(cat "$TMP/err"))"
+fi
 out=$(ssh_as bob feed 2>&1)
 code=$?
 if [ $code -eq 1 ] && printf '%s' "$out" | grep -qF "not linked" && printf '%s' "$out" | grep -qF "ssh-key add"; then
