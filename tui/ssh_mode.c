@@ -101,24 +101,30 @@ fail:
 	return -1;
 }
 
-/* Commands that log in or out, which the key does instead over SSH. */
+/* Commands that log in or out, which the key does instead over SSH. The
+ * command is the first word after the program-wide options. */
 static bool refused_command(char **words, int n)
 {
 	static const char *const verbs[] = {"login", "logout", "register", "login-ssh", "login_ssh"};
-	if (n == 0)
+	int i = 0;
+	while (i < n && words[i][0] == '-' && strcmp(words[i], "--") != 0)
+		i += strcmp(words[i], "--timeout") == 0 ? 2 : 1;
+	if (i < n && strcmp(words[i], "--") == 0)
+		i++;
+	if (i >= n)
 		return false;
-	const char *group = words[0], *verb = n > 1 ? words[1] : "";
-	const char *dot = strchr(words[0], '.');
+	const char *cmd = words[i], *group = cmd, *verb = i + 1 < n ? words[i + 1] : "";
+	const char *dot = strchr(cmd, '.');
 	char head[32];
 	if (dot != NULL) {
-		snprintf(head, sizeof head, "%.*s", (int)(dot - words[0]), words[0]);
+		snprintf(head, sizeof head, "%.*s", (int)(dot - cmd), cmd);
 		group = head;
 		verb = dot + 1;
 	}
-	for (size_t i = 0; i < sizeof verbs / sizeof verbs[0]; i++) {
-		if (strcmp(words[0], verbs[i]) == 0)
+	for (size_t k = 0; k < sizeof verbs / sizeof verbs[0]; k++) {
+		if (strcmp(cmd, verbs[k]) == 0)
 			return true;
-		if (strcmp(group, "auth") == 0 && strcmp(verb, verbs[i]) == 0)
+		if (strcmp(group, "auth") == 0 && strcmp(verb, verbs[k]) == 0)
 			return true;
 	}
 	return false;
@@ -266,13 +272,13 @@ int ssh_main(struct cli *c, int argc, char **argv)
 		}
 	}
 	int code = CLI_OK;
-	for (int i = 0; i < n && code == CLI_OK; i++)
+	for (int i = 0; i < n && code == CLI_OK && strcmp(words[i], "--") != 0; i++)
 		if (ssh_refused_option(words[i]))
 			code = refuse_option(words[i]);
 	if (code == CLI_OK && refused_command(words, n)) {
 		cli_warn("'%s' is not available over SSH: your key logs you in. To use another "
 			"account, connect without a command and log out (X on the profile screen)",
-			words[0]);
+			command);
 		code = CLI_ERR_USAGE;
 	}
 
