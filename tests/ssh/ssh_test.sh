@@ -388,5 +388,11 @@ wait_file "$TMP/second.exit" 10000 && grep -qx "exit=0" "$TMP/second.exit" &&
 	pass "the second session also ends with status 0" ||
 	fail "the second session also ends with status 0"
 
+kill "$SERVER_PID"
+wait "$SERVER_PID"
+code=$?
+SERVER_PID=""
+[ $code -eq 0 ] && pass "ansigramd stops cleanly (exit 0)" || fail "ansigramd stops cleanly (exit $code)"
+
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
