@@ -179,6 +179,77 @@ Test(ssh_keys, fingerprints_equal_ssh_keygen)
 	}
 }
 
+/* Appends an SSH wire string (uint32 length + bytes) to blob at *len. */
+static void put_string(unsigned char *blob, size_t *len, const void *s, size_t n)
+{
+	blob[(*len)++] = (unsigned char)(n >> 24);
+	blob[(*len)++] = (unsigned char)(n >> 16);
+	blob[(*len)++] = (unsigned char)(n >> 8);
+	blob[(*len)++] = (unsigned char)n;
+	memcpy(blob + *len, s, n);
+	*len += n;
+}
+
+/* The fingerprint ssh-keygen -lf prints for a public key line. */
+static const char *keygen_fingerprint(const char *line)
+{
+	char path[] = "/tmp/ag-sshkey-pub-XXXXXX";
+	int fd = mkstemp(path);
+	cr_assert(fd >= 0);
+	cr_assert_eq(write(fd, line, strlen(line)), (ssize_t)strlen(line));
+	close(fd);
+	FILE *p = popen(h_fmt("ssh-keygen -lf '%s'", path), "r");
+	char out[512] = "", fp[80] = "";
+	cr_assert_not_null(p);
+	cr_assert_not_null(fgets(out, sizeof out, p), "ssh-keygen -lf read nothing");
+	pclose(p);
+	unlink(path);
+	cr_assert_eq(sscanf(out, "%*d %79s", fp), 1, "ssh-keygen -l said: %s", out);
+	return h_fmt("%s", fp);
+}
+
+/* Security keys (FIDO) cannot be made without the hardware: their public
+ * halves are built from ordinary keys' points, with an application. */
+Test(ssh_keys, security_key_types_are_accepted)
+{
+	struct h_user u;
+	h_user_new(&u);
+	struct keyfile ed, ec;
+	keygen(&ed, "ed25519", 0);
+	keygen(&ec, "ecdsa", 256);
+	unsigned char raw[1024], blob[1024];
+	size_t raw_len, len = 0;
+
+	/* ssh-ed25519: string type, string key(32) */
+	raw_len = key_blob(ed.pub, raw, sizeof raw);
+	const char *sk_ed = "sk-ssh-ed25519@openssh.com";
+	put_string(blob, &len, sk_ed, strlen(sk_ed));
+	memcpy(blob + len, raw + 4 + 11, raw_len - 4 - 11);
+	len += raw_len - 4 - 11;
+	put_string(blob, &len, "ssh:", 4);
+	const char *line = key_line(sk_ed, blob, len);
+	h_assert_str(add_key(&u, line), "fingerprint", keygen_fingerprint(line));
+	/* Without its application it is truncated. */
+	assert_rejected(&u, key_line(sk_ed, blob, len - 8), "truncated");
+
+	/* ecdsa-sha2-nistp256: string type, string curve, string point */
+	raw_len = key_blob(ec.pub, raw, sizeof raw);
+	const char *sk_ec = "sk-ecdsa-sha2-nistp256@openssh.com";
+	len = 0;
+	put_string(blob, &len, sk_ec, strlen(sk_ec));
+	size_t inner = 4 + strlen("ecdsa-sha2-nistp256");
+	memcpy(blob + len, raw + inner, raw_len - inner);
+	len += raw_len - inner;
+	put_string(blob, &len, "ssh:", 4);
+	line = key_line(sk_ec, blob, len);
+	h_assert_str(add_key(&u, line), "fingerprint", keygen_fingerprint(line));
+
+	const msgpack_object *list = h_ok(u.c, "auth.ssh_key_list", "");
+	cr_assert_eq(ag_obj_len(list), 2);
+	h_assert_str(ag_obj_at(list, 0), "type", sk_ec);
+	h_assert_str(ag_obj_at(list, 1), "type", sk_ed);
+}
+
 /* ---- what auth.ssh_key_add rejects ---- */
 
 Test(ssh_keys, malformed_keys_are_bad_request_on_public_key)
