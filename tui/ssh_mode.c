@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <nng/nng.h>
 #include <sodium.h>
@@ -308,6 +309,11 @@ int ssh_main(struct cli *c, int argc, char **argv)
 		} else if (code == CLI_OK) {
 			code = run_command(c, n, words);
 		}
+	} else if ((code == CLI_OK || (code == CLI_ERR_SERVER && !linked)) &&
+		   (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO))) {
+		cli_warn("the app needs a terminal: connect with 'ssh -t HOST', or give a command "
+			"('ssh HOST feed')");
+		code = CLI_ERR_USAGE;
 	} else if (code == CLI_OK || (code == CLI_ERR_SERVER && !linked)) {
 		c->opts.ssh_session = linked ? &c->session : NULL;
 		c->opts.ssh_key = linked ? NULL : key;

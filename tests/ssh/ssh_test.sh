@@ -31,14 +31,17 @@ passed=0
 failed=0
 SERVER_PID=""
 SSHD_PID=""
-TMUX_SOCK="ag-ssh-$$"
+TMUX_SOCK=""        # the tmux server of the TUI being driven
+TMUX_SOCKS=()       # every one started, for the clean-up
 # Under /run: sshd wants the AuthorizedKeysCommand in directories that
 # only root can write, all the way up (not /tmp).
 TMP=$(mktemp -d /run/ag-ssh-test.XXXXXX)
 chmod 755 "$TMP"
 
 cleanup() {
-	tmux -L "$TMUX_SOCK" kill-server 2>/dev/null
+	for sock in "${TMUX_SOCKS[@]}"; do
+		tmux -L "$sock" kill-server 2>/dev/null
+	done
 	for pid in "$SSHD_PID" "$SERVER_PID"; do
 		if [ -n "$pid" ]; then
 			kill "$pid" 2>/dev/null
@@ -201,9 +204,13 @@ done
 
 TERM_NAME=screen
 infocmp tmux-256color >/dev/null 2>&1 && TERM_NAME=tmux-256color
-# open_tui WHO TAG: ssh -t in a tmux session; the exit status lands in TMP/TAG.exit.
+# open_tui WHO TAG: ssh -t in a tmux session of its own (a fresh tmux
+# server: no race with the previous one's exit); the exit status lands in
+# TMP/TAG.exit.
 open_tui() {
-	tmux -L "$TMUX_SOCK" kill-server 2>/dev/null
+	[ -n "$TMUX_SOCK" ] && tmux -L "$TMUX_SOCK" kill-server 2>/dev/null
+	TMUX_SOCK="ag-ssh-$$-$2"
+	TMUX_SOCKS+=("$TMUX_SOCK")
 	rm -f "$TMP/$2.exit" "$TMP/$2.pane"
 	tmux -L "$TMUX_SOCK" -f /dev/null new-session -d -x 100 -y 30 \
 		"TERM=$TERM_NAME ssh ${SSH_OPTS[*]} -tt -i '$TMP/people/$1' $ACCOUNT@127.0.0.1; echo \"exit=\$?\" > '$TMP/$2.exit'; sleep 60"
@@ -311,6 +318,11 @@ if [ $code -eq 1 ] && printf '%s' "$out" | grep -qF "not linked" && printf '%s' 
 else
 	fail "an unlinked key exits 1 and says how to link it (exit $code: $out)"
 fi
+out=$(ssh_as alice 2>&1 </dev/null)
+code=$?
+[ $code -eq 2 ] && printf '%s' "$out" | grep -qF "ssh -t" &&
+	pass "without a terminal or a command it says to use ssh -t (exit 2)" ||
+	fail "without a terminal or a command it says to use ssh -t ($code: $out)"
 out=$(ssh_as alice --session /etc/passwd whoami 2>&1)
 code=$?
 if [ $code -eq 2 ] && ! printf '%s' "$out" | grep -q "root:"; then
