@@ -26,6 +26,7 @@
 #define SSH_DEFAULT_SERVER "ipc:///run/ansigram/ansigramd.sock"
 #define SSH_MAX_WORDS 256
 #define AUTH_INFO_MAX 65536
+#define COMMAND_MAX 65536
 
 bool ssh_refused_option(const char *word)
 {
@@ -81,7 +82,7 @@ static int split_command(const char *s, char **words, int max)
 				for (s++; *s != '"'; s++) {
 					if (*s == '\0')
 						goto fail;
-					if (*s == '\\' && strchr("\"\\$`", s[1]) && s[1] != '\0')
+					if (*s == '\\' && s[1] != '\0' && strchr("\"\\$`", s[1]))
 						s++;
 					*o++ = *s;
 				}
@@ -264,6 +265,10 @@ int ssh_main(struct cli *c, int argc, char **argv)
 	const char *command = getenv("SSH_ORIGINAL_COMMAND");
 	char *words[SSH_MAX_WORDS];
 	int n = 0;
+	if (command != NULL && strlen(command) > COMMAND_MAX) {
+		cli_warn("the command is longer than %d bytes", COMMAND_MAX);
+		return CLI_ERR_USAGE;
+	}
 	if (command != NULL && command[0] != '\0') {
 		n = split_command(command, words, SSH_MAX_WORDS);
 		if (n < 0) {
