@@ -48,7 +48,6 @@ struct cli {
 	bool stdout_tty;
 	bool ssh;                    /* --ssh: the session is in memory, logged in by a key */
 	char ssh_fingerprint[64];    /* the key that logged in (--ssh) */
-	const char *ssh_key;         /* its public key line (--ssh) */
 };
 
 /* One request being built: an op and the args given so far (in the op's

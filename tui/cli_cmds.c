@@ -556,7 +556,7 @@ const struct cli_cmd cli_cmds[] = {
 	{"ssh-key", "add [FILE] | list | remove FINGERPRINT", "The SSH keys that log me in "
 		"where ansigram is hosted over SSH.", NULL, NULL, 1, 2, NULL,
 		"add links a public key: FILE (- for stdin), else ~/.ssh/id_ed25519.pub, else the "
-		"first ~/.ssh/*.pub; over SSH, the key you connected with. It prints the key's "
+		"first ~/.ssh/*.pub; over SSH only -. It prints the key's "
 		"fingerprint, as 'ssh-keygen -l' does. remove takes that fingerprint; sessions the "
 		"key opened stay open.", cli_run_ssh_key},
 	{"login", "[NAME] [--password-stdin]", "Log in (NAME: user name or email) and save the "

@@ -66,22 +66,17 @@ static int key_add(struct cli *c, struct cli_line *line)
 	char path[4096];
 	char *text = NULL;
 	int code = CLI_OK;
-	if (c->ssh && line->n_pos > 1 && strcmp(line->pos[1], "-") != 0)
-		return cli_usage(c, "over SSH no file on this host is read: run 'ssh-key add' alone "
-			"to link the key you connected with, or give '-' and send the key on stdin");
-	if (c->ssh && line->n_pos == 1) {
-		text = strdup(c->ssh_key);
-		snprintf(path, sizeof path, "the key of this connection");
-		if (text == NULL)
-			abort();
-	} else {
-		if (line->n_pos > 1)
-			snprintf(path, sizeof path, "%s", line->pos[1]);
-		else
-			code = default_key_file(c, path, sizeof path);
-		if (code == CLI_OK)
-			code = read_key_file(c, path, &text);
-	}
+	/* Over SSH the connection's key is linked already (it logged in), and
+	 * no file on the host is read: another key comes on stdin. */
+	if (c->ssh && (line->n_pos == 1 || strcmp(line->pos[1], "-") != 0))
+		return cli_usage(c, "over SSH no file on this host is read: give '-' and send the "
+			"public key on stdin (ssh HOST ssh-key add - < KEY.pub)");
+	if (line->n_pos > 1)
+		snprintf(path, sizeof path, "%s", line->pos[1]);
+	else
+		code = default_key_file(c, path, sizeof path);
+	if (code == CLI_OK)
+		code = read_key_file(c, path, &text);
 	if (code != CLI_OK)
 		return code;
 	struct cli_req r;
@@ -96,7 +91,8 @@ static int key_add(struct cli *c, struct cli_line *line)
 		cli_print_data(c, rep.data);
 	} else if (code == CLI_OK) {
 		struct ag_buf b = {0};
-		printf("Linked %s (%s)\n", cli_str(&b, rep.data, "fingerprint"), path);
+		printf("Linked %s (%s)\n", cli_str(&b, rep.data, "fingerprint"),
+			strcmp(path, "-") == 0 ? "from stdin" : path);
 		ag_buf_free(&b);
 	}
 	ag_reply_free(&rep);

@@ -299,7 +299,6 @@ int ssh_main(struct cli *c, int argc, char **argv)
 			code = CLI_ERR_SERVER;
 		} else {
 			snprintf(c->ssh_fingerprint, sizeof c->ssh_fingerprint, "%s", parsed.fingerprint);
-			c->ssh_key = key;
 		}
 	}
 	bool linked = false;

@@ -345,6 +345,15 @@ out=$(ssh_as alice --server "$REQ" whoami 2>&1)
 [ $? -eq 2 ] && pass "ssh HOST --server URL is refused (exit 2)" || fail "ssh HOST --server URL is refused ($out)"
 out=$(ssh_as alice ssh-key add "$TMP/people/bob.pub" 2>&1)
 [ $? -eq 2 ] && pass "ssh-key add FILE over SSH is refused (exit 2)" || fail "ssh-key add FILE over SSH is refused ($out)"
+ssh-keygen -q -t ecdsa -b 384 -N '' -f "$TMP/people/alice2" -C alice-laptop
+alice2_fp=$(ssh-keygen -lf "$TMP/people/alice2.pub" | cut -d' ' -f2)
+out=$(ssh_as alice ssh-key add - <"$TMP/people/alice2.pub" 2>&1)
+if printf '%s' "$out" | grep -qF "$alice2_fp" &&
+	ssh_as alice2 whoami --json 2>&1 | grep -qF '"username":"alice"'; then
+	pass "ssh HOST ssh-key add - links a second key sent on stdin"
+else
+	fail "ssh HOST ssh-key add - links a second key sent on stdin ($out)"
+fi
 out=$(ssh_as alice login alice 2>&1)
 [ $? -eq 2 ] && pass "login over SSH is refused (exit 2)" || fail "login over SSH is refused ($out)"
 
@@ -392,6 +401,8 @@ press 5
 check "the profile screen opens" "SSH keys"
 press Right Right Right
 check "its SSH keys section lists the linked key" "$alice_fp"
+check "and the second one, linked over SSH" "$alice2_fp"
+press Down   # newest first: the key this session was opened with is second
 press d
 check "removing asks first" "Remove the SSH key"
 press y
@@ -400,6 +411,8 @@ out=$(ssh_as alice whoami 2>&1)
 code=$?
 [ $code -eq 1 ] && printf '%s' "$out" | grep -qF "not linked" &&
 	pass "a removed key no longer logs in" || fail "a removed key no longer logs in ($code: $out)"
+ssh_as alice2 whoami --json 2>&1 | grep -qF '"username":"alice"' &&
+	pass "the other key still logs in" || fail "the other key still logs in"
 press 4
 start=$(now_ms)
 as carol dm @alice "still connected after the key went" >/dev/null
