@@ -261,6 +261,12 @@ if wait_for "Your feed is empty" 15000; then
 else
 	fail "a linked key goes straight to the feed"
 fi
+# TERM crosses SSH: with tmux-256color the app draws in 256 colours.
+colour=$'\e[38;5;'
+[ "$TERM_NAME" = screen ] && colour=$'\e[3'
+wait_in_file "$TMP/second.pane" "$colour" 3000 &&
+	pass "the app uses the colours of TERM=$TERM_NAME over SSH" ||
+	fail "the app uses the colours of TERM=$TERM_NAME over SSH"
 if screen | grep -qF "Link this key" || screen | grep -qF "Create your account"; then
 	fail "no login form and no link question for a linked key"
 else
