@@ -137,7 +137,9 @@ static void login_keys(const struct req *rq, const char *name, char account[KEY_
 		if (account[i] >= 'A' && account[i] <= 'Z')
 			account[i] = (char)(account[i] - 'A' + 'a');
 	source[0] = '\0';
-	if (!rq->peer)
+	/* Everyone hosted over SSH shares the gateway's uid: it is no one
+	 * source, so those logins back off per account only. */
+	if (!rq->peer || peer_is_gateway(rq->peer))
 		return;
 	if (rq->peer->is_ipc)
 		snprintf(source, KEY_MAX, "source:uid:%lld", (long long)rq->peer->uid);
@@ -450,11 +452,18 @@ enum ag_err h_auth_login(struct req *rq)
 		return req_fail(rq, AG_E_UNAUTHORIZED, "Invalid credentials.");
 	}
 
+	if ((rc = auth_open_session_reply(rq, uid)) == AG_OK)
+		remember_source(rq, uid, source_key);
+	return rc;
+}
+
+enum ag_err auth_open_session_reply(struct req *rq, int64_t uid)
+{
 	char token[TOKEN_TEXT_SIZE];
 	unsigned char topic[PUSH_TOPIC_BYTES], key[PUSH_KEY_BYTES];
+	enum ag_err rc;
 	if ((rc = open_session(rq, uid, token, topic, key)) != AG_OK)
 		return rc;
-	remember_source(rq, uid, source_key);
 
 	msgpack_packer *pk = rq->out;
 	msgpack_pack_map(pk, 4);

@@ -3,6 +3,7 @@
 #include "server.h"
 
 #include <getopt.h>
+#include <pwd.h>
 #include <pthread.h>
 #include <locale.h>
 #include <signal.h>
@@ -32,6 +33,8 @@ static const char usage_text[] =
 	"  --tls-cert FILE      PEM certificate for tls+tcp:// URLs\n"
 	"  --tls-key FILE       PEM private key for tls+tcp:// URLs\n"
 	"  --ipc-mode MODE      permissions of ipc socket files, octal (default 0600)\n"
+	"  --ssh-gateway-uid UID  local account (uid or name) whose ipc:// requests may\n"
+	"                       log people in by SSH key (auth.login_ssh); repeatable\n"
 	"  --log-level LEVEL    debug, info (default), warn or error\n"
 	"  --probe-dial URL KIND  (internal) dial URL with a req or sub socket and wait;\n"
 	"                       the listener guard runs this as its probe\n"
@@ -54,10 +57,28 @@ static void usage_error(const char *fmt, const char *arg)
 
 static char default_listen[4200], default_pub[4200];
 
+/* --ssh-gateway-uid: a numeric uid, or the name of a local account. */
+static void add_gateway_uid(const char *arg)
+{
+	if (g_config.n_ssh_gateway_uids == AG_MAX_GATEWAY_UIDS)
+		usage_error("at most 8 --ssh-gateway-uid values%s", "");
+	char *end;
+	long long uid = strtoll(arg, &end, 10);
+	if (*arg == '\0' || *end != '\0') {
+		struct passwd *pw = getpwnam(arg);
+		if (pw == NULL)
+			usage_error("--ssh-gateway-uid: no local account '%s'", arg);
+		uid = pw->pw_uid;
+	} else if (uid < 0 || uid > 0xfffffffeLL) {
+		usage_error("--ssh-gateway-uid wants a uid or an account name, not '%s'", arg);
+	}
+	g_config.ssh_gateway_uids[g_config.n_ssh_gateway_uids++] = uid;
+}
+
 static void parse_args(int argc, char **argv)
 {
 	enum { O_DB = 256, O_LISTEN, O_PUB, O_WORKERS, O_PWHASH, O_CERT, O_KEY, O_IPC_MODE,
-	       O_LOG, O_VERSION, O_HELP };
+	       O_LOG, O_VERSION, O_HELP, O_SSH_GATEWAY_UID };
 	static const struct option opts[] = {
 		{"db", required_argument, NULL, O_DB},
 		{"listen", required_argument, NULL, O_LISTEN},
@@ -68,6 +89,7 @@ static void parse_args(int argc, char **argv)
 		{"tls-key", required_argument, NULL, O_KEY},
 		{"ipc-mode", required_argument, NULL, O_IPC_MODE},
 		{"log-level", required_argument, NULL, O_LOG},
+		{"ssh-gateway-uid", required_argument, NULL, O_SSH_GATEWAY_UID},
 		{"version", no_argument, NULL, O_VERSION},
 		{"help", no_argument, NULL, O_HELP},
 		{0},
@@ -120,6 +142,9 @@ static void parse_args(int argc, char **argv)
 			g_config.ipc_mode = (int)strtol(optarg, &end, 8);
 			if (*end || g_config.ipc_mode <= 0 || g_config.ipc_mode > 0777)
 				usage_error("--ipc-mode wants an octal mode such as 0660, not '%s'", optarg);
+			break;
+		case O_SSH_GATEWAY_UID:
+			add_gateway_uid(optarg);
 			break;
 		case O_LOG: {
 			int level = ag_log_parse_level(optarg);
@@ -242,6 +267,9 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	ag_info("ansigramd %s: database %s", AG_VERSION, g_config.db_path);
+	for (int i = 0; i < g_config.n_ssh_gateway_uids; i++)
+		ag_info("ssh gateway: uid %lld may log people in by SSH key",
+			(long long)g_config.ssh_gateway_uids[i]);
 	if (storage_keeper_start(g_config.db_path) != 0 || transport_start("/proc/self/exe") != 0) {
 		transport_stop();
 		storage_keeper_stop();

@@ -19,6 +19,7 @@
 /* ---- configuration (main.c) ---- */
 
 #define AG_MAX_URLS 8
+#define AG_MAX_GATEWAY_UIDS 8
 
 struct server_config {
 	char db_path[4096];
@@ -31,6 +32,8 @@ struct server_config {
 	size_t pw_memlimit;
 	const char *tls_cert, *tls_key;
 	int ipc_mode;              /* permissions of ipc:// socket files */
+	int64_t ssh_gateway_uids[AG_MAX_GATEWAY_UIDS];  /* may call auth.login_ssh */
+	int n_ssh_gateway_uids;
 };
 
 extern struct server_config g_config;
@@ -280,6 +283,11 @@ bool storage_full_error(int rc);
  * returns unauthorized. Marks the session as seen (at most once a minute). */
 enum ag_err auth_resolve(struct db *db, const char *token, size_t len, int64_t now,
 	int64_t *uid, int64_t *sid);
+/* Opens a session for uid and packs auth.login's reply: token,
+ * expires_at, push credentials, user. */
+enum ag_err auth_open_session_reply(struct req *rq, int64_t uid);
+/* True when peer is an SSH gateway (--ssh-gateway-uid over ipc). */
+bool peer_is_gateway(const struct peer *peer);
 /* Prepares the dummy hash used to make unknown accounts cost as much as
  * wrong passwords. Call once at start-up, after g_config is set. */
 int auth_init(void);

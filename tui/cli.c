@@ -41,6 +41,8 @@ void cli_init(struct cli *c)
 
 int cli_settle(struct cli *c)
 {
+	if (c->ssh)
+		return CLI_OK;   /* server and in-memory session set by ssh_main */
 	if (c->opts.session_path == NULL) {
 		cli_warn("the session file path is too long; give --session FILE");
 		return CLI_ERR_USAGE;
@@ -241,7 +243,9 @@ static void report_error(struct cli *c, const struct cli_req *r, const struct ag
 
 	if (rep->code != AG_E_UNAUTHORIZED || r->op->auth == AG_AUTH_NONE)
 		return;
-	if (c->token_from_env)
+	if (c->ssh)
+		fprintf(stderr, "The session of your SSH key has ended; connect again.\n");
+	else if (c->token_from_env)
 		fprintf(stderr, "The token in ANSIGRAM_TOKEN is not (or no longer) valid.\n");
 	else if (c->token != NULL)
 		fprintf(stderr, "Your session has ended; log in again with 'ansigram login'.\n");
@@ -360,27 +364,39 @@ static bool bin_field(const msgpack_object *map, const char *key, uint8_t *out, 
 	return true;
 }
 
-int cli_save_login(struct cli *c, const msgpack_object *data)
+int cli_session_from_login(struct cli *c, const msgpack_object *data, struct ag_session *s)
 {
-	struct ag_session s;
-	memset(&s, 0, sizeof s);
+	memset(s, 0, sizeof *s);
 	const msgpack_object *token = ag_obj_get(data, "token");
 	const msgpack_object *user = ag_obj_get(data, "user");
 	const msgpack_object *name = ag_obj_get(user, "username");
 	if (token == NULL || token->type != MSGPACK_OBJECT_STR ||
-	    token->via.str.size >= sizeof s.token) {
+	    token->via.str.size >= sizeof s->token) {
 		cli_warn("the server's login reply holds no usable token");
 		return CLI_ERR_SERVER;
 	}
-	memcpy(s.token, token->via.str.ptr, token->via.str.size);
-	ag_strlcpy(s.server, c->opts.server_url, sizeof s.server);
-	s.user_id = ag_obj_int(user, "id");
-	if (name != NULL && name->type == MSGPACK_OBJECT_STR && name->via.str.size < sizeof s.username)
-		memcpy(s.username, name->via.str.ptr, name->via.str.size);
-	s.expires_at = ag_obj_int(data, "expires_at");
+	memcpy(s->token, token->via.str.ptr, token->via.str.size);
+	ag_strlcpy(s->server, c->opts.server_url, sizeof s->server);
+	s->user_id = ag_obj_int(user, "id");
+	if (name != NULL && name->type == MSGPACK_OBJECT_STR && name->via.str.size < sizeof s->username)
+		memcpy(s->username, name->via.str.ptr, name->via.str.size);
+	s->expires_at = ag_obj_int(data, "expires_at");
 	const msgpack_object *push = ag_obj_get(data, "push");
-	s.has_push = bin_field(push, "topic", s.push_topic, sizeof s.push_topic) &&
-		bin_field(push, "key", s.push_key, sizeof s.push_key);
+	s->has_push = bin_field(push, "topic", s->push_topic, sizeof s->push_topic) &&
+		bin_field(push, "key", s->push_key, sizeof s->push_key);
+	return CLI_OK;
+}
+
+int cli_save_login(struct cli *c, const msgpack_object *data)
+{
+	if (c->ssh) {
+		cli_warn("over SSH you are logged in by your key; no session is saved");
+		return CLI_ERR_USAGE;
+	}
+	struct ag_session s;
+	int code = cli_session_from_login(c, data, &s);
+	if (code != CLI_OK)
+		return code;
 	int rv = ag_session_save(c->opts.session_path, &s);
 	int saved_errno = errno;
 	sodium_memzero(&s, sizeof s);

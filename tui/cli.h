@@ -46,6 +46,8 @@ struct cli {
 	struct ag_client *client;    /* connected by the first call */
 	int cols;                    /* output width in columns */
 	bool stdout_tty;
+	bool ssh;                    /* --ssh: the session is in memory, logged in by a key */
+	char ssh_fingerprint[64];    /* the key that logged in (--ssh) */
 };
 
 /* One request being built: an op and the args given so far (in the op's
@@ -96,6 +98,8 @@ struct cli_cmd {
 extern const struct cli_cmd cli_cmds[];
 /* `watch` (cli_watch.c). */
 int cli_run_watch(struct cli *c, struct cli_line *line);
+/* `ssh-key add|list|remove` (cli_sshkey.c). */
+int cli_run_ssh_key(struct cli *c, struct cli_line *line);
 
 /* ---- cli.c: context, connection, calls ---- */
 
@@ -117,6 +121,17 @@ void cli_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
  * Returns 1 when it was one, 0 when not, or CLI_ERR_USAGE after a message. */
 int cli_global_option(struct cli *c, int argc, char **argv, int *i);
 
+/* ---- ssh_mode.c: ansigram --ssh, run by sshd's ForceCommand ---- */
+
+/* Runs the SSH-hosted client: args are the words after the program name
+ * (the ansigram command line); the command, if any, comes from
+ * SSH_ORIGINAL_COMMAND and the key from SSH_USER_AUTH. Returns the exit
+ * code. */
+int ssh_main(struct cli *c, int argc, char **argv);
+/* Whether word is an option that --ssh mode refuses (it names a local
+ * file or another server). */
+bool ssh_refused_option(const char *word);
+
 /* Sends r and waits for the reply; see the file comment for retries.
  * Returns CLI_OK when the server answered ok, else an exit code after
  * printing the error. Always ag_reply_free(out) afterwards. */
@@ -126,6 +141,9 @@ int cli_send(struct cli *c, struct cli_req *r, struct ag_reply *out);
 int cli_my_id(struct cli *c, int64_t *id);
 /* Resolves "@name" or "name" to a user id through user.get. */
 int cli_user_id(struct cli *c, const char *name, int64_t *id);
+/* Reads a login reply's data (token, user, push keys) into *s; returns
+ * an exit code. */
+int cli_session_from_login(struct cli *c, const msgpack_object *data, struct ag_session *s);
 /* Stores a login reply's data (token, user, push keys) in the session
  * file; returns an exit code. */
 int cli_save_login(struct cli *c, const msgpack_object *data);

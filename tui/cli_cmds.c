@@ -76,7 +76,9 @@ static int cmd_whoami(struct cli *c, struct cli_line *line)
 	} else if (code == CLI_OK) {
 		cli_print_readable(c, rep.data);
 		printf("  server: %s\n", c->opts.server_url);
-		if (c->token_from_env) {
+		if (c->ssh) {
+			printf("  session: by SSH key %s (kept in memory only)\n", c->ssh_fingerprint);
+		} else if (c->token_from_env) {
 			printf("  session: from ANSIGRAM_TOKEN\n");
 		} else if (c->session.expires_at > 0) {
 			char ago[32];
@@ -551,6 +553,12 @@ const struct cli_cmd cli_cmds[] = {
 		"gap in seq, or seq starting again after a server restart) and fetches them again "
 		"(those lines have seq 0), and keeps going across server restarts. Ctrl-C ends it "
 		"(exit 0).", cli_run_watch},
+	{"ssh-key", "add [FILE] | list | remove FINGERPRINT", "The SSH keys that log me in "
+		"where ansigram is hosted over SSH.", NULL, NULL, 1, 2, NULL,
+		"add links a public key: FILE (- for stdin), else ~/.ssh/id_ed25519.pub, else the "
+		"first ~/.ssh/*.pub; over SSH only -. It prints the key's "
+		"fingerprint, as 'ssh-keygen -l' does. remove takes that fingerprint; sessions the "
+		"key opened stay open.", cli_run_ssh_key},
 	{"login", "[NAME] [--password-stdin]", "Log in (NAME: user name or email) and save the "
 		"session.", "auth.login", "email username password", 0, 1, NULL,
 		"Without a password option, asks for it on the terminal without echo.", cmd_login},

@@ -132,6 +132,9 @@ static void print_global_options(const struct cli *c)
 		"carry (default: the host in the URL)");
 	item(c, "--json", "print the reply's data as JSON");
 	item(c, "--timeout MS", "how long to wait for each reply (default 10000; 0: no limit)");
+	item(c, "--ssh", "SSH hosting (sshd's ForceCommand): log in by the key of this SSH "
+		"connection, run $SSH_ORIGINAL_COMMAND or the app; no file is read or written "
+		"and --server, --pub, --session, --ca are refused (see ansigramd(8))");
 }
 
 static const char *auth_note(enum ag_auth auth)

@@ -1,6 +1,7 @@
 /* main.c: ansigram's entry point. Reads the program-wide options, then
  * opens the full-screen app when no command follows, or runs the command
- * (cli_run) and exits with its status. */
+ * (cli_run) and exits with its status. --ssh hands everything to
+ * ssh_main (ssh_mode.c). */
 #include <locale.h>
 #include <stdio.h>
 #include <string.h>
@@ -19,6 +20,13 @@ int main(int argc, char **argv)
 	}
 	struct cli c;
 	cli_init(&c);
+	for (int k = 1; k < argc && argv[k][0] == '-'; k++) {
+		if (strcmp(argv[k], "--ssh") == 0) {
+			int code = ssh_main(&c, argc - 1, argv + 1);
+			cli_finish(&c);
+			return code;
+		}
+	}
 	int i = 1;
 	for (; i < argc; i++) {
 		const char *w = argv[i];

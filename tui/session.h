@@ -36,6 +36,12 @@ struct ag_client_opts {
 	int timeout_ms;
 	int json;                  /* --json */
 	int color;                 /* 0 when NO_COLOR is set or output is no tty */
+	/* --ssh mode: logged in by the key sshd authenticated; no file is read
+	 * or written (no session file, config or state files). */
+	bool ssh;
+	const struct ag_session *ssh_session;  /* the key's login; NULL: key not linked */
+	const char *ssh_key;                   /* unlinked key to offer linking, or NULL */
+	const char *ssh_fingerprint;           /* the key's fingerprint */
 };
 
 /* The session file's path: $ANSIGRAM_SESSION, else the XDG default.

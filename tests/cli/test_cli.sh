@@ -289,7 +289,12 @@ saga_reply=$(wire post.create '{"content": "for saga.get"}' alice)
 saga_id=$(json_get "$saga_reply" 'd["saga"]')
 ag alice --json post create --content "to delete"
 doomed_post=$(json_get "$OUT" 'd["id"]')
+ssh-keygen -q -t ed25519 -N '' -C generic@test -f "$dir/generic_key"
+generic_key=$(cat "$dir/generic_key.pub")
+generic_fp=$(ssh-keygen -lf "$dir/generic_key.pub" | cut -d' ' -f2)
 declare -A op_args=(
+	[auth.ssh_key_add]="--public-key '$generic_key'"
+	[auth.ssh_key_remove]="--fingerprint '$generic_fp'"
 	[server.ping]=""
 	[server.info]=""
 	[auth.register]="--username dave --email dave@example.com --password dave-password"
@@ -342,7 +347,10 @@ for op in $ordered; do
 	group=${op%%.*}
 	verb=${op#*.}
 	verb=${verb//_/-}
-	if [ -n "${op_args[$op]+set}" ]; then
+	if [ "$op" = auth.login_ssh ]; then
+		# This server has no SSH gateway: refused (forbidden), exit 1.
+		expect "$group $verb" 1 generic "$group" "$verb" --public-key "$generic_key"
+	elif [ -n "${op_args[$op]+set}" ]; then
 		eval "args=(${op_args[$op]})"
 		expect "$group $verb" 0 generic "$group" "$verb" "${args[@]}"
 	else

@@ -197,10 +197,10 @@ static bool server_answers(const char *url)
 
 bool h_server_start(struct h_server *s, const char *faults)
 {
-	return h_server_start_with(s, faults, NULL);
+	return h_server_start_args(s, faults, NULL);
 }
 
-bool h_server_start_with(struct h_server *s, const char *faults, const char *const extra[])
+bool h_server_start_args(struct h_server *s, const char *faults, const char *const *extra)
 {
 	memset(s, 0, sizeof *s);
 	const char *bin = getenv("ANSIGRAMD");
@@ -220,8 +220,8 @@ bool h_server_start_with(struct h_server *s, const char *faults, const char *con
 
 	char *argv[32] = {(char *)bin, "--db", s->db_path, "--listen", s->url, "--pub", s->pub_url,
 		"--pwhash", "min", "--workers", "4", NULL};
-	for (size_t n = 11, i = 0; extra && extra[i] && n + 1 < sizeof argv / sizeof argv[0]; i++)
-		argv[n++] = (char *)extra[i];
+	for (size_t n = 11; extra && *extra && n < sizeof argv / sizeof argv[0] - 1; n++)
+		argv[n] = (char *)*extra++;
 	char **envp = server_environment(faults);
 	sigset_t block, old_mask;
 	sigemptyset(&block);
@@ -298,7 +298,12 @@ static bool file_server_up;
 
 void h_file_server_start(const char *faults)
 {
-	file_server_up = h_server_start(&file_server, faults);
+	h_file_server_start_args(faults, NULL);
+}
+
+void h_file_server_start_args(const char *faults, const char *const *extra)
+{
+	file_server_up = h_server_start_args(&file_server, faults, extra);
 	if (!file_server_up)
 		return;
 	setenv(ENV_URL, file_server.url, 1);

@@ -36,8 +36,8 @@ struct h_server {
  * faults (NULL: none), and waits up to 10 s for server.ping to answer.
  * Returns false (and prints why) when it does not come up. */
 bool h_server_start(struct h_server *s, const char *faults);
-/* The same with more ansigramd arguments (a NULL-terminated list). */
-bool h_server_start_with(struct h_server *s, const char *faults, const char *const extra[]);
+/* The same with more ansigramd options (NULL-terminated; NULL: none). */
+bool h_server_start_args(struct h_server *s, const char *faults, const char *const *extra);
 /* Sends SIGTERM, waits for the exit and removes the directory (kept when
  * the exit was not clean). Returns ansigramd's exit status: 0 when it
  * stopped cleanly, 128+N after signal N, 124 when it did not stop. */
@@ -47,6 +47,7 @@ void h_server_print_log(const struct h_server *s);
 
 /* Runs in the test runner before the first test (see below). */
 void h_file_server_start(const char *faults);
+void h_file_server_start_args(const char *faults, const char *const *extra);
 
 /* One server for every test of this file: started before the first test;
  * the harness stops it after the last, and an unclean stop fails the run. */

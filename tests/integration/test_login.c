@@ -25,7 +25,7 @@ static void start_server(void)
 		snprintf(tcp_url, sizeof tcp_url, "tcp://127.0.0.1:%d",
 			20000 + (int)randombytes_uniform(30000));
 		const char *extra[] = {"--listen", tcp_url, NULL};
-		if (h_server_start_with(&server, NULL, extra)) {
+		if (h_server_start_args(&server, NULL, extra)) {
 			h_use_server(&server);
 			return;
 		}

@@ -4,7 +4,7 @@
 
 #include "proto.h"
 
-/* Every op of PROTOCOL.md section 5. */
+/* Every op of PROTOCOL.md sections 5 and 7. */
 static const char *const protocol_ops[] = {
 	"server.ping", "server.info",
 	"auth.register", "auth.login", "auth.logout", "auth.me",
@@ -18,14 +18,16 @@ static const char *const protocol_ops[] = {
 	"notification.list", "notification.mark_read", "notification.mark_all_read",
 	"search.users", "search.hashtags", "search.posts_by_hashtag",
 	"inbox.counts", "saga.get",
+	/* section 7 */
+	"auth.ssh_key_add", "auth.ssh_key_list", "auth.ssh_key_remove", "auth.login_ssh",
 };
 
 #define N_PROTOCOL_OPS (sizeof protocol_ops / sizeof protocol_ops[0])
 
 Test(ops, table_has_every_protocol_op)
 {
-	cr_assert_eq(N_PROTOCOL_OPS, 37);
-	cr_assert_eq(AG_OP__COUNT, 37);
+	cr_assert_eq(N_PROTOCOL_OPS, 41);
+	cr_assert_eq(AG_OP__COUNT, 41);
 	for (size_t i = 0; i < N_PROTOCOL_OPS; i++) {
 		const struct ag_op_spec *op = ag_op_find(protocol_ops[i], strlen(protocol_ops[i]));
 		cr_assert_not_null(op, "%s is missing", protocol_ops[i]);

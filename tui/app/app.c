@@ -36,6 +36,7 @@ struct overlay {
 	char text[300];
 	char hint[200];
 	confirm_fn yes;
+	bool enter_yes;          /* Enter answers yes too */
 	prompt_fn done;
 	void *ctx;
 	int64_t id;
@@ -63,6 +64,7 @@ struct app {
 	int64_t next_clock_redraw;
 	bool quit, dirty;
 	bool paste;
+	bool ssh_link_asked;         /* --ssh: the offer to link the key was made */
 	int osc;
 };
 
@@ -197,9 +199,35 @@ void app_confirm(struct app *a, const char *text, confirm_fn yes, void *ctx, int
 	a->ov.kind = OV_CONFIRM;
 	snprintf(a->ov.text, sizeof a->ov.text, "%s", text);
 	a->ov.yes = yes;
+	a->ov.enter_yes = false;
 	a->ov.ctx = ctx;
 	a->ov.id = id;
 	a->dirty = true;
+}
+
+void app_ask(struct app *a, const char *text, confirm_fn yes, void *ctx, int64_t id)
+{
+	app_confirm(a, text, yes, ctx, id);
+	a->ov.enter_yes = true;
+}
+
+static void link_ssh_key(struct app *a, void *ctx, int64_t id)
+{
+	(void)ctx;
+	(void)id;
+	model_ssh_key_add(&a->m, a->opts->ssh_key);
+}
+
+/* --ssh with a key no account has linked: once logged in, offer to link it. */
+static void offer_ssh_link(struct app *a)
+{
+	if (!a->opts->ssh || a->opts->ssh_key == NULL || a->ssh_link_asked)
+		return;
+	a->ssh_link_asked = true;
+	char text[200];
+	snprintf(text, sizeof text, "Link this key (%s) so you are logged in next time? [Y/n]",
+		a->opts->ssh_fingerprint);
+	app_ask(a, text, link_ssh_key, NULL, 0);
 }
 
 void app_prompt(struct app *a, const char *title, const char *hint, prompt_fn done, void *ctx)
@@ -382,6 +410,7 @@ static void on_note(void *ctx, enum note n, int64_t id, int64_t aux, const char 
 			snprintf(text, sizeof text, "Config: %s", a->cfg.warnings);
 			app_toast(a, text, TH_WARN);
 		}
+		offer_ssh_link(a);
 		return;
 	case NOTE_LOGGED_OUT:
 		drop_stacks(a);
@@ -657,16 +686,28 @@ static void draw_help(struct app *a)
 static bool draw_dialog(struct app *a)
 {
 	int wd = a->cols / 2 + 10, h = a->ov.kind == OV_PROMPT ? 7 : 5;
+	/* A question is wrapped over up to 3 lines; a prompt's title fits one. */
+	struct span lines[3];
+	int n_lines = 1;
+	if (a->ov.kind == OV_CONFIRM) {
+		n_lines = wrap_text(a->ov.text, wd - 4, lines, 3);
+		n_lines = n_lines < 1 ? 1 : n_lines > 3 ? 3 : n_lines;
+		h += n_lines - 1;
+	}
 	WINDOW *w = newwin(h, wd, (a->rows - h) / 2, (a->cols - wd) / 2);
 	if (w == NULL)
 		return false;
 	werase(w);
 	frame(w);
-	put_fit(w, 1, 2, wd - 4, a->ov.text, th(TH_TITLE));
 	int cy = -1, cx = -1;
 	if (a->ov.kind == OV_CONFIRM) {
-		put_str(w, 3, 2, wd - 4, "y: yes    n / Esc: no", th(TH_DIM));
+		for (int i = 0; i < n_lines; i++)
+			put_text(w, 1 + i, 2, wd - 4, a->ov.text + lines[i].off, lines[i].len,
+				th(TH_TITLE));
+		put_str(w, 2 + n_lines, 2, wd - 4, a->ov.enter_yes ? "y / Enter: yes    n / Esc: no"
+			: "y: yes    n / Esc: no", th(TH_DIM));
 	} else {
+		put_fit(w, 1, 2, wd - 4, a->ov.text, th(TH_TITLE));
 		put_fit(w, 2, 2, wd - 4, a->ov.hint, th(TH_DIM));
 		put_fill(w, 4, 2, wd - 4, th(TH_INPUT));
 		ed_draw(&a->ov.ed, w, 4, 2, 1, wd - 4, th(TH_INPUT), &cy, &cx);
@@ -770,7 +811,8 @@ static void overlay_key(struct app *a, const struct key *k)
 		return;
 	}
 	if (ov->kind == OV_CONFIRM) {
-		if (k->code == 0 && (k->ch == 'y' || k->ch == 'Y')) {
+		bool enter = k->code == KEY_ENTER || (k->code == 0 && (k->ch == '\r' || k->ch == '\n'));
+		if ((k->code == 0 && (k->ch == 'y' || k->ch == 'Y')) || (ov->enter_yes && enter)) {
 			ov->kind = OV_NONE;
 			ov->yes(a, ov->ctx, ov->id);
 		} else if (k->code == 0 && (k->ch == 'n' || k->ch == 'N' || k->ch == 27 || k->ch == 'q')) {
@@ -1107,7 +1149,10 @@ int tui_run(const struct ag_client_opts *opts)
 	struct app *a = &app;
 	memset(a, 0, sizeof *a);
 	a->opts = opts;
-	config_load(&a->cfg);
+	if (opts->ssh)
+		config_defaults(&a->cfg);   /* the host's account is shared: read no file */
+	else
+		config_load(&a->cfg);
 	a->osc = choose_osc(&a->cfg);
 	if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)) {
 		fprintf(stderr, "ansigram: the interface needs a terminal; "

@@ -81,12 +81,17 @@ static void apply(struct config *cfg, int line, const char *key, const char *val
 	}
 }
 
-void config_load(struct config *cfg)
+void config_defaults(struct config *cfg)
 {
 	memset(cfg, 0, sizeof *cfg);
 	cfg->colors = -1;
 	cfg->notifications = true;
 	cfg->mouse = true;
+}
+
+void config_load(struct config *cfg)
+{
+	config_defaults(cfg);
 	char dir[900];
 	if (ag_path_config_dir(dir, sizeof dir) != 0)
 		return;

@@ -68,6 +68,8 @@ static void seen_load(struct model *m)
 	m->seen = idmap_new();
 	char dir[900];
 	m->seen_path[0] = '\0';
+	if (m->ssh)
+		return;   /* shared local account: kept in memory only */
 	if (ag_path_data_dir(dir, sizeof dir) == 0)
 		snprintf(m->seen_path, sizeof m->seen_path, "%s/seen-%lld", dir, (long long)m->me.id);
 	FILE *f = m->seen_path[0] ? fopen(m->seen_path, "r") : NULL;
@@ -347,6 +349,56 @@ int64_t model_busy_ms(const struct model *m, int64_t now)
 	return oldest ? now - oldest : 0;
 }
 
+/* ---- SSH keys linked to my account ---- */
+
+void model_ssh_key_add(struct model *m, const char *public_key)
+{
+	model_submit(m, job_new("auth.ssh_key_add", "public_key:s", public_key), R_SSH_KEY_ADD);
+}
+
+void model_ssh_keys_refresh(struct model *m)
+{
+	model_submit(m, job_new("auth.ssh_key_list", NULL), R_SSH_KEYS);
+}
+
+void model_ssh_key_remove(struct model *m, const char *fingerprint)
+{
+	model_submit(m, job_new("auth.ssh_key_remove", "fingerprint:s", fingerprint),
+		R_SSH_KEY_REMOVE);
+}
+
+static void ssh_keys_clear(struct model *m)
+{
+	for (size_t i = 0; i < m->n_ssh_keys; i++) {
+		free(m->ssh_keys[i].fingerprint);
+		free(m->ssh_keys[i].type);
+		free(m->ssh_keys[i].comment);
+	}
+	free(m->ssh_keys);
+	m->ssh_keys = NULL;
+	m->n_ssh_keys = 0;
+	m->ssh_keys_loaded = false;
+}
+
+static void apply_ssh_keys(struct model *m, const msgpack_object *data)
+{
+	ssh_keys_clear(m);
+	size_t n = ag_obj_len(data);
+	m->ssh_keys = calloc(n ? n : 1, sizeof *m->ssh_keys);
+	if (m->ssh_keys == NULL)
+		abort();
+	for (size_t i = 0; i < n; i++) {
+		const msgpack_object *o = ag_obj_at(data, i);
+		struct ssh_key_item *k = &m->ssh_keys[m->n_ssh_keys++];
+		k->fingerprint = obj_text(o, "fingerprint", false);
+		k->type = obj_text(o, "type", false);
+		k->comment = obj_text(o, "comment", false);
+		k->created_at = ag_obj_int(o, "created_at");
+	}
+	m->ssh_keys_loaded = true;
+	m->ssh_keys_error[0] = '\0';
+}
+
 /* ---- logging in ---- */
 
 static void after_login(struct model *m)
@@ -394,7 +446,7 @@ static void apply_login(struct model *m, const msgpack_object *data)
 	const msgpack_object *push = ag_obj_get(data, "push");
 	s->has_push = copy_bin(ag_obj_get(push, "topic"), s->push_topic, sizeof s->push_topic) &&
 		copy_bin(ag_obj_get(push, "key"), s->push_key, sizeof s->push_key);
-	if (ag_session_save(m->session_path, s) != 0) {
+	if (m->session_path[0] && ag_session_save(m->session_path, s) != 0) {
 		char msg[200];
 		snprintf(msg, sizeof msg, "Logged in, but the session could not be saved: %s.",
 			strerror(errno));
@@ -451,13 +503,15 @@ void model_logout(struct model *m)
 {
 	if (m->session.token[0])
 		model_submit(m, job_new("auth.logout", NULL), R_LOGOUT);
-	ag_session_delete(m->session_path);
+	if (m->session_path[0])
+		ag_session_delete(m->session_path);
 	close_push(m);
 	model_note(m, NOTE_LOGGED_OUT, 0, 0, NULL);
 	/* The screens have let go of their views by now. */
 	model_views_free(m);
 	m->feed = m->notifs = m->convos = NULL;
 	stories_clear(m);
+	ssh_keys_clear(m);
 	memset(&m->session, 0, sizeof m->session);
 	user_clear(&m->me);
 	m->logged_in = false;
@@ -544,6 +598,26 @@ static bool apply_core(struct model *m, struct job *j)
 		if (ok)
 			apply_stories(m, data);
 		return true;
+	case R_SSH_KEYS:
+		if (ok)
+			apply_ssh_keys(m, data);
+		else
+			model_failure_text(j, m->ssh_keys_error, sizeof m->ssh_keys_error);
+		return true;
+	case R_SSH_KEY_REMOVE:
+	case R_SSH_KEY_ADD:
+		if (ok && j->kind == R_SSH_KEY_REMOVE) {
+			model_note(m, NOTE_INFO, 0, 0, "Key removed: it no longer logs you in.");
+			model_ssh_keys_refresh(m);
+		} else if (ok) {
+			model_note(m, NOTE_INFO, 0, 0, "Key linked: next time you are logged in by it.");
+			model_ssh_keys_refresh(m);
+		} else {
+			char msg[300];
+			model_failure_text(j, msg, sizeof msg);
+			model_note(m, NOTE_ERROR, 0, 0, msg);
+		}
+		return true;
 	default:
 		return false;
 	}
@@ -562,7 +636,8 @@ static void on_worker(struct model *m)
 			m->logged_in && j->auth != NULL && j->kind != R_LOGOUT;
 		if (session_gone) {
 			/* Revoked or expired elsewhere: back to the login form. */
-			ag_session_delete(m->session_path);
+			if (m->session_path[0])
+				ag_session_delete(m->session_path);
 			job_free(j);
 			model_logout(m);
 			continue;
@@ -690,7 +765,12 @@ int model_init(struct model *m, const struct ag_client_opts *opts, const char *s
 	m->tls = (struct ag_tls){opts->ca_file, opts->tls_server_name};
 	if (opts->pub_url)
 		snprintf(m->pub_url, sizeof m->pub_url, "%s", opts->pub_url);
-	if (opts->session_path)
+	m->ssh = opts->ssh;
+	m->ssh_session = opts->ssh_session;
+	m->ssh_fingerprint = opts->ssh_fingerprint;
+	if (m->ssh)
+		m->session_path[0] = '\0';   /* the session lives in memory only */
+	else if (opts->session_path)
 		snprintf(m->session_path, sizeof m->session_path, "%s", opts->session_path);
 	else
 		ag_session_path(m->session_path, sizeof m->session_path);
@@ -710,11 +790,21 @@ void model_start(struct model *m)
 	if (!m->pub_url[0])
 		model_submit(m, job_new("server.info", NULL), R_INFO);
 	struct ag_session s;
-	bool usable = ag_session_load(m->session_path, &s) == 0 && s.token[0] &&
-		(!s.server[0] || strcmp(s.server, m->server_url) == 0);
+	bool usable;
+	if (m->ssh) {
+		usable = m->ssh_session != NULL;
+		if (usable)
+			s = *m->ssh_session;
+	} else {
+		usable = ag_session_load(m->session_path, &s) == 0 && s.token[0] &&
+			(!s.server[0] || strcmp(s.server, m->server_url) == 0);
+	}
 	if (!usable) {
 		ping(m);
-		model_note(m, NOTE_NEED_LOGIN, 0, 0, NULL);
+		/* The login form's banner is one short line; the fingerprint comes
+		 * with the offer to link the key. */
+		model_note(m, NOTE_NEED_LOGIN, 0, 0,
+			m->ssh ? "This SSH key is not linked to an account yet." : NULL);
 		return;
 	}
 	m->session = s;
@@ -728,6 +818,7 @@ void model_free(struct model *m)
 	close_push(m);
 	model_views_free(m);
 	stories_clear(m);
+	ssh_keys_clear(m);
 	idmap_free(m->posts, post_free);
 	idmap_free(m->profiles, profile_free);
 	idmap_free(m->seen, NULL);

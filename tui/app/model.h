@@ -111,6 +111,12 @@ struct story_group {
 
 enum conn_state { CONN_CONNECTING, CONN_ONLINE, CONN_OFFLINE };
 
+/* An SSH key linked to my account (auth.ssh_key_list); text sanitized. */
+struct ssh_key_item {
+	char *fingerprint, *type, *comment;
+	int64_t created_at;
+};
+
 /* What the model tells the interface; id and aux depend on the note. */
 enum note {
 	NOTE_CHANGED,          /* data changed: redraw */
@@ -152,6 +158,10 @@ struct model {
 	char session_path[1024];
 	char seen_path[1024];
 	struct ag_tls tls;      /* how tls+tcp:// servers are checked */
+	/* --ssh mode: no file is read or written; the key's login, if any */
+	bool ssh;
+	const struct ag_session *ssh_session;
+	const char *ssh_fingerprint;
 
 	struct worker *worker;
 	struct monitor *monitor;
@@ -189,6 +199,11 @@ struct model {
 	struct story_group *groups; /* by author, for the bar and the viewer */
 	size_t n_groups;
 	bool stories_loaded;
+
+	struct ssh_key_item *ssh_keys;  /* my linked SSH keys, newest first */
+	size_t n_ssh_keys;
+	bool ssh_keys_loaded;
+	char ssh_keys_error[200];
 };
 
 /* Sets up the model on an open client (which the worker takes over). */
@@ -217,6 +232,11 @@ void model_login(struct model *m, const char *account, const char *password);
 void model_register(struct model *m, const char *username, const char *email,
 	const char *password, const char *full_name);
 void model_logout(struct model *m);
+/* Links an SSH public key to my account (auth.ssh_key_add). */
+void model_ssh_key_add(struct model *m, const char *public_key);
+/* (Re)loads m->ssh_keys; unlinks one (auth.ssh_key_remove), then reloads. */
+void model_ssh_keys_refresh(struct model *m);
+void model_ssh_key_remove(struct model *m, const char *fingerprint);
 void model_refresh_all(struct model *m);
 
 /* Views: open registers one and loads its first page; close releases it. */

@@ -1,13 +1,14 @@
 /* screen_profile.c: a profile, mine or someone else's: name, bio, counts,
- * follow / unfollow, and three sections switched with the left and right
- * arrows: their posts, their followers and whom they follow. On my own
- * profile e edits it and X logs out. */
+ * follow / unfollow, and sections switched with the left and right arrows:
+ * their posts, their followers and whom they follow. On my own profile a
+ * fourth section lists my linked SSH keys (d removes one), e edits the
+ * profile and X logs out. */
 #include <stdlib.h>
 #include <string.h>
 
 #include "ui.h"
 
-enum section { SEC_POSTS, SEC_FOLLOWERS, SEC_FOLLOWING, SEC__COUNT };
+enum section { SEC_POSTS, SEC_FOLLOWERS, SEC_FOLLOWING, SEC_KEYS, SEC__COUNT };
 
 struct profile_screen {
 	struct screen base;
@@ -19,11 +20,20 @@ struct profile_screen {
 	int list_y0;
 	int sec_x[SEC__COUNT], sec_w[SEC__COUNT];
 	int sec_y;
+	size_t key_sel;              /* the selected SSH key */
+	bool keys_requested;
+	char removing[80];           /* fingerprint awaiting the confirmation */
 };
 
 static bool mine(const struct profile_screen *ps)
 {
 	return ps->user_id == ps->base.m->me.id;
+}
+
+/* SSH keys are a section of my own profile only. */
+static int n_sections(const struct profile_screen *ps)
+{
+	return mine(ps) ? SEC__COUNT : SEC_KEYS;
 }
 
 /* Opens a section's list the first time it is shown. */
@@ -36,6 +46,45 @@ static void ensure_section(struct profile_screen *ps)
 		ps->people[0] = model_view_open(m, SRC_FOLLOWERS, ps->user_id, NULL);
 	if (ps->sec == SEC_FOLLOWING && ps->people[1] == NULL)
 		ps->people[1] = model_view_open(m, SRC_FOLLOWING, ps->user_id, NULL);
+	if (ps->sec == SEC_KEYS && !ps->keys_requested) {
+		ps->keys_requested = true;
+		model_ssh_keys_refresh(m);
+	}
+}
+
+static void draw_keys(struct profile_screen *ps, WINDOW *w, int y0, int rows, int cols)
+{
+	struct model *m = ps->base.m;
+	if (m->n_ssh_keys == 0) {
+		const char *text = m->ssh_keys_error[0] ? m->ssh_keys_error : !m->ssh_keys_loaded
+			? "loading…" : "No SSH key linked. Link one with 'ansigram ssh-key add'.";
+		draw_hint(w, y0 + 2, cols, text, m->ssh_keys_error[0] ? th(TH_ERROR) : th(TH_DIM));
+		return;
+	}
+	if (ps->key_sel >= m->n_ssh_keys)
+		ps->key_sel = m->n_ssh_keys - 1;
+	int y = y0 + 1;
+	for (size_t i = 0; i < m->n_ssh_keys && y < y0 + rows - 2; i++, y++) {
+		const struct ssh_key_item *k = &m->ssh_keys[i];
+		bool selected = i == ps->key_sel;
+		if (selected)
+			put_str(w, y, 1, 1, g.select, th(TH_SELECT));
+		int x = 3;
+		x += put_fit(w, y, x, cols - x - 2, k->fingerprint, th(TH_BOLD)) + 2;
+		x += put_fit(w, y, x, cols - x - 2, k->type, th(TH_DIM)) + 2;
+		put_fit(w, y, x, cols - x - 2, k->comment, th(TH_NORMAL));
+	}
+	char del[64], hint[160];
+	keys_describe(ACT_DELETE, del, sizeof del);
+	snprintf(hint, sizeof hint, "%s: remove the selected key (it no longer logs you in)", del);
+	put_fit(w, y + 1, 3, cols - 6, hint, th(TH_DIM));
+}
+
+static void remove_key(struct app *a, void *ctx, int64_t id)
+{
+	struct profile_screen *ps = ctx;
+	(void)id;
+	model_ssh_key_remove(app_model(a), ps->removing);
 }
 
 struct people_ctx {
@@ -152,10 +201,11 @@ static void profile_draw(struct screen *s, WINDOW *w, int rows, int cols)
 	}
 	y += 2;
 	/* Sections. */
-	static const char *const names[SEC__COUNT] = {" Posts ", " Followers ", " Following "};
+	static const char *const names[SEC__COUNT] = {" Posts ", " Followers ", " Following ",
+		" SSH keys "};
 	x = 2;
 	ps->sec_y = y;
-	for (int i = 0; i < SEC__COUNT; i++) {
+	for (int i = 0; i < n_sections(ps); i++) {
 		ps->sec_x[i] = x;
 		ps->sec_w[i] = put_str(w, y, x, 16, names[i], i == (int)ps->sec ? th(TH_TAB_ON) : th(TH_TAB));
 		x += ps->sec_w[i] + 1;
@@ -169,6 +219,8 @@ static void profile_draw(struct screen *s, WINDOW *w, int rows, int cols)
 	ps->list_y0 = y;
 	if (ps->sec == SEC_POSTS)
 		postlist_draw(s->app, &ps->posts, w, y, rows - y, cols);
+	else if (ps->sec == SEC_KEYS)
+		draw_keys(ps, w, y, rows - y, cols);
 	else
 		draw_people(ps, w, y, rows - y, cols);
 }
@@ -197,11 +249,29 @@ static bool profile_key(struct screen *s, const struct key *k)
 		ps->sec--;
 		return true;
 	}
-	if (right && ps->sec + 1 < SEC__COUNT) {
+	if (right && (int)ps->sec + 1 < n_sections(ps)) {
 		ps->sec++;
 		return true;
 	}
-	if (ps->sec != SEC_POSTS) {
+	if (ps->sec == SEC_KEYS) {
+		size_t n = m->n_ssh_keys;
+		if (key_is(k, ACT_DOWN) && ps->key_sel + 1 < n) {
+			ps->key_sel++;
+			return true;
+		}
+		if (key_is(k, ACT_UP) && ps->key_sel > 0) {
+			ps->key_sel--;
+			return true;
+		}
+		if (key_is(k, ACT_DELETE) && ps->key_sel < n) {
+			char text[200];
+			snprintf(ps->removing, sizeof ps->removing, "%s", m->ssh_keys[ps->key_sel].fingerprint);
+			snprintf(text, sizeof text, "Remove the SSH key %s? It will no longer log you in.",
+				ps->removing);
+			app_confirm(a, text, remove_key, ps, 0);
+			return true;
+		}
+	} else if (ps->sec != SEC_POSTS) {
 		int i = ps->sec == SEC_FOLLOWERS ? 0 : 1;
 		struct view *v = ps->people[i];
 		struct listbox *lb = &ps->people_lb[i];
@@ -222,6 +292,8 @@ static bool profile_key(struct screen *s, const struct key *k)
 		for (int i = 0; i < 2; i++)
 			if (ps->people[i])
 				model_view_refresh(m, ps->people[i]);
+		if (ps->keys_requested)
+			model_ssh_keys_refresh(m);
 		return true;
 	}
 	if (mine(ps)) {
@@ -256,13 +328,19 @@ static void profile_click(struct screen *s, int y, int x)
 		return;
 	}
 	if (y == ps->sec_y) {
-		for (int i = 0; i < SEC__COUNT; i++)
+		for (int i = 0; i < n_sections(ps); i++)
 			if (x >= ps->sec_x[i] && x < ps->sec_x[i] + ps->sec_w[i])
 				ps->sec = i;
 		return;
 	}
 	if (y < ps->list_y0)
 		return;
+	if (ps->sec == SEC_KEYS) {
+		int idx = y - ps->list_y0 - 1;
+		if (idx >= 0 && (size_t)idx < s->m->n_ssh_keys)
+			ps->key_sel = (size_t)idx;
+		return;
+	}
 	if (ps->sec == SEC_POSTS && ps->posts.v) {
 		postlist_click(s->app, &ps->posts, y - ps->list_y0);
 		return;

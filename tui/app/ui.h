@@ -67,6 +67,8 @@ struct config {
 
 /* Reads $XDG_CONFIG_HOME/ansigram/config (absent is fine). */
 void config_load(struct config *cfg);
+/* The settings without any file (what config_load starts from). */
+void config_defaults(struct config *cfg);
 
 /* ---- theme and drawing (draw.c) ---- */
 
@@ -238,6 +240,8 @@ void app_quit(struct app *a);
 /* Asks "text [y/N]"; on yes calls yes(a, ctx, id). */
 typedef void (*confirm_fn)(struct app *a, void *ctx, int64_t id);
 void app_confirm(struct app *a, const char *text, confirm_fn yes, void *ctx, int64_t id);
+/* As app_confirm, where Enter also answers yes ("[Y/n]"). */
+void app_ask(struct app *a, const char *text, confirm_fn yes, void *ctx, int64_t id);
 /* Asks for one line of text; done gets it (trimmed) on Enter. */
 typedef void (*prompt_fn)(struct app *a, void *ctx, const char *text);
 void app_prompt(struct app *a, const char *title, const char *hint, prompt_fn done, void *ctx);
