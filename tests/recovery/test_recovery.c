@@ -10,6 +10,7 @@
  *   the last step had committed, its events then published exactly once.
  * compensation fails: the saga ends failed with the reason in its log; the
  *   next start compensates it.
+ * crash, then a resend with the same idempotency key: applied once.
  *
  * Each test runs its own server. The recipient is always user B, with a
  * live session subscribed to its events; the actor is user A. */
@@ -82,44 +83,45 @@ static void probe_follow(struct world *w)
 	h_ok(w->ac, "follow.create", "user_id:i", w->b.id);
 }
 
-/* The operations under test, as A on client c; they return what
- * ag_client_callf returns. */
-static int do_create_post(struct world *w, struct ag_client *c, struct ag_reply *r)
+/* The operations under test, as A on client c (with idem as the
+ * idempotency key, NULL for none); they return what ag_client_callf
+ * returns. */
+static int do_create_post(struct world *w, struct ag_client *c, const char *idem, struct ag_reply *r)
 {
 	(void)w;
-	return ag_client_callf(c, r, "post.create", NULL, "content:s", "fresh #news #today");
+	return ag_client_callf(c, r, "post.create", idem, "content:s", "fresh #news #today");
 }
 
-static int do_delete_post(struct world *w, struct ag_client *c, struct ag_reply *r)
+static int do_delete_post(struct world *w, struct ag_client *c, const char *idem, struct ag_reply *r)
 {
-	return ag_client_callf(c, r, "post.delete", NULL, "post_id:i", w->post_a);
+	return ag_client_callf(c, r, "post.delete", idem, "post_id:i", w->post_a);
 }
 
-static int do_like_post(struct world *w, struct ag_client *c, struct ag_reply *r)
+static int do_like_post(struct world *w, struct ag_client *c, const char *idem, struct ag_reply *r)
 {
-	return ag_client_callf(c, r, "post.like", NULL, "post_id:i", w->post_b);
+	return ag_client_callf(c, r, "post.like", idem, "post_id:i", w->post_b);
 }
 
-static int do_follow_user(struct world *w, struct ag_client *c, struct ag_reply *r)
+static int do_follow_user(struct world *w, struct ag_client *c, const char *idem, struct ag_reply *r)
 {
-	return ag_client_callf(c, r, "follow.create", NULL, "user_id:i", w->b.id);
+	return ag_client_callf(c, r, "follow.create", idem, "user_id:i", w->b.id);
 }
 
-static int do_send_message(struct world *w, struct ag_client *c, struct ag_reply *r)
+static int do_send_message(struct world *w, struct ag_client *c, const char *idem, struct ag_reply *r)
 {
-	return ag_client_callf(c, r, "message.send", NULL, "receiver_id:i content:s",
+	return ag_client_callf(c, r, "message.send", idem, "receiver_id:i content:s",
 		w->b.id, "hello B");
 }
 
-static int do_create_story(struct world *w, struct ag_client *c, struct ag_reply *r)
+static int do_create_story(struct world *w, struct ag_client *c, const char *idem, struct ag_reply *r)
 {
 	(void)w;
-	return ag_client_callf(c, r, "story.create", NULL, "content:s", "right now");
+	return ag_client_callf(c, r, "story.create", idem, "content:s", "right now");
 }
 
-static int do_comment(struct world *w, struct ag_client *c, struct ag_reply *r)
+static int do_comment(struct world *w, struct ag_client *c, const char *idem, struct ag_reply *r)
 {
-	return ag_client_callf(c, r, "comment.create", NULL, "post_id:i content:s",
+	return ag_client_callf(c, r, "comment.create", idem, "post_id:i content:s",
 		w->post_b, "first!");
 }
 
@@ -130,26 +132,35 @@ struct saga_case {
 	void (*setup)(struct world *w);
 	void (*probe)(struct world *w);
 	const char *probe_events[3];   /* what B's session gets from the probe */
-	int (*op)(struct world *w, struct ag_client *c, struct ag_reply *r);
+	int (*op)(struct world *w, struct ag_client *c, const char *idem, struct ag_reply *r);
 	const char *events[3];   /* what B's session gets when the saga completes */
+	/* 1 when the op's effect is there, once (?1 A, ?2 B, ?3 A's post, ?4 B's) */
+	const char *applied_sql;
 };
 
 static const struct saga_case cases[] = {
 	{"create_post", {"create_post", "extract_hashtags"}, 2,
-	 b_follows_a, probe_message, {"message", "notification"}, do_create_post, {"post"}},
+	 b_follows_a, probe_message, {"message", "notification"}, do_create_post, {"post"},
+	 "SELECT count(*) FROM posts WHERE author_id = ?1 AND content = 'fresh #news #today'"},
 	{"delete_post", {"delete_comments", "delete_likes", "delete_hashtags",
 	                 "delete_notifications", "delete_post"}, 5,
-	 a_post_with_everything, probe_message, {"message", "notification"}, do_delete_post, {NULL}},
+	 a_post_with_everything, probe_message, {"message", "notification"}, do_delete_post, {NULL},
+	 "SELECT count(*) = 0 FROM posts WHERE id = ?3"},
 	{"like_post", {"toggle_like", "create_notification"}, 2,
-	 b_post, probe_message, {"message", "notification"}, do_like_post, {"notification"}},
+	 b_post, probe_message, {"message", "notification"}, do_like_post, {"notification"},
+	 "SELECT count(*) FROM likes WHERE user_id = ?1 AND post_id = ?4"},
 	{"follow_user", {"create_follow", "create_notification"}, 2,
-	 nothing, probe_message, {"message", "notification"}, do_follow_user, {"notification"}},
+	 nothing, probe_message, {"message", "notification"}, do_follow_user, {"notification"},
+	 "SELECT count(*) FROM follows WHERE follower_id = ?1 AND followee_id = ?2"},
 	{"send_message", {"create_message", "create_notification"}, 2,
-	 nothing, probe_follow, {"notification"}, do_send_message, {"message", "notification"}},
+	 nothing, probe_follow, {"notification"}, do_send_message, {"message", "notification"},
+	 "SELECT count(*) FROM messages WHERE sender_id = ?1 AND content = 'hello B'"},
 	{"create_story", {"create_story"}, 1,
-	 b_follows_a, probe_message, {"message", "notification"}, do_create_story, {"story"}},
+	 b_follows_a, probe_message, {"message", "notification"}, do_create_story, {"story"},
+	 "SELECT count(*) FROM stories WHERE author_id = ?1 AND content = 'right now'"},
 	{"comment", {"create_comment", "create_notification"}, 2,
-	 b_post, probe_message, {"message", "notification"}, do_comment, {"notification"}},
+	 b_post, probe_message, {"message", "notification"}, do_comment, {"notification"},
+	 "SELECT count(*) FROM comments WHERE author_id = ?1 AND content = 'first!'"},
 };
 
 static const struct saga_case *case_named(const char *type)
@@ -399,7 +410,7 @@ static void run_fail(const char *type, const char *step)
 	char *before = snapshot();
 
 	struct ag_reply r;
-	cr_assert_eq(k->op(&w, w.ac, &r), 0, "%s: no reply", what);
+	cr_assert_eq(k->op(&w, w.ac, NULL, &r), 0, "%s: no reply", what);
 	cr_expect(!r.ok && r.code == AG_E_INTERNAL, "%s: expected internal, got %s", what,
 		r.ok ? "ok" : r.code_name);
 	const char *id = saga_of(&w, type);
@@ -432,7 +443,7 @@ static void run_crash(const char *type, const char *step)
 
 	struct ag_client *c = impatient_client(&w);
 	struct ag_reply r;
-	int rv = k->op(&w, c, &r);
+	int rv = k->op(&w, c, NULL, &r);
 	if (rv == 0)
 		ag_reply_free(&r);
 	ag_client_close(c);
@@ -486,7 +497,7 @@ static void run_compensation_fails(const char *type)
 	char *before = snapshot();
 
 	struct ag_reply r;
-	cr_assert_eq(k->op(&w, w.ac, &r), 0, "%s: no reply", type);
+	cr_assert_eq(k->op(&w, w.ac, NULL, &r), 0, "%s: no reply", type);
 	cr_expect(!r.ok && r.code == AG_E_INTERNAL, "%s: expected internal, got %s", type,
 		r.ok ? "ok" : r.code_name);
 	ag_reply_free(&r);
@@ -511,6 +522,49 @@ static void run_compensation_fails(const char *type)
 	rec_done(&s);
 }
 
+/* Crashes at step a request that carries an idempotency key; after the
+ * restart the resend with the same key must apply the op exactly once
+ * (run anew when recovery compensated it, replayed when it completed),
+ * and a further resend replays the same reply and changes nothing. */
+static void run_crash_resend(const char *type, const char *step)
+{
+	const struct saga_case *k = case_named(type);
+	const char *what = h_fmt("%s.%s=crash, then a resend with the same key", type, step);
+	struct h_server s;
+	rec_start(&s, h_fmt("%s.%s=crash", type, step));
+	struct world w;
+	build_world(&w, k);
+	const char *idem = h_unique("resend");
+
+	struct ag_client *c = impatient_client(&w);
+	struct ag_reply r;
+	int rv = k->op(&w, c, idem, &r);
+	if (rv == 0)
+		ag_reply_free(&r);
+	ag_client_close(c);
+	cr_expect_eq(rv, NNG_ETIMEDOUT, "%s: expected no reply", what);
+	cr_assert_eq(rec_wait_exit(&s, EXIT_TIMEOUT_MS), 137, "%s: no crash", what);
+
+	restarted(&s, &w);
+	struct ag_reply first, again;
+	cr_assert_eq(k->op(&w, w.ac, idem, &first), 0, "%s: no reply to the resend", what);
+	cr_expect(first.ok, "%s: the resend got %s: %s", what, first.code_name, first.message);
+	cr_expect_eq(h_db_int(k->applied_sql, 4, w.a.id, w.b.id, w.post_a, w.post_b), 1,
+		"%s: the op is not applied exactly once", what);
+	char *settled = snapshot();
+	cr_assert_eq(k->op(&w, w.ac, idem, &again), 0, "%s: no reply to the second resend", what);
+	cr_expect_eq(again.ok, first.ok, "%s: the second resend differs", what);
+	cr_expect_str_eq(again.saga, first.saga, "%s: the second resend names another saga", what);
+	expect_same_data(settled, what);
+	free(settled);
+	ag_reply_free(&first);
+	ag_reply_free(&again);
+	expect_checker(what, NULL);
+	cr_expect_eq(h_db_int("SELECT count(*) FROM idempotency WHERE response IS NULL", 0), 0,
+		"%s: an idempotency record was left unsettled", what);
+	rec_done(&s);
+}
+
 /* ---- one test per saga step and fault ---- */
 
 #define EVERY_STEP(X) \
@@ -529,8 +583,12 @@ static void run_compensation_fails(const char *type)
 #define CRASH_TEST(saga, step) \
 	Test(recovery, crash_##saga##__##step) { run_crash(#saga, #step); }
 
+#define RESEND_TEST(saga, step) \
+	Test(recovery, crash_then_resend_##saga##__##step) { run_crash_resend(#saga, #step); }
+
 EVERY_STEP(FAIL_TEST)
 EVERY_STEP(CRASH_TEST)
+EVERY_STEP(RESEND_TEST)
 
 #define EVERY_MULTI_STEP_SAGA(X) \
 	X(create_post) X(delete_post) X(like_post) X(follow_user) X(send_message) X(comment)
