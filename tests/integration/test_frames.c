@@ -244,6 +244,24 @@ Test(frames, request_over_64_kib_is_too_large)
 	assert_still_serves(u.c);
 }
 
+/* nng counts the REQ header in its receive limit: frames just under and
+ * at 1 MiB must still be answered, not dropped. */
+Test(frames, requests_up_to_1_mib_get_too_large_not_a_dropped_connection)
+{
+	struct h_user u;
+	h_user_new(&u);
+	const size_t sizes[] = {1048573, 1048574, 1048575, 1048576};
+	for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++) {
+		msgpack_sbuffer sb;
+		pack_sized_post(&sb, u.token, sizes[i]);
+		cr_assert_eq(sb.size, sizes[i]);
+		const struct ag_reply *r = h_raw(u.c, sb.data, sb.size);
+		msgpack_sbuffer_destroy(&sb);
+		cr_assert_eq(r->code, AG_E_TOO_LARGE, "%zu bytes gave %s", sizes[i], r->code_name);
+	}
+	assert_still_serves(u.c);
+}
+
 Test(frames, request_over_1_mib_is_refused_and_the_server_lives_on)
 {
 	/* The server may drop such a connection instead of answering. */

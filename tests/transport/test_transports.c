@@ -403,3 +403,27 @@ Test(transport, tls_listener_without_a_certificate_refuses_to_start)
 	cr_expect(WIFEXITED(status) && WEXITSTATUS(status) == 1,
 		"ansigramd should exit 1 when tls+tcp has no certificate");
 }
+
+Test(transport, tls_key_that_does_not_match_its_certificate_refuses_to_start)
+{
+	char url[64], cert[128], other_key[128];
+	make_ca_and_certs();
+	snprintf(cert, sizeof cert, "%s/ca.pem", dir);
+	snprintf(other_key, sizeof other_key, "%s/evil-key.pem", dir);  /* another cert's key */
+	snprintf(url, sizeof url, "tls+tcp://127.0.0.1:%d", free_port());
+	pid_t pid = spawn_server(url, "--tls-cert", cert, "--tls-key", other_key);
+	int status;
+	waitpid(pid, &status, 0);
+	server_pid = 0;
+	cr_expect(WIFEXITED(status) && WEXITSTATUS(status) == 1,
+		"ansigramd should refuse a key that is not its certificate's");
+	char log[128], line[512];
+	snprintf(log, sizeof log, "%s/server.log", dir);
+	FILE *f = fopen(log, "r");
+	bool said = false;
+	while (f && !said && fgets(line, sizeof line, f))
+		said = strstr(line, "does not belong to the certificate") != NULL;
+	if (f)
+		fclose(f);
+	cr_expect(said, "the refusal does not say the key and certificate differ");
+}
