@@ -127,13 +127,29 @@ static pid_t spawn_server(const char *listen, const char *extra1, const char *ex
 	return spawn_server_pub(listen, NULL, extra1, extra2, extra3, extra4);
 }
 
-static int stop_server(pid_t pid)
+/* The server's exit status once it exits by itself within ms, else -1
+ * (it is then killed). */
+static int exit_status_within(pid_t pid, int ms)
 {
 	int status;
-	kill(pid, SIGTERM);
+	for (int waited = 0; waited < ms; waited += 20) {
+		if (waitpid(pid, &status, WNOHANG) == pid) {
+			server_pid = 0;
+			return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+		}
+		usleep(20 * 1000);
+	}
+	kill(pid, SIGKILL);
 	waitpid(pid, &status, 0);
 	server_pid = 0;
-	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+	return -1;
+}
+
+/* SIGTERM; the exit status, or -1 when it did not exit within 10 s. */
+static int stop_server(pid_t pid)
+{
+	kill(pid, SIGTERM);
+	return exit_status_within(pid, 10000);
 }
 
 /* Dials until the server answers ping (it needs a moment to listen). */
@@ -397,10 +413,7 @@ Test(transport, tls_listener_without_a_certificate_refuses_to_start)
 	char url[64];
 	snprintf(url, sizeof url, "tls+tcp://127.0.0.1:%d", free_port());
 	pid_t pid = spawn_server(url, NULL, NULL, NULL, NULL);
-	int status;
-	waitpid(pid, &status, 0);
-	server_pid = 0;
-	cr_expect(WIFEXITED(status) && WEXITSTATUS(status) == 1,
+	cr_expect_eq(exit_status_within(pid, 10000), 1,
 		"ansigramd should exit 1 when tls+tcp has no certificate");
 }
 
@@ -412,10 +425,7 @@ Test(transport, tls_key_that_does_not_match_its_certificate_refuses_to_start)
 	snprintf(other_key, sizeof other_key, "%s/evil-key.pem", dir);  /* another cert's key */
 	snprintf(url, sizeof url, "tls+tcp://127.0.0.1:%d", free_port());
 	pid_t pid = spawn_server(url, "--tls-cert", cert, "--tls-key", other_key);
-	int status;
-	waitpid(pid, &status, 0);
-	server_pid = 0;
-	cr_expect(WIFEXITED(status) && WEXITSTATUS(status) == 1,
+	cr_expect_eq(exit_status_within(pid, 10000), 1,
 		"ansigramd should refuse a key that is not its certificate's");
 	char log[128], line[512];
 	snprintf(log, sizeof log, "%s/server.log", dir);
