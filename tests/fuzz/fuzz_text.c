@@ -1,6 +1,6 @@
 /* fuzz_text.c: libFuzzer target for showing other people's text (text.h):
  * ag_text_sanitize must leave valid UTF-8 without control characters (but
- * \n when asked to keep lines) and be idempotent; ag_text_width and
+ * \n when asked to keep lines), text-direction controls or separators and be idempotent; ag_text_width and
  * ag_text_fit must agree on widths and never split a character. The first
  * byte picks keep_newlines and the fit width. */
 #include <stdlib.h>
@@ -20,6 +20,10 @@ static void check_clean(const char *s, size_t len, int keep_newlines)
 			abort();
 		bool control = cp < 0x20 || (cp >= 0x7F && cp < 0xA0);
 		if (control && !(keep_newlines && cp == '\n'))
+			abort();
+		bool bidi = cp == 0x061C || cp == 0x200E || cp == 0x200F ||
+			(cp >= 0x2028 && cp <= 0x202E) || (cp >= 0x2066 && cp <= 0x2069);
+		if (bidi)
 			abort();
 		i += (size_t)n;
 	}

@@ -1,7 +1,8 @@
 """make_corpus.py: writes the seed corpora of the fuzz targets into
 tests/fuzz/corpus/NAME/, a handful of small files each: request frames for
-several ops (good and bad), push event plaintexts, and text with controls,
-wide characters and broken UTF-8. Run it again after changing a seed;
+several ops (good and bad), push event plaintexts, text with controls,
+wide characters and broken UTF-8, and OpenSSH public key lines (real keys
+made by ssh-keygen, and broken ones). Run it again after changing a seed;
 regression seeds for bugs found by fuzzing live beside these (named
 crash-*) and are not touched.
 
@@ -65,6 +66,19 @@ TEXTS = {
 }
 
 
+PUBKEYS = {
+    "ecdsa256": b"ecdsa-sha2-nistp256 AAAAE2VjZHNhLXNoYTItbmlzdHAyNTYAAAAIbmlzdHAyNTYAAABBBKb/s7AInsFRvibFXHJhKzTd643UZR3bJ2NIGKBtWa9pxoRa/udGpp6ezgeYiw2l87OVVDmXvRzim+BlX7wesgY= fuzz@seed\n",
+    "ecdsa384": b"ecdsa-sha2-nistp384 AAAAE2VjZHNhLXNoYTItbmlzdHAzODQAAAAIbmlzdHAzODQAAABhBO2dCGp8CCX+djfppvUW/4BMMaFRxkuL8YcNYFyGdE4B8Cksuj5qqVnhU2ULlPdqxkaWTlh2yK4mLr57CU2M4FHFtgFvXFarbwMVSH8qpxyO/Pn9vPFDPq2SZLBI//M3Fw== fuzz@seed\n",
+    "ecdsa521": b"ecdsa-sha2-nistp521 AAAAE2VjZHNhLXNoYTItbmlzdHA1MjEAAAAIbmlzdHA1MjEAAACFBAFJOY30nRqS07yeZ7ZEzbk32AUwPYjaWLvOHt5rLWvynZ2JbWpcZAYaOM3ox55tfYW1RXMP+snhoIoK9CmRy98CdwGgROUugo8Lp+a9YXzxDTZeyck93apPDj+fSsAqXHI2onTr/MEGoellH2+WVC1Umu9f5BNt9xGE/IkWxNVHf/I8gw== fuzz@seed\n",
+    "ed25519": b"ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIH2IZcXUugh+W/DriCy3MfFF+9Se/YkS4I+pNM7Eq5iW fuzz@seed\n",
+    "rsa2048": b"ssh-rsa AAAAB3NzaC1yc2EAAAADAQABAAABAQCjeqRL0p8GFmIWn8Ft7eCfP+AKpbzP0quSG02WGgPlRacF8dYvM3RAdkASESHFYdIrF5guPFX0jCU9u41wcjFOZw1TsG8yyh7WyBxXjGoj+bJZf5lgpBLIN3E+jtDVAnr25WyOo37t9x9GgQ3mowsQLybn5xnQlC/3F/X3THOD1dpEPp9XNm0qybLxmrfp6rH6lN54IqD21bE3QSYh7J/47LLeBM9vWk55t+ac4OwRPN+gZbxelQUfDGbIafPc6FJYvvLHdIhXR11OyAFca6IuzErmSKA6Du+XzwXOT5CnWYNaLEWvuwgcMF1dprgTkc7hTI2gU4WWjATYaiVh//SL fuzz@seed\n",
+    "two_on_a_line": b"ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIH2IZcXUugh+W/DriCy3MfFF+9Se/YkS4I+pNM7Eq5iW fuzz@seed ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIH2IZcXUugh+W/DriCy3MfFF+9Se/YkS4I+pNM7Eq5iW fuzz@seed\n",
+    "truncated": b"ssh-rsa AAAAB3NzaC1yc2EAAAADAQABAAABAQCjeqRL0p8GFmIWn8Ft7eCfP+AKpbzP0quSG02WGgPlRacF8dYvM3RAdkASESHFYdIrF5guPFX0jCU9u41w\n",
+    "private_header": b"-----BEGIN OPENSSH PRIVATE KEY-----\n",
+    "options_prefix": b"no-pty ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIH2IZcXUugh+W/DriCy3MfFF+9Se/YkS4I+pNM7Eq5iW fuzz@seed\n",
+}
+
+
 def write(name, seeds):
     directory = os.path.join(HERE, "corpus", name)
     os.makedirs(directory, exist_ok=True)
@@ -77,6 +91,7 @@ def main():
     write("request", REQUESTS)
     write("push", EVENTS)
     write("text", TEXTS)
+    write("pubkey", PUBKEYS)
 
 
 if __name__ == "__main__":
