@@ -213,7 +213,7 @@ void dispatch_expire_idempotency(struct db *db, int64_t now)
 }
 
 /* Authenticates per the op's auth mode. Returns AG_OK with rq->uid set (or
- * 0 when anonymous), or unauthorized. */
+ * 0 when anonymous), unauthorized, or the database's own failure. */
 static enum ag_err authenticate(struct req *rq, const struct ag_op_spec *op,
 	const struct ag_request *req)
 {
@@ -224,8 +224,11 @@ static enum ag_err authenticate(struct req *rq, const struct ag_op_spec *op,
 			return req_fail(rq, AG_E_UNAUTHORIZED, "This operation needs you to log in.");
 		return AG_OK;
 	}
-	if (auth_resolve(rq->db, req->auth, req->auth_len, rq->now, &rq->uid,
-			&rq->session_id) != AG_OK)
+	enum ag_err rc = auth_resolve(rq->db, req->auth, req->auth_len, rq->now, &rq->uid,
+		&rq->session_id);
+	if (rc == AG_E_INTERNAL)  /* the lookup itself failed: not the caller's fault */
+		return req_db_error(rq, "session lookup");
+	if (rc != AG_OK)
 		return req_fail(rq, AG_E_UNAUTHORIZED,
 			"Your session is invalid or has expired; log in again.");
 	return AG_OK;

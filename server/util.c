@@ -34,6 +34,12 @@ enum ag_err db_fail(struct db *db, struct ag_error *err, const char *what)
 	int rc = sqlite3_extended_errcode(db->conn);
 	ag_error("database error in %s: %s", what, sqlite3_errmsg(db->conn));
 	storage_check_now();
+	if (storage_lost()) {
+		ag_error_set(err, AG_E_UNAVAILABLE, NULL, "The server's database file is gone; "
+			"the server must be restarted by its operator.");
+		err->retry_after_ms = 60000;
+		return AG_E_UNAVAILABLE;
+	}
 	if (storage_full_error(rc) || storage_full_error(db->failed_rc)) {
 		ag_error_set(err, AG_E_UNAVAILABLE, NULL,
 			"The server's storage is full; try again later.");

@@ -84,6 +84,7 @@ Test(login, a_stranger_cannot_keep_the_owner_out)
 	/* After the back-off the stranger's next try is answered again. */
 	sleep_ms((int64_t)r->retry_after_ms + 50);
 	h_ok(stranger, "auth.login", "username:s password:s", u.username, u.password);
+	ag_client_close(stranger);
 	stop_server();
 }
 
@@ -115,6 +116,7 @@ Test(login, the_back_off_doubles_and_is_capped_at_five_minutes)
 	/* Failures long past are forgotten. */
 	h_db_exec("UPDATE login_failures SET last_at = ?1", 1, ag_now_ms() - 16 * 60 * 1000);
 	h_ok(stranger, "auth.login", "username:s password:s", u.username, u.password);
+	ag_client_close(stranger);
 	stop_server();
 }
 
@@ -141,5 +143,6 @@ Test(login, one_source_failing_on_many_accounts_backs_off)
 	h_err(AG_E_UNAUTHORIZED, h_client(), "auth.login", "username:s password:s",
 		h_unique("nobody"), "guess-guess");
 	h_ok(h_client(), "auth.login", "username:s password:s", u.username, u.password);
+	ag_client_close(guesser);
 	stop_server();
 }
