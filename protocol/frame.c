@@ -11,6 +11,8 @@
 struct walker {
 	const unsigned char *p, *end;
 	struct ag_error *err;
+	bool in_args;              /* walking the envelope's "args" value */
+	char arg[48];              /* the args key being walked, "" if none */
 };
 
 static enum ag_err malformed(struct walker *w)
@@ -50,17 +52,43 @@ static enum ag_err walk_str(struct walker *w, uint64_t len)
 	if (remaining(w) < len)
 		return malformed(w);
 	const char *s = (const char *)w->p;
+	const char *field = w->in_args && w->arg[0] ? w->arg : NULL;
 	if (!ag_utf8_valid(s, (size_t)len))
-		return ag_error_set(w->err, AG_E_BAD_REQUEST, NULL,
+		return ag_error_set(w->err, AG_E_BAD_REQUEST, field,
 			"A string in the request is not valid UTF-8.");
 	if (memchr(s, '\0', (size_t)len) != NULL)
-		return ag_error_set(w->err, AG_E_BAD_REQUEST, NULL,
+		return ag_error_set(w->err, AG_E_BAD_REQUEST, field,
 			"A string in the request contains a NUL character.");
 	w->p += len;
 	return AG_OK;
 }
 
 static enum ag_err walk_value(struct walker *w, int depth);
+
+/* Copies the already walked map key at p into out when it is a string that
+ * can name an argument (a-z, 0-9, _, shorter than out), else sets "". */
+static void take_key(const unsigned char *p, const unsigned char *end, char *out,
+	size_t size)
+{
+	out[0] = '\0';
+	size_t len;
+	if (p < end && *p >= 0xa0 && *p <= 0xbf) {
+		len = *p & 0x1f;
+		p++;
+	} else if (end - p >= 2 && *p == 0xd9) {
+		len = p[1];
+		p += 2;
+	} else {
+		return;
+	}
+	if (len == 0 || len >= size || (size_t)(end - p) < len)
+		return;
+	for (size_t i = 0; i < len; i++)
+		if (!((p[i] >= 'a' && p[i] <= 'z') || (p[i] >= '0' && p[i] <= '9') || p[i] == '_'))
+			return;
+	memcpy(out, p, len);
+	out[len] = '\0';
+}
 
 /* A container of n elements (map entries count twice) one level deeper
  * than depth. Every element takes at least one byte, so a count larger than
@@ -73,11 +101,28 @@ static enum ag_err walk_container(struct walker *w, int depth, uint64_t n, bool 
 	uint64_t elements = is_map ? 2 * n : n;
 	if (elements > remaining(w))
 		return malformed(w);
+	/* The envelope is the map at depth 0, args the map at depth 1. */
+	bool envelope = is_map && depth == 0, args = is_map && depth == 1 && w->in_args;
 	for (uint64_t i = 0; i < elements; i++) {
+		const unsigned char *start = w->p;
+		if (args && i % 2 == 0)
+			w->arg[0] = '\0';  /* a bad key is no argument's fault */
 		enum ag_err rc = walk_value(w, depth + 1);
 		if (rc != AG_OK)
 			return rc;
+		if (i % 2 == 1 || !(envelope || args))
+			continue;
+		char key[sizeof w->arg];
+		take_key(start, w->p, key, sizeof key);
+		if (envelope)
+			w->in_args = strcmp(key, "args") == 0;
+		else
+			memcpy(w->arg, key, sizeof key);
 	}
+	if (envelope)
+		w->in_args = false;
+	if (args)
+		w->arg[0] = '\0';
 	return AG_OK;
 }
 
@@ -138,7 +183,7 @@ enum ag_err ag_msgpack_walk(const void *buf, size_t len, struct ag_error *err)
 {
 	if (len == 0)
 		return ag_error_set(err, AG_E_BAD_REQUEST, NULL, "The request is empty.");
-	struct walker w = { buf, (const unsigned char *)buf + len, err };
+	struct walker w = {.p = buf, .end = (const unsigned char *)buf + len, .err = err};
 	enum ag_err rc = walk_value(&w, 0);
 	if (rc != AG_OK)
 		return rc;

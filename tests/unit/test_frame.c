@@ -553,6 +553,40 @@ Test(frame, strings_must_be_valid_utf8_without_nul)
 	cr_assert_eq(ag_frame_check(bin, sizeof bin, &err), AG_OK);
 }
 
+/* Frame {v:1, op:"post.create", args:{content: ..., tags: [ok, bad]}} with
+ * bad UTF-8 in the place named by where; returns the error's field. */
+static const char *field_of_bad_string(int where, struct ag_error *err)
+{
+	struct frame f;
+	frame_init(&f);
+	msgpack_pack_map(&f.pk, 3);
+	pack_s(&f, "v");
+	msgpack_pack_uint8(&f.pk, 1);
+	pack_s(&f, "op");
+	pack_s(&f, where == 0 ? "\xff" : "post.create");
+	pack_s(&f, "args");
+	msgpack_pack_map(&f.pk, 2);
+	pack_s(&f, "content");
+	pack_s(&f, where == 1 ? "bad \xc0\xaf" : "fine");
+	pack_s(&f, where == 3 ? "ta\xffgs" : "tags");
+	msgpack_pack_array(&f.pk, 2);
+	pack_s(&f, "ok");
+	pack_s(&f, where == 2 ? "a\xed\xa0\x80" : "ok");
+	cr_assert_eq(ag_frame_check(f.sb.data, f.sb.size, err), AG_E_BAD_REQUEST, "case %d", where);
+	frame_destroy(&f);
+	return err->field;
+}
+
+Test(frame, bad_string_in_an_argument_names_it)
+{
+	struct ag_error err;
+	cr_assert_str_eq(field_of_bad_string(0, &err), "", "the op is no argument");
+	cr_assert_str_eq(field_of_bad_string(1, &err), "content");
+	cr_assert_str_eq(field_of_bad_string(2, &err), "tags", "nested inside the argument");
+	cr_assert_str_eq(field_of_bad_string(3, &err), "", "a bad key names nothing");
+	cr_assert(strstr(err.message, "UTF-8") != NULL, "%s", err.message);
+}
+
 /* A request of exactly total bytes: {v: 1, op: "server.ping", auth: <str32>}
  * has 29 bytes besides the auth text. */
 static void pack_request_of_size(struct frame *f, size_t total)
