@@ -17,6 +17,15 @@ static bool is_control(uint32_t cp)
 	return cp < 0x20 || (cp >= 0x7F && cp <= 0x9F);
 }
 
+/* Unicode's Bidi_Control characters (they reorder the text around them on
+ * screen, e.g. a name beside them) and the line and paragraph separators:
+ * none belongs in a single line. */
+static bool is_line_breaker(uint32_t cp)
+{
+	return cp == 0x061C || cp == 0x200E || cp == 0x200F || (cp >= 0x2028 && cp <= 0x202E) ||
+		(cp >= 0x2066 && cp <= 0x2069);
+}
+
 /* Unicode White_Space. */
 static bool is_space(uint32_t cp)
 {
@@ -47,7 +56,7 @@ static bool all_cps(const char *s, size_t len, bool (*keep)(uint32_t cp))
 
 static bool line_cp(uint32_t cp)
 {
-	return !is_control(cp);
+	return !is_control(cp) && !is_line_breaker(cp);
 }
 
 static bool text_cp(uint32_t cp)
@@ -57,7 +66,7 @@ static bool text_cp(uint32_t cp)
 
 static bool email_cp(uint32_t cp)
 {
-	return !is_control(cp) && !is_space(cp);
+	return !is_control(cp) && !is_space(cp) && !is_line_breaker(cp);
 }
 
 static bool email_shape_ok(const char *s, size_t len)
@@ -132,7 +141,7 @@ static bool check_str(enum ag_str_rule rule, const char *s, size_t len, int64_t 
 		return true;
 	case AG_R_LINE:
 		if (!all_cps(s, len, line_cp)) {
-			snprintf(why, why_size, "must be one line without control characters");
+			snprintf(why, why_size, "must be one line without control or text-direction characters");
 			return false;
 		}
 		return true;
@@ -150,7 +159,7 @@ static bool check_str(enum ag_str_rule rule, const char *s, size_t len, int64_t 
 		return true;
 	case AG_R_URL:
 		if (!all_cps(s, len, line_cp)) {
-			snprintf(why, why_size, "must be one line without control characters");
+			snprintf(why, why_size, "must be one line without control or text-direction characters");
 			return false;
 		}
 		if (!url_shape_ok(s, len)) {

@@ -19,6 +19,13 @@ static bool is_control(uint32_t cp)
 	return cp < 0x20 || (cp >= 0x7F && cp < 0xA0);
 }
 
+/* Unicode's Bidi_Control set: shown raw they reorder the text around them. */
+static bool is_bidi_control(uint32_t cp)
+{
+	return cp == 0x061C || cp == 0x200E || cp == 0x200F || (cp >= 0x202A && cp <= 0x202E) ||
+		(cp >= 0x2066 && cp <= 0x2069);
+}
+
 void ag_text_sanitize(struct ag_buf *out, const char *s, size_t len, int keep_newlines)
 {
 	size_t i = 0;
@@ -30,8 +37,12 @@ void ag_text_sanitize(struct ag_buf *out, const char *s, size_t len, int keep_ne
 			i++;
 			continue;
 		}
-		if (keep_newlines && cp == '\n')
+		if (keep_newlines && (cp == '\n' || cp == 0x2028 || cp == 0x2029))
 			ag_buf_append(out, "\n", 1);
+		else if (cp == 0x2028 || cp == 0x2029)
+			ag_buf_append(out, " ", 1);
+		else if (is_bidi_control(cp))
+			;  /* dropped: inert */
 		else if (keep_newlines && cp == '\t')
 			ag_buf_append(out, " ", 1);
 		else if (is_control(cp))

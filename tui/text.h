@@ -1,7 +1,8 @@
 /* text.h: showing text that came from other people, safely and fitted to
  * a terminal. Data is never written raw: control characters (C0, DEL, C1)
- * and invalid UTF-8 become visible placeholders, so a post cannot move the
- * cursor or change colours on anyone's screen. Shared by the CLI and TUI. */
+ * and invalid UTF-8 become visible placeholders and text-direction controls
+ * vanish, so a post cannot move the cursor, change colours or reorder
+ * anyone's screen. Shared by the CLI and TUI. */
 #ifndef AG_TEXT_H
 #define AG_TEXT_H
 
@@ -11,8 +12,9 @@
 #include "buf.h"
 
 /* Appends s (len bytes) to out, made inert: each control character and
- * each invalid byte becomes U+FFFD, except that with keep_newlines a \n is
- * kept and a \t becomes a space. */
+ * each invalid byte becomes U+FFFD, text-direction controls (Bidi_Control)
+ * are dropped, U+2028/U+2029 become a space, except that with
+ * keep_newlines they and \n are a \n and a \t becomes a space. */
 void ag_text_sanitize(struct ag_buf *out, const char *s, size_t len, int keep_newlines);
 /* Terminal columns of a sanitized UTF-8 string (wide characters count 2). */
 int ag_text_width(const char *s);

@@ -347,8 +347,37 @@ Test(line, controls)
 	expect_repeat(op, "full_name", "\xc3\xa9", 101, NULL, BAD);
 	char why[128];
 	cr_assert_not(ag_validate_str(AG_R_LINE, "a\nb", 3, 0, 10, why, sizeof why));
-	cr_assert_str_eq(why, "Must be one line without control characters.");
+	cr_assert_str_eq(why, "Must be one line without control or text-direction characters.");
 	cr_assert(ag_validate_str(AG_R_TEXT, "a\nb", 3, 0, 10, why, sizeof why));
+}
+
+Test(line, text_direction_controls_and_separators)
+{
+	/* They reorder what a terminal shows around them: not in one line. */
+	static const char *const bad[] = {
+		"\xe2\x80\xaa", "\xe2\x80\xab", "\xe2\x80\xac", "\xe2\x80\xad",
+		"\xe2\x80\xae",                     /* U+202A..U+202E */
+		"\xe2\x81\xa6", "\xe2\x81\xa7", "\xe2\x81\xa8", "\xe2\x81\xa9",  /* U+2066..9 */
+		"\xe2\x80\x8e", "\xe2\x80\x8f", "\xd8\x9c",   /* LRM, RLM, ALM */
+		"\xe2\x80\xa8", "\xe2\x80\xa9",                 /* line, paragraph separator */
+	};
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		char v[64], email[64], url[64];
+		snprintf(v, sizeof v, "evil%sgnp.exe", bad[i]);
+		snprintf(email, sizeof email, "a%s@b.example", bad[i]);
+		snprintf(url, sizeof url, "https://x.example/%s", bad[i]);
+		expect_str(AG_OP_user_update, "full_name", v, NULL, BAD);
+		expect_str(AG_OP_search_users, "q", v, NULL, BAD);
+		expect_str(AG_OP_search_posts_by_hashtag, "tag", v, NULL, BAD);
+		expect_str(AG_OP_auth_register, "email", email, NULL, BAD);
+		expect_str(AG_OP_post_create, "image_url", url, NULL, BAD);
+	}
+	/* Joiners stay: emoji sequences and many scripts need them. */
+	expect_str(AG_OP_user_update, "full_name",
+		"\xf0\x9f\x91\xa8\xe2\x80\x8d\xf0\x9f\x91\xa9", NULL, OK);
+	expect_str(AG_OP_user_update, "full_name", "\xd9\x85\xe2\x80\x8c\xd9\x8a", NULL, OK);
+	/* Multi-line text keeps them: a post may be written right to left. */
+	expect_str(AG_OP_post_create, "content", "\xe2\x80\x8fhello", NULL, OK);
 }
 
 Test(search, q_and_tag)
