@@ -16,7 +16,6 @@
  * Usage: soak [--seconds N] [criterion options]; ANSIGRAMD names the
  * server binary. */
 #include <criterion/criterion.h>
-#include <dirent.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
@@ -30,6 +29,7 @@
 
 #include "clock.h"
 #include "live.h"
+#include "procinfo.h"
 #include "rec_server.h"
 
 TestSuite(soak, .fini = rec_test_fini);
@@ -212,34 +212,6 @@ static void *client_main(void *arg)
 
 /* ---- the server process ---- */
 
-static long rss_kb(pid_t pid)
-{
-	char path[64], line[256];
-	snprintf(path, sizeof path, "/proc/%d/status", (int)pid);
-	FILE *f = fopen(path, "r");
-	long kb = -1;
-	while (f && fgets(line, sizeof line, f))
-		if (sscanf(line, "VmRSS: %ld kB", &kb) == 1)
-			break;
-	if (f)
-		fclose(f);
-	return kb;
-}
-
-static long open_fds(pid_t pid)
-{
-	char path[64];
-	snprintf(path, sizeof path, "/proc/%d/fd", (int)pid);
-	DIR *d = opendir(path);
-	long n = 0;
-	if (!d)
-		return -1;
-	for (struct dirent *e; (e = readdir(d));)
-		n += e->d_name[0] != '.';
-	closedir(d);
-	return n;
-}
-
 static void sleep_ms(long ms)
 {
 	struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
@@ -305,7 +277,7 @@ Test(soak, mixed_load_then_sigterm, .timeout = 0)
 		cr_assert_eq(pthread_create(&th[i], NULL, client_main, &clients[i]), 0);
 
 	sleep_ms((long)(warmup * 1000));
-	long rss0 = rss_kb(s.keeper), fds0 = open_fds(s.keeper);
+	long rss0 = proc_status_kb(s.keeper, "VmRSS"), fds0 = proc_open_fds(s.keeper);
 	sleep_ms((long)((seconds - warmup) * 1000));
 	atomic_store(&stop_load, true);
 	for (int i = 0; i < CLIENTS; i++)
@@ -316,7 +288,7 @@ Test(soak, mixed_load_then_sigterm, .timeout = 0)
 	while (!all_events_in() && ag_mono_ms() < wait_until)
 		sleep_ms(50);
 	sleep_ms(200);  /* anything beyond the expected shows up too */
-	long rss1 = rss_kb(s.keeper), fds1 = open_fds(s.keeper);
+	long rss1 = proc_status_kb(s.keeper, "VmRSS"), fds1 = proc_open_fds(s.keeper);
 
 	int64_t term_at = ag_mono_ms();
 	kill(s.keeper, SIGTERM);
