@@ -345,18 +345,21 @@ static void *isolated_main(void *arg)
 	struct isolated_call *ic = arg;
 	struct ag_client *c;
 	ic->rv = ag_client_open(&c, h_url(), DROP_TIMEOUT_MS);
-	if (ic->rv == 0) {
+	if (ic->rv == 0)
 		ic->rv = ag_client_raw(c, ic->frame, ic->len, &ic->r);
-		ag_client_close(c);
-	}
+	/* Never closed: after a dropped connection nng 1.5.2's nng_close now
+	 * and then never returns, and then neither does any later close in
+	 * the process (the harness's at the end of the test). The process
+	 * ends right after the test, which releases it. */
 	atomic_store(&ic->done, true);
 	return NULL;
 }
 
-/* send_frame on a new client in a thread, waited for at most
- * 3 * DROP_TIMEOUT_MS: after the server drops a connection, nng 1.5.2's
- * REQ socket now and then never returns from its receive, timeout or
- * not. Such a thread is left behind (and the test process ends soon). */
+/* Sends a frame on a new client (never closed: see isolated_main) in a
+ * thread, waited for at most 3 * DROP_TIMEOUT_MS: after the server drops
+ * a connection, nng 1.5.2's REQ socket now and then never returns from
+ * its receive, timeout or not. Such a thread is left behind (the test
+ * process ends soon). */
 static int call_isolated(const msgpack_sbuffer *sb, struct ag_reply *out)
 {
 	struct isolated_call *ic = calloc(1, sizeof *ic);
@@ -679,25 +682,35 @@ static void strings_of(const struct ag_op_spec *op, const struct ag_arg_spec *a)
 	}
 }
 
-/* Frame sizes for an op, padded by an unknown argument. Around 1 MiB
- * (up to it too_large; over it the server may drop the connection, which
- * costs a timeout) only when around_1_mib. */
-static void sizes_of(const struct ag_op_spec *op, bool around_1_mib)
+/* Frame sizes around 64 KiB for an op, padded by an unknown argument. */
+static void sizes_of(const struct ag_op_spec *op)
 {
 	struct override plain = {0};
 	struct expect too_large = {.kind = X_ERROR, .code = AG_E_TOO_LARGE, .field = ""};
-	static const size_t sizes[] = {65535, 65536, 65537, 1048575, 1048576};
-	for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++) {
-		if (sizes[i] > 1024 * 1024 - 16 && !around_1_mib)
-			continue;
+	static const size_t sizes[] = {65535, 65536, 65537};
+	for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++)
 		run_case(op, (struct override){.pad = 1000}, sizes[i],
 			sizes[i] <= AG_MAX_REQUEST ? as_reference(&plain) : too_large,
 			"frame of %zu bytes (unknown argument)", sizes[i]);
-	}
-	if (around_1_mib)
+}
+
+/* Frames around 1 MiB, for one op per authentication mode: up to 1 MiB
+ * too_large, over it too_large or a dropped connection (each costing a
+ * timeout). */
+static void frames_around_1_mib(void)
+{
+	static const enum ag_op_id ops[] = {AG_OP_server_ping, AG_OP_auth_login, AG_OP_post_create};
+	struct expect too_large = {.kind = X_ERROR, .code = AG_E_TOO_LARGE, .field = ""};
+	for (size_t i = 0; i < sizeof ops / sizeof ops[0]; i++) {
+		const struct ag_op_spec *op = &ag_ops[ops[i]];
+		run_case(op, (struct override){.pad = 1000}, 1048575, too_large,
+			"frame of 1048575 bytes (unknown argument)");
+		run_case(op, (struct override){.pad = 1000}, 1048576, too_large,
+			"frame of 1048576 bytes (unknown argument)");
 		run_case(op, (struct override){.pad = 1000}, 1048577,
 			(struct expect){.kind = X_TOO_LARGE_OR_DROP},
 			"frame of 1048577 bytes (unknown argument)");
+	}
 }
 
 /* ---- the database ---- */
@@ -741,6 +754,24 @@ static uint64_t db_fingerprint(void)
 	return h;
 }
 
+/* Prints the tally and fails on anything not as expected. */
+static void report(const char *what, long changed_by)
+{
+	printf("hostile: %s: %ld cases: %ld as expected, %ld known differences (server_must_fix), "
+		"%ld unexpected, %ld listed but now passing; %ld skipped (would write); "
+		"%ld ops whose cases changed the database\n", what, n_cases, n_pass, n_known,
+		n_unexpected, n_fixed, n_skipped, changed_by);
+	for (size_t i = 0; i < N_MUST_FIX; i++)
+		if (must_fix_seen[i])
+			printf("hostile: server must fix (%s): %ld cases like %s\n",
+				server_must_fix[i].why, must_fix_seen[i], must_fix_example[i]);
+	fflush(stdout);
+	cr_expect_eq(changed_by, 0, "hostile requests changed the database");
+	cr_expect_eq(n_unexpected, 0, "%ld hostile requests were not answered as the contract says",
+		n_unexpected);
+	cr_expect_eq(n_fixed, 0, "%ld cases in server_must_fix now pass: remove them", n_fixed);
+}
+
 Test(hostile, every_op_every_argument)
 {
 	h_user_new(&me);
@@ -754,9 +785,7 @@ Test(hostile, every_op_every_argument)
 			integers_of(op, &op->args[k]);
 			strings_of(op, &op->args[k]);
 		}
-		/* Around 1 MiB: one op per authentication mode. */
-		sizes_of(op, op->id == AG_OP_server_ping || op->id == AG_OP_auth_login ||
-			op->id == AG_OP_post_create);
+		sizes_of(op);
 		/* Ops that could write were checked case by case above. */
 		if (harmless(op) && db_fingerprint() != before) {
 			changed_by++;
@@ -765,17 +794,17 @@ Test(hostile, every_op_every_argument)
 		}
 	}
 	cr_assert(ag_obj_bool(h_ok(me.c, "server.ping", ""), "pong"), "the server stopped serving");
-	printf("hostile: %ld cases: %ld as expected, %ld known differences (server_must_fix), "
-		"%ld unexpected, %ld listed but now passing; %ld skipped (would write); "
-		"%ld ops whose cases changed the database\n", n_cases, n_pass, n_known, n_unexpected,
-		n_fixed, n_skipped, changed_by);
-	for (size_t i = 0; i < N_MUST_FIX; i++)
-		if (must_fix_seen[i])
-			printf("hostile: server must fix (%s): %ld cases like %s\n",
-				server_must_fix[i].why, must_fix_seen[i], must_fix_example[i]);
-	fflush(stdout);
-	cr_expect_eq(changed_by, 0, "hostile requests changed the database");
-	cr_expect_eq(n_unexpected, 0, "%ld hostile requests were not answered as the contract says",
-		n_unexpected);
-	cr_expect_eq(n_fixed, 0, "%ld cases in server_must_fix now pass: remove them", n_fixed);
+	report("every op and argument", changed_by);
+}
+
+/* The frames around 1 MiB run in a test process of their own, in a suite
+ * without the harness's .fini: after the server drops a connection, nng
+ * 1.5.2 now and then cannot close any socket of the process again, and
+ * this process ends without closing any. */
+TestSuite(hostile_1mib, .timeout = 120);
+
+Test(hostile_1mib, frames_around_1_mib)
+{
+	frames_around_1_mib();
+	report("frames around 1 MiB", 0);
 }
