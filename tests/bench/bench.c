@@ -7,7 +7,8 @@
  * RSS after the run.
  *
  * Usage: bench [--seconds S] [--clients N] [--users N] [--posts N]
- * (ANSIGRAMD names the server binary). Prints a table; exits 0. */
+ * (ANSIGRAMD names the server binary). Prints a table; exits 0, or 1 when
+ * the server does not stop within 10 s of SIGTERM. */
 #include <getopt.h>
 #include <pthread.h>
 #include <signal.h>
@@ -24,6 +25,7 @@
 
 #include "client.h"
 #include "clock.h"
+#include "procinfo.h"
 
 static double seconds = 2.0;
 static int n_clients = 4, n_users = 200, n_posts = 5;
@@ -293,20 +295,6 @@ static void seed(void)
 	ag_client_close(c);
 }
 
-static long peak_rss_kb(pid_t pid)
-{
-	char path[64], line[256];
-	snprintf(path, sizeof path, "/proc/%d/status", (int)pid);
-	FILE *f = fopen(path, "r");
-	long kb = -1;
-	while (f && fgets(line, sizeof line, f))
-		if (sscanf(line, "VmHWM: %ld kB", &kb) == 1)
-			break;
-	if (f)
-		fclose(f);
-	return kb;
-}
-
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -372,11 +360,22 @@ int main(int argc, char **argv)
 		printf("%-22s %12.0f %10.0f %10.0f %11.3fx %8ld\n", cases[i].name, r.ops_per_s,
 			r.p50_us, r.p99_us, base > 0 ? r.ops_per_s / base : 0, i == 0 ? 0 : r.failed);
 	}
-	printf("\nserver peak RSS: %ld kB with %d clients\n", peak_rss_kb(server), n_clients);
+	printf("\nserver peak RSS: %ld kB with %d clients\n", proc_status_kb(server, "VmHWM"), n_clients);
+	/* The server gets 10 s to stop after SIGTERM, then SIGKILL. */
 	kill(server, SIGTERM);
-	waitpid(server, NULL, 0);
+	int stopped = 0;
+	for (int waited = 0; !stopped && waited < 10000; waited += 10) {
+		stopped = waitpid(server, NULL, WNOHANG) == server;
+		if (!stopped)
+			usleep(10000);
+	}
+	if (!stopped) {
+		fprintf(stderr, "bench: the server did not exit within 10 s of SIGTERM; killed it\n");
+		kill(server, SIGKILL);
+		waitpid(server, NULL, 0);
+	}
 	nng_close(echo);
 	char cmd[96];
 	snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
-	return system(cmd) == 0 ? 0 : 1;
+	return system(cmd) == 0 && stopped ? 0 : 1;
 }

@@ -152,6 +152,20 @@ void rec_done(struct h_server *s)
 	nftw(s->dir, remove_entry, 8, FTW_DEPTH | FTW_PHYS);
 }
 
+void rec_kill(struct h_server *s)
+{
+	cr_assert_gt(s->keeper, 0, "rec_kill: the server is not running");
+	kill(s->keeper, SIGKILL);
+	cr_assert_geq(rec_wait_exit(s, STOP_TIMEOUT_MS), 0, "ansigramd outlived SIGKILL");
+}
+
+void rec_discard(struct h_server *s)
+{
+	if (s->keeper > 0)
+		rec_kill(s);
+	nftw(s->dir, remove_entry, 8, FTW_DEPTH | FTW_PHYS);
+}
+
 void rec_test_fini(void)
 {
 	if (running.keeper > 0) {

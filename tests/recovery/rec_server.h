@@ -24,6 +24,12 @@ int rec_wait_exit(struct h_server *s, int timeout_ms);
 void rec_stop(struct h_server *s);
 /* rec_stop, then removes the directory: the end of a test. */
 void rec_done(struct h_server *s);
+/* Kills the server with SIGKILL and reaps it (asserting it goes within
+ * the stop deadline): a crash at a moment the caller picks. */
+void rec_kill(struct h_server *s);
+/* Kills the server if it still runs, then removes the directory: the end
+ * of a test that judges shutdown elsewhere (or not at all). */
+void rec_discard(struct h_server *s);
 /* The suite's .fini: kills a server a failed test left running (keeping
  * its directory and printing its log), then h_test_fini(). */
 void rec_test_fini(void);

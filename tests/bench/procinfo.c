@@ -1,0 +1,37 @@
+/* procinfo.c: reading /proc for the benchmark and the soak (see procinfo.h). */
+#include "procinfo.h"
+
+#include <dirent.h>
+#include <stdio.h>
+#include <string.h>
+
+long proc_status_kb(pid_t pid, const char *key)
+{
+	char path[64], line[256];
+	snprintf(path, sizeof path, "/proc/%d/status", (int)pid);
+	FILE *f = fopen(path, "r");
+	if (!f)
+		return -1;
+	long kb = -1;
+	size_t key_len = strlen(key);
+	while (fgets(line, sizeof line, f))
+		if (strncmp(line, key, key_len) == 0 && line[key_len] == ':' &&
+		    sscanf(line + key_len + 1, "%ld", &kb) == 1)
+			break;
+	fclose(f);
+	return kb;
+}
+
+long proc_open_fds(pid_t pid)
+{
+	char path[64];
+	snprintf(path, sizeof path, "/proc/%d/fd", (int)pid);
+	DIR *d = opendir(path);
+	if (!d)
+		return -1;
+	long n = 0;
+	for (struct dirent *e; (e = readdir(d));)
+		n += e->d_name[0] != '.';
+	closedir(d);
+	return n;
+}

@@ -1,0 +1,15 @@
+/* procinfo.h: what /proc says about another process (the server under
+ * test): memory from /proc/PID/status and open descriptors from
+ * /proc/PID/fd. Shared by the benchmark and the soak. */
+#ifndef AG_TEST_PROCINFO_H
+#define AG_TEST_PROCINFO_H
+
+#include <sys/types.h>
+
+/* The kB value of a /proc/PID/status line such as "VmRSS" or "VmHWM";
+ * -1 when it cannot be read. */
+long proc_status_kb(pid_t pid, const char *key);
+/* How many descriptors pid has open; -1 when it cannot be read. */
+long proc_open_fds(pid_t pid);
+
+#endif
