@@ -11,8 +11,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
+#include <nng/nng.h>
 #include <sodium.h>
 
 #include "clock.h"
@@ -199,19 +201,54 @@ static int apply_defaults(void)
 	return 0;
 }
 
-/* Shutdown's deadline: everything committed is already durable, so a
- * thread stuck in an nng call must not keep the process alive. */
+/* Shutdown's deadlines: the requests being served when the stop came may
+ * take their time (a password hash on a loaded machine), up to
+ * DRAIN_DEADLINE_MS; after that, everything committed is durable, so a
+ * thread stuck in an nng call must not keep the process alive beyond
+ * SHUTDOWN_DEADLINE_MS more. */
+#define DRAIN_DEADLINE_MS 30000
 #define SHUTDOWN_DEADLINE_MS 4000
+
+static struct {
+	pthread_mutex_t lock;
+	pthread_cond_t drained;
+	bool is_drained;
+} shutdown_state = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, false};
 
 static void *shutdown_deadline(void *arg)
 {
 	(void)arg;
-	struct timespec wait = {SHUTDOWN_DEADLINE_MS / 1000, (SHUTDOWN_DEADLINE_MS % 1000) * 1000000L};
-	while (nanosleep(&wait, &wait) != 0)
+	struct timespec until;
+	clock_gettime(CLOCK_REALTIME, &until);
+	until.tv_sec += DRAIN_DEADLINE_MS / 1000;
+	pthread_mutex_lock(&shutdown_state.lock);
+	while (!shutdown_state.is_drained &&
+	       pthread_cond_timedwait(&shutdown_state.drained, &shutdown_state.lock, &until) == 0)
 		;
-	ag_error("shutdown did not finish within %d ms (a network call is stuck); exiting "
-		"anyway: everything committed is on disk", SHUTDOWN_DEADLINE_MS);
+	bool drained = shutdown_state.is_drained;
+	pthread_mutex_unlock(&shutdown_state.lock);
+	if (drained) {
+		struct timespec wait = {SHUTDOWN_DEADLINE_MS / 1000,
+			(SHUTDOWN_DEADLINE_MS % 1000) * 1000000L};
+		while (nanosleep(&wait, &wait) != 0)
+			;
+	}
+	if (drained)
+		ag_error("shutdown did not finish within %d ms of the last request (a network "
+			"call is stuck); exiting anyway: everything committed is on disk",
+			SHUTDOWN_DEADLINE_MS);
+	else
+		ag_error("requests in flight did not finish within %d ms of the stop; exiting "
+			"anyway: everything committed is on disk", DRAIN_DEADLINE_MS);
 	_exit(0);
+}
+
+static void shutdown_drained(void)
+{
+	pthread_mutex_lock(&shutdown_state.lock);
+	shutdown_state.is_drained = true;
+	pthread_cond_signal(&shutdown_state.drained);
+	pthread_mutex_unlock(&shutdown_state.lock);
 }
 
 int main(int argc, char **argv)
@@ -283,9 +320,14 @@ int main(int argc, char **argv)
 	pthread_t deadline;
 	if (pthread_create(&deadline, NULL, shutdown_deadline, NULL) == 0)
 		pthread_detach(deadline);
+	transport_drain();
+	shutdown_drained();
 	transport_stop();
 	storage_keeper_stop();
 	db_close(&db);
+	/* nng frees what closed sockets still held (events queued for slow
+	 * subscribers) on a thread of its own: wait for it. */
+	nng_fini();
 	ag_info("stopped");
 	return 0;
 }

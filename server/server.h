@@ -46,9 +46,12 @@ extern struct server_config g_config;
  * as its probe. Returns 0, or -1 after logging why. */
 int transport_start(const char *self_path);
 /* Stops taking requests: answers those already received `unavailable`
- * while the ones in flight finish, gives replies a moment to leave,
- * publishes what was released and closes the sockets. Every wait in it is
- * bounded, but an nng call can still hang: main() keeps a deadline. */
+ * while the ones in flight finish, and returns when every worker is done.
+ * Called by transport_stop when it was not called first. */
+void transport_drain(void);
+/* Drains, gives replies a moment to leave, publishes what was released
+ * and closes the sockets. Every wait in it is bounded, but an nng call
+ * can still hang: main() keeps a deadline. */
 void transport_stop(void);
 /* The probe child's whole life (ansigramd --probe-dial URL req|sub):
  * dials url and waits to be killed. Returns 1 when the dial fails. */

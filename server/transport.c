@@ -38,7 +38,8 @@
 /* How often an idle worker looks up to see whether it should stop. */
 #define WORKER_POLL_MS 200
 /* While stopping: a worker that waits this long for another request has
- * drained what was received; and the drain ends after DRAIN_MAX_MS. */
+ * drained what was received; and its drain ends DRAIN_MAX_MS after it
+ * first looks (after the request it was serving, if any). */
 #define DRAIN_QUIET_MS 50
 #define DRAIN_MAX_MS 1500
 /* Replies still leaving get this long once the workers are done. */
@@ -58,7 +59,6 @@
 static nng_socket rep_sock = NNG_SOCKET_INITIALIZER;
 static nng_socket pub_sock = NNG_SOCKET_INITIALIZER;
 static atomic_bool stopping;
-static int64_t drain_deadline;   /* set before `stopping` */
 
 /* ---- exchanges: a context and the aio its reply is sent with ---- */
 
@@ -254,10 +254,16 @@ static void *worker_main(void *arg)
 	struct exchange *x = NULL;
 	msgpack_sbuffer out;
 	msgpack_sbuffer_init(&out);
+	int64_t my_deadline = 0;
 	for (;;) {
 		reap_sends();
 		bool draining = atomic_load(&stopping);
-		if (draining && ag_now_ms() >= drain_deadline)
+		/* A worker still busy with a request when the stop came drains
+		 * for as long as the others once it is free: the requests queued
+		 * behind it are answered too. */
+		if (draining && my_deadline == 0)
+			my_deadline = ag_now_ms() + DRAIN_MAX_MS;
+		if (draining && ag_now_ms() >= my_deadline)
 			break;
 		if (!x && !(x = exchange_get())) {
 			ag_error("worker %d: cannot open an nng context", w->index);
@@ -656,10 +662,10 @@ static void flush_sends(int wait_ms)
 	pthread_mutex_unlock(&xs.lock);
 }
 
-void transport_stop(void)
+void transport_drain(void)
 {
-	drain_deadline = ag_now_ms() + DRAIN_MAX_MS;
-	atomic_store(&stopping, true);
+	if (atomic_exchange(&stopping, true))
+		return;
 	guard_stop(500);
 	/* The listeners stay open (closing one would also drop its connections
 	 * with their replies): what arrives now is answered `unavailable`
@@ -667,6 +673,11 @@ void transport_stop(void)
 	for (int i = 0; i < n_workers; i++)
 		if (workers[i].started)
 			pthread_join(workers[i].thread, NULL);
+}
+
+void transport_stop(void)
+{
+	transport_drain();
 	flush_sends(SENDS_FLUSH_MS);
 	reap_sends();
 	publisher_stop();  /* what the last requests released still goes out */

@@ -294,6 +294,10 @@ Test(lifecycle, sigterm_answers_every_request_it_received)
 			f[i].code);
 		cr_expect(f[i].ok || f[i].retry_after_ms > 0);
 	}
+	if (answered != N) {
+		wait_exit(&p, 5000);
+		h_server_print_log(&p.s);
+	}
 	cr_assert_eq(answered, N, "%d of %d requests in flight got no reply", N - answered, N);
 	cr_expect_lt(ok, N, "every request was served before the stop: the test proves nothing");
 	cr_assert_eq(wait_exit(&p, 5000), 0);

@@ -299,6 +299,8 @@ Test(soak, mixed_load_then_sigterm, .timeout = 0)
 			TERM_TIMEOUT_MS);
 		h_server_print_log(&s);
 		rec_kill(&s);
+	} else if (status != 0) {
+		h_server_print_log(&s);
 	}
 	atomic_store(&stop_subs, true);
 	for (int l = 0; l < LISTENERS; l++)
