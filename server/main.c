@@ -320,14 +320,17 @@ int main(int argc, char **argv)
 	pthread_t deadline;
 	if (pthread_create(&deadline, NULL, shutdown_deadline, NULL) == 0)
 		pthread_detach(deadline);
+	int64_t stop_at = ag_now_ms();
 	transport_drain();
 	shutdown_drained();
+	int64_t drained_at = ag_now_ms();
 	transport_stop();
 	storage_keeper_stop();
 	db_close(&db);
 	/* nng frees what closed sockets still held (events queued for slow
 	 * subscribers) on a thread of its own: wait for it. */
 	nng_fini();
-	ag_info("stopped");
+	ag_info("stopped: requests drained in %lld ms, the rest took %lld ms",
+		(long long)(drained_at - stop_at), (long long)(ag_now_ms() - drained_at));
 	return 0;
 }

@@ -146,8 +146,10 @@ static void stop_cleanly(struct proc *p)
 	kill(p->pid, SIGTERM);
 	int64_t start = ag_now_ms();
 	int code = wait_exit(p, 5000);
-	cr_assert_eq(code, 0, "SIGTERM: exit status %d after %lld ms", code,
-		(long long)(ag_now_ms() - start));
+	int64_t took = ag_now_ms() - start;
+	if (code != 0)
+		h_server_print_log(&p->s);
+	cr_assert_eq(code, 0, "SIGTERM: exit status %d after %lld ms", code, (long long)took);
 	FILE *f = fopen(p->s.log_path, "r");
 	char line[1024];
 	while (f && fgets(line, sizeof line, f))
