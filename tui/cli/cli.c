@@ -188,44 +188,9 @@ static int connect_server(struct cli *c)
 	return CLI_ERR_UNREACHABLE;
 }
 
-static void pack_args(const struct cli_req *r, msgpack_sbuffer *sb)
-{
-	msgpack_packer pk;
-	msgpack_packer_init(&pk, sb, msgpack_sbuffer_write);
-	size_t n = 0;
-	for (size_t i = 0; i < r->op->n_args; i++)
-		n += r->v[i].present;
-	msgpack_pack_map(&pk, n);
-	for (size_t i = 0; i < r->op->n_args; i++) {
-		const struct ag_argval *v = &r->v[i];
-		if (!v->present)
-			continue;
-		ag_pack_key(&pk, r->op->args[i].name);
-		if (v->nil) {
-			msgpack_pack_nil(&pk);
-			continue;
-		}
-		switch (r->op->args[i].type) {
-		case AG_T_ID:
-		case AG_T_INT:
-			msgpack_pack_int64(&pk, v->i);
-			break;
-		case AG_T_BOOL:
-			if (v->b)
-				msgpack_pack_true(&pk);
-			else
-				msgpack_pack_false(&pk);
-			break;
-		case AG_T_STR:
-			ag_pack_strn(&pk, v->s, v->len);
-			break;
-		}
-	}
-}
-
 /* Says what went wrong with a reply that arrived with ok false, and how
  * to get on when it is about the login. */
-static void report_error(struct cli *c, const struct cli_req *r, const struct ag_reply *rep)
+static void report_error(struct cli *c, const struct ag_req *r, const struct ag_reply *rep)
 {
 	struct ag_buf msg = {0};
 	ag_text_sanitize(&msg, rep->message, strlen(rep->message), 0);
@@ -256,16 +221,14 @@ static void report_error(struct cli *c, const struct cli_req *r, const struct ag
 		fprintf(stderr, "Not logged in; log in with 'ansigram login' or 'ansigram register'.\n");
 }
 
-int cli_send(struct cli *c, struct cli_req *r, struct ag_reply *out)
+int cli_send(struct cli *c, struct ag_req *r, struct ag_reply *out)
 {
 	memset(out, 0, sizeof *out);
 	msgpack_unpacked_init(&out->un);
-	for (size_t i = 0; i < r->op->n_args; i++) {
-		if ((r->op->args[i].flags & AG_A_REQ) && !r->v[i].present) {
-			char option[64];
-			cli_option_name(r->op->args[i].name, option, sizeof option);
-			return cli_usage(c, "%s needs %s", r->op->name, option);
-		}
+	if (ag_req_check(r) != AG_OK) {
+		char option[64];
+		cli_option_name(r->error.field, option, sizeof option);
+		return cli_usage(c, "%s needs %s", r->op->name, option);
 	}
 	int code = connect_server(c);
 	if (code != CLI_OK)
@@ -274,11 +237,7 @@ int cli_send(struct cli *c, struct cli_req *r, struct ag_reply *out)
 
 	msgpack_sbuffer sb;
 	msgpack_sbuffer_init(&sb);
-	bool has_args = false;
-	for (size_t i = 0; i < r->op->n_args; i++)
-		has_args |= r->v[i].present;
-	if (has_args)
-		pack_args(r, &sb);
+	bool has_args = ag_req_pack_args(r, &sb);
 
 	char idem[2 * IDEM_BYTES + 1];
 	if (r->op->saga) {
@@ -323,14 +282,14 @@ int cli_my_id(struct cli *c, int64_t *id)
 		*id = c->session.user_id;
 		return CLI_OK;
 	}
-	struct cli_req r;
+	struct ag_req r;
 	struct ag_reply rep;
 	cli_req_init(&r, "auth.me");
 	int code = cli_send(c, &r, &rep);
 	if (code == CLI_OK)
 		*id = ag_obj_int(rep.data, "id");
 	ag_reply_free(&rep);
-	cli_req_free(&r);
+	ag_req_free(&r);
 	return code;
 }
 
@@ -339,7 +298,7 @@ int cli_user_id(struct cli *c, const char *name, int64_t *id)
 	const char *bare = name[0] == '@' ? name + 1 : name;
 	if (bare[0] == '\0')
 		return cli_usage(c, "'%s' is not a user name", name);
-	struct cli_req r;
+	struct ag_req r;
 	struct ag_reply rep;
 	cli_req_init(&r, "user.get");
 	int code = cli_req_set_text(c, &r, "username", bare, "the user name");
@@ -350,7 +309,7 @@ int cli_user_id(struct cli *c, const char *name, int64_t *id)
 	if (code == CLI_OK)
 		*id = ag_obj_int(rep.data, "id");
 	ag_reply_free(&rep);
-	cli_req_free(&r);
+	ag_req_free(&r);
 	return code;
 }
 

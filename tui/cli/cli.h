@@ -3,8 +3,8 @@
  * Every op of the protocol's op table is a command `GROUP VERB` whose
  * options are the op's args (cli_ops.c, with help from the same table in
  * cli_help.c); friendly commands such as `feed` or `dm @bob hi` sit on top
- * (cli_cmds.c, cli_watch.c). Both build a struct cli_req, checked against
- * the table before anything is sent, and send it through cli_send(),
+ * (cli_cmds.c, cli_watch.c). Both build a struct ag_req (protocol/request.h),
+ * checked against the table before anything is sent, and send it through cli_send(),
  * which connects, authenticates, retries saga-backed ops once with the
  * same idempotency key and reports errors. Output is JSON (--json) or
  * readable text fitted to the terminal (cli_print.c).
@@ -21,6 +21,7 @@
 #include "client.h"
 #include "json.h"
 #include "proto.h"
+#include "request.h"
 #include "session.h"
 
 enum {
@@ -50,13 +51,6 @@ struct cli {
 	char ssh_fingerprint[64];    /* the key that logged in (--ssh) */
 };
 
-/* One request being built: an op and the args given so far (in the op's
- * arg order; strings are owned here). */
-struct cli_req {
-	const struct ag_op_spec *op;
-	struct ag_argval v[AG_MAX_ARGS];
-};
-
 /* A friendly command's own option: either another name for one of its
  * op's args (arg set) or a flag of the command itself (arg NULL). */
 struct cli_flag {
@@ -74,7 +68,7 @@ struct cli_flag {
  * without a value; NULL when not given). */
 struct cli_line {
 	const struct cli_cmd *cmd;    /* NULL for an op-table command */
-	struct cli_req req;
+	struct ag_req req;
 	const char *pos[CLI_MAX_POS];
 	int n_pos;
 	const char *flag_value[CLI_MAX_FLAGS];
@@ -135,7 +129,7 @@ bool ssh_refused_option(const char *word);
 /* Sends r and waits for the reply; see the file comment for retries.
  * Returns CLI_OK when the server answered ok, else an exit code after
  * printing the error. Always ag_reply_free(out) afterwards. */
-int cli_send(struct cli *c, struct cli_req *r, struct ag_reply *out);
+int cli_send(struct cli *c, struct ag_req *r, struct ag_reply *out);
 /* The logged-in user's id (from the session, else auth.me). Returns an
  * exit code. */
 int cli_my_id(struct cli *c, int64_t *id);
@@ -159,18 +153,15 @@ int cli_join_text(struct cli *c, const char *const *words, int n, char **out);
 
 /* ---- cli_ops.c: requests and the op-table commands ---- */
 
-void cli_req_init(struct cli_req *r, const char *op_name);
-void cli_req_free(struct cli_req *r);
+/* ag_req_init for an op the calling code names; aborts when the table has
+ * no such op, a mistake in the code rather than in the command line. */
+void cli_req_init(struct ag_req *r, const char *op_name);
 /* Sets an arg from command-line text, checked against the table (shown
- * names it in messages, e.g. "--post-id"). Returns an exit code. */
-int cli_req_set_text(struct cli *c, struct cli_req *r, const char *arg, const char *text,
+ * names it in messages, e.g. "--post-id"); an arg given twice is refused.
+ * Returns an exit code after a usage message. */
+int cli_req_set_text(struct cli *c, struct ag_req *r, const char *arg, const char *text,
 	const char *shown);
-int cli_req_set_int(struct cli *c, struct cli_req *r, const char *arg, int64_t value);
-bool cli_req_has(const struct cli_req *r, const char *arg);
-/* The string value of arg, or NULL when it is not set (or nil). */
-const char *cli_req_str(const struct cli_req *r, const char *arg);
-/* The integer value of arg (an ID or INT that is set). */
-int64_t cli_req_int(const struct cli_req *r, const char *arg);
+int cli_req_set_int(struct cli *c, struct ag_req *r, const char *arg, int64_t value);
 /* When line's op takes a password that the options did not give, reads
  * it (see cli_read_password). Returns an exit code. */
 int cli_fill_password(struct cli *c, struct cli_line *line, bool confirm);

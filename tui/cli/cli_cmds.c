@@ -16,7 +16,7 @@
 
 /* Sends line's request and prints its data (JSON, or readable text with
  * empty_text for an empty list). */
-static int send_and_print(struct cli *c, struct cli_req *r, const char *empty_text)
+static int send_and_print(struct cli *c, struct ag_req *r, const char *empty_text)
 {
 	struct ag_reply rep;
 	int code = cli_send(c, r, &rep);
@@ -103,7 +103,7 @@ static int send_text_or_image(struct cli *c, struct cli_line *line, const char *
 	int code = CLI_OK;
 	if (line->n_pos > 0)
 		code = set_text_words(c, line, 0, "content");
-	else if (!cli_req_has(&line->req, "image_url"))
+	else if (!ag_req_has(&line->req, "image_url"))
 		return cli_usage(c, "a %s needs TEXT, --image URL, or both", what);
 	return code == CLI_OK ? send_and_print(c, &line->req, NULL) : code;
 }
@@ -115,7 +115,7 @@ static int cmd_post(struct cli *c, struct cli_line *line)
 
 static int cmd_show(struct cli *c, struct cli_line *line)
 {
-	struct cli_req get;
+	struct ag_req get;
 	cli_req_init(&get, "post.get");
 	int code = cli_req_set_text(c, &get, "post_id", line->pos[0], "POST_ID");
 	if (code == CLI_OK)
@@ -142,7 +142,7 @@ static int cmd_show(struct cli *c, struct cli_line *line)
 	}
 	ag_reply_free(&post);
 	ag_reply_free(&comments);
-	cli_req_free(&get);
+	ag_req_free(&get);
 	return code;
 }
 
@@ -282,7 +282,7 @@ static int cmd_thread(struct cli *c, struct cli_line *line)
 	} else if (code == CLI_OK) {
 		struct ag_buf name = {0};
 		shown_name(&name, line->pos[0]);
-		int64_t other_id = cli_req_int(&line->req, "user_id");
+		int64_t other_id = ag_req_int(&line->req, "user_id");
 		size_t n = ag_obj_len(rep.data);
 		if (n == 0)
 			printf("No messages with @%s yet.\n", ag_buf_str(&name));
@@ -294,13 +294,13 @@ static int cmd_thread(struct cli *c, struct cli_line *line)
 	if (code != CLI_OK)
 		return code;
 	/* Having read the thread, their messages are read. */
-	struct cli_req mark;
+	struct ag_req mark;
 	cli_req_init(&mark, "message.mark_read");
-	code = cli_req_set_int(c, &mark, "user_id", cli_req_int(&line->req, "user_id"));
+	code = cli_req_set_int(c, &mark, "user_id", ag_req_int(&line->req, "user_id"));
 	if (code == CLI_OK)
 		code = cli_send(c, &mark, &rep);
 	ag_reply_free(&rep);
-	cli_req_free(&mark);
+	ag_req_free(&mark);
 	return code;
 }
 
@@ -326,12 +326,12 @@ static int cmd_read_all(struct cli *c, struct cli_line *line)
 static int cmd_search(struct cli *c, struct cli_line *line)
 {
 	int code = set_text_words(c, line, 0, "q");
-	struct cli_req tags;
+	struct ag_req tags;
 	cli_req_init(&tags, "search.hashtags");
 	if (code == CLI_OK)
-		code = cli_req_set_text(c, &tags, "q", cli_req_str(&line->req, "q"), "TEXT");
-	if (code == CLI_OK && cli_req_has(&line->req, "limit"))
-		code = cli_req_set_int(c, &tags, "limit", cli_req_int(&line->req, "limit"));
+		code = cli_req_set_text(c, &tags, "q", ag_req_str(&line->req, "q"), "TEXT");
+	if (code == CLI_OK && ag_req_has(&line->req, "limit"))
+		code = cli_req_set_int(c, &tags, "limit", ag_req_int(&line->req, "limit"));
 	struct ag_reply users, hashtags;
 	memset(&users, 0, sizeof users);
 	memset(&hashtags, 0, sizeof hashtags);
@@ -356,7 +356,7 @@ static int cmd_search(struct cli *c, struct cli_line *line)
 	}
 	ag_reply_free(&users);
 	ag_reply_free(&hashtags);
-	cli_req_free(&tags);
+	ag_req_free(&tags);
 	return code;
 }
 
@@ -368,7 +368,7 @@ static int cmd_tag(struct cli *c, struct cli_line *line)
 
 /* Sets email or username from a login name word: an email when it has an
  * '@' past its first character, else a user name (a leading '@' dropped). */
-static int set_login_name(struct cli *c, struct cli_req *r, const char *word)
+static int set_login_name(struct cli *c, struct ag_req *r, const char *word)
 {
 	if (strchr(word + 1, '@') != NULL)
 		return cli_req_set_text(c, r, "email", word, "NAME");
@@ -376,7 +376,7 @@ static int set_login_name(struct cli *c, struct cli_req *r, const char *word)
 }
 
 /* Logs in with r (auth.login), saves the session and reports it. */
-static int login_with(struct cli *c, struct cli_req *r)
+static int login_with(struct cli *c, struct ag_req *r)
 {
 	struct ag_reply rep;
 	int code = cli_send(c, r, &rep);
@@ -390,14 +390,14 @@ static int login_with(struct cli *c, struct cli_req *r)
 
 static int cmd_login(struct cli *c, struct cli_line *line)
 {
-	struct cli_req *r = &line->req;
+	struct ag_req *r = &line->req;
 	int code = CLI_OK;
 	if (line->n_pos > 0) {
-		if (cli_req_has(r, "email") || cli_req_has(r, "username"))
+		if (ag_req_has(r, "email") || ag_req_has(r, "username"))
 			return cli_usage(c, "give the name as a word or with --email/--username, "
 				"not both");
 		code = set_login_name(c, r, line->pos[0]);
-	} else if (!cli_req_has(r, "email") && !cli_req_has(r, "username")) {
+	} else if (!ag_req_has(r, "email") && !ag_req_has(r, "username")) {
 		if (!isatty(STDIN_FILENO) || line->password_stdin)
 			return cli_usage(c, "whom to log in? give a user name or email");
 		fputs("User name or email: ", stderr);
@@ -450,17 +450,17 @@ static int cmd_logout(struct cli *c, struct cli_line *line)
 
 static int cmd_register(struct cli *c, struct cli_line *line)
 {
-	struct cli_req *r = &line->req;
+	struct ag_req *r = &line->req;
 	int code = CLI_OK;
 	if (line->n_pos > 0) {
-		if (cli_req_has(r, "username"))
+		if (ag_req_has(r, "username"))
 			return cli_usage(c, "give the user name as a word or with --username, not both");
 		const char *word = line->pos[0];
 		code = cli_req_set_text(c, r, "username", word[0] == '@' ? word + 1 : word, "NAME");
 	}
-	if (code == CLI_OK && !cli_req_has(r, "username"))
+	if (code == CLI_OK && !ag_req_has(r, "username"))
 		return cli_usage(c, "register needs a user name");
-	if (code == CLI_OK && !cli_req_has(r, "email"))
+	if (code == CLI_OK && !ag_req_has(r, "email"))
 		return cli_usage(c, "register needs --email EMAIL");
 	if (code == CLI_OK)
 		code = cli_fill_password(c, line, true);
@@ -472,15 +472,15 @@ static int cmd_register(struct cli *c, struct cli_line *line)
 	if (code != CLI_OK)
 		return code;
 
-	struct cli_req login;
+	struct ag_req login;
 	cli_req_init(&login, "auth.login");
-	code = cli_req_set_text(c, &login, "username", cli_req_str(r, "username"), "NAME");
+	code = cli_req_set_text(c, &login, "username", ag_req_str(r, "username"), "NAME");
 	if (code == CLI_OK)
-		code = cli_req_set_text(c, &login, "password", cli_req_str(r, "password"),
+		code = cli_req_set_text(c, &login, "password", ag_req_str(r, "password"),
 			"the password");
 	if (code == CLI_OK)
 		code = login_with(c, &login);
-	cli_req_free(&login);
+	ag_req_free(&login);
 	return code;
 }
 

@@ -1,6 +1,6 @@
 /* cli_ops.c: commands made from the op table. A request's args are set
- * from command-line text and checked against the table's types, ranges
- * and string rules before anything is sent; a command line is parsed into
+ * from command-line text and checked against the table (protocol/request.c)
+ * before anything is sent, its failures worded as usage messages; a command line is parsed into
  * a request plus positional words; and argv is dispatched to a friendly
  * command or to `GROUP VERB` (or `group.verb`), so a new op in ops.def
  * is a new command with no code here. */
@@ -14,123 +14,29 @@
 
 #include <sodium.h>
 
-void cli_req_init(struct cli_req *r, const char *op_name)
+void cli_req_init(struct ag_req *r, const char *op_name)
 {
-	memset(r, 0, sizeof *r);
-	r->op = ag_op_find(op_name, strlen(op_name));
-	if (r->op == NULL) {
-		fprintf(stderr, "ansigram: internal error: no op %s in the table\n", op_name);
+	if (ag_req_init(r, op_name) != AG_OK) {
+		fprintf(stderr, "ansigram: internal error: %s\n", r->error.message);
 		abort();
 	}
 }
 
-void cli_req_free(struct cli_req *r)
+int cli_req_set_text(struct cli *c, struct ag_req *r, const char *arg, const char *text,
+	const char *shown)
 {
-	for (size_t i = 0; i < AG_MAX_ARGS; i++) {
-		if (r->v[i].s != NULL)
-			sodium_memzero(r->v[i].s, r->v[i].len);
-		free(r->v[i].s);
-	}
-	memset(r, 0, sizeof *r);
-}
-
-/* The slot of arg in r; aborts when the op has no such arg, which is a
- * mistake in the calling code rather than in the command line. */
-static struct ag_argval *slot(struct cli_req *r, const char *arg, const struct ag_arg_spec **spec)
-{
-	*spec = ag_op_arg(r->op, arg);
-	if (*spec == NULL) {
+	if (ag_op_arg(r->op, arg) == NULL) {
 		fprintf(stderr, "ansigram: internal error: %s has no arg %s\n", r->op->name, arg);
 		abort();
 	}
-	return &r->v[*spec - r->op->args];
-}
-
-bool cli_req_has(const struct cli_req *r, const char *arg)
-{
-	const struct ag_arg_spec *spec = ag_op_arg(r->op, arg);
-	return spec != NULL && r->v[spec - r->op->args].present;
-}
-
-const char *cli_req_str(const struct cli_req *r, const char *arg)
-{
-	const struct ag_arg_spec *spec = ag_op_arg(r->op, arg);
-	return spec != NULL ? r->v[spec - r->op->args].s : NULL;
-}
-
-int64_t cli_req_int(const struct cli_req *r, const char *arg)
-{
-	const struct ag_arg_spec *spec = ag_op_arg(r->op, arg);
-	return spec != NULL ? r->v[spec - r->op->args].i : 0;
-}
-
-/* Parses a whole decimal number (an optional minus sign, no spaces);
- * false otherwise. */
-static bool parse_int(const char *text, int64_t *out)
-{
-	if (!isdigit((unsigned char)text[0]) && !(text[0] == '-' && isdigit((unsigned char)text[1])))
-		return false;
-	char *end;
-	errno = 0;
-	long long v = strtoll(text, &end, 10);
-	if (errno != 0 || *end != '\0')
-		return false;
-	*out = v;
-	return true;
-}
-
-int cli_req_set_text(struct cli *c, struct cli_req *r, const char *arg, const char *text,
-	const char *shown)
-{
-	const struct ag_arg_spec *spec;
-	struct ag_argval *v = slot(r, arg, &spec);
-	if (v->present)
+	if (ag_req_has(r, arg))
 		return cli_usage(c, "%s is given twice", shown);
-	int64_t n;
-	switch (spec->type) {
-	case AG_T_ID:
-		if (!parse_int(text, &n) || n < 1)
-			return cli_usage(c, "%s wants an id (a whole number from 1), not '%s'",
-				shown, text);
-		v->i = n;
-		break;
-	case AG_T_INT:
-		if (!parse_int(text, &n) || n < spec->min || n > spec->max)
-			return cli_usage(c, "%s wants a whole number from %lld to %lld, not '%s'",
-				shown, (long long)spec->min, (long long)spec->max, text);
-		v->i = n;
-		break;
-	case AG_T_BOOL:
-		if (strcmp(text, "true") == 0)
-			v->b = true;
-		else if (strcmp(text, "false") == 0)
-			v->b = false;
-		else
-			return cli_usage(c, "%s wants true or false, not '%s'", shown, text);
-		break;
-	case AG_T_STR: {
-		size_t len = strlen(text);
-		if (len == 0 && (spec->flags & AG_A_NULLABLE)) {
-			v->nil = true;
-			break;
-		}
-		char why[256];
-		if (!ag_validate_str(spec->rule, text, len, spec->min, spec->max, why, sizeof why)) {
-			why[0] = (char)tolower((unsigned char)why[0]);
-			return cli_usage(c, "%s %s", shown, why);
-		}
-		v->s = strdup(text);
-		if (v->s == NULL)
-			abort();
-		v->len = len;
-		break;
-	}
-	}
-	v->present = true;
+	if (ag_req_set_text(r, arg, text) != AG_OK)
+		return cli_usage(c, "%s %s", shown, r->error.message);
 	return CLI_OK;
 }
 
-int cli_req_set_int(struct cli *c, struct cli_req *r, const char *arg, int64_t value)
+int cli_req_set_int(struct cli *c, struct ag_req *r, const char *arg, int64_t value)
 {
 	char text[24];
 	char shown[64];
@@ -143,7 +49,7 @@ int cli_fill_password(struct cli *c, struct cli_line *line, bool confirm)
 {
 	if (line->req.op == NULL || ag_op_arg(line->req.op, "password") == NULL)
 		return CLI_OK;
-	if (cli_req_has(&line->req, "password")) {
+	if (ag_req_has(&line->req, "password")) {
 		if (line->password_stdin)
 			return cli_usage(c, "give --password or --password-stdin, not both");
 		return CLI_OK;
@@ -167,7 +73,7 @@ const char *cli_line_flag(const struct cli_line *line, const char *name)
 void cli_line_free(struct cli_line *line)
 {
 	if (line->req.op != NULL)
-		cli_req_free(&line->req);
+		ag_req_free(&line->req);
 }
 
 bool cli_accepts_arg(const char *passthrough, const char *arg)
@@ -195,7 +101,7 @@ static void arg_name_of(const char *typed, size_t len, char *out, size_t size)
 }
 
 /* Collects the option names this command line knows, for hints. */
-static size_t known_options(const struct cli_cmd *cmd, const struct cli_req *req,
+static size_t known_options(const struct cli_cmd *cmd, const struct ag_req *req,
 	const char *passthrough, char names[][48], size_t max)
 {
 	static const char *const globals[] = {"server", "pub", "session", "ca", "json", "timeout",
@@ -215,7 +121,7 @@ static size_t known_options(const struct cli_cmd *cmd, const struct cli_req *req
 	return n;
 }
 
-static int unknown_option(struct cli *c, const struct cli_cmd *cmd, const struct cli_req *req,
+static int unknown_option(struct cli *c, const struct cli_cmd *cmd, const struct ag_req *req,
 	const char *passthrough, const char *word)
 {
 	char names[40][48];
@@ -233,7 +139,7 @@ static int unknown_option(struct cli *c, const struct cli_cmd *cmd, const struct
 
 /* Handles "--name[=value]" for an arg of the request; returns 1 when it
  * was one, 0 when not, or an exit code. */
-static int arg_option(struct cli *c, struct cli_req *req, const char *passthrough,
+static int arg_option(struct cli *c, struct ag_req *req, const char *passthrough,
 	bool takes_words, int argc, char **argv, int *i)
 {
 	const char *word = argv[*i] + 2;

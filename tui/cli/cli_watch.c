@@ -76,7 +76,7 @@ struct watch {
 static int watch_send(struct watch *w, const char *op, const char *arg, int64_t value,
 	struct ag_reply *out)
 {
-	struct cli_req r;
+	struct ag_req r;
 	cli_req_init(&r, op);
 	int code = arg != NULL ? cli_req_set_int(w->c, &r, arg, value) : CLI_OK;
 	in_request = 1;
@@ -85,7 +85,7 @@ static int watch_send(struct watch *w, const char *op, const char *arg, int64_t 
 	else
 		memset(out, 0, sizeof *out);
 	in_request = 0;
-	cli_req_free(&r);
+	ag_req_free(&r);
 	return code;
 }
 
