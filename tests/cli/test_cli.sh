@@ -543,6 +543,26 @@ print(sorted(["after the restart %d" % i for i in range(1, n + 1)] + ["after the
 	fail "watch got every message sent after the restart" "seen $seen" "sent $want" \
 	"$(cat "$dir/live.err")"
 
+echo "# watch after its session ends"
+# A watch whose session is logged out from another client notices at its
+# next ping (every 2 s here), says why, and exits 1.
+expect "login for a watch" 0 alicew login alice --password-stdin <<<'alice-password'
+cp "$dir/alicew.session" "$dir/alicew2.session"
+ANSIGRAM_SESSION="$dir/alicew.session" timeout 60 "$ANSIGRAM" --server "$url" watch --ping 2 \
+	>"$dir/revoked.out" 2>"$dir/revoked.err" &
+watcher=$!
+background+=("$watcher")
+for _ in $(seq 100); do grep -q watching "$dir/revoked.err" && break; sleep 0.1; done
+expect "logout from another client" 0 alicew2 logout
+wait_pid "$watcher" 30
+rc=$?
+[ "$rc" -eq 1 ] && pass "watch exits 1 once its session is revoked" ||
+	fail "watch exits 1 once its session is revoked" "exit $rc" "$(cat "$dir/revoked.err")"
+has "watch says the session was revoked" "$(cat "$dir/revoked.err")" \
+	"your session was revoked or has expired; log in again"
+expect "exit 2: --ping 0" 2 alice watch --ping 0
+has "--ping range named" "$ERR" "--ping wants seconds from 1 to 3600"
+
 echo "# logout"
 old_token=$(token_of alice)
 expect "logout" 0 alice logout && has "logout says so" "$OUT" "Logged out"

@@ -494,6 +494,7 @@ static const struct cli_flag notification_flags[] = {
 };
 static const struct cli_flag watch_flags[] = {
 	{"count", NULL, "N", "exit after N events"},
+	{"ping", NULL, "SECONDS", "ping the server every SECONDS (default 240)"},
 	{0},
 };
 
@@ -546,10 +547,12 @@ const struct cli_cmd cli_cmds[] = {
 		"With --json: {\"users\": [...], \"hashtags\": [...]}.", cmd_search},
 	{"tag", "NAME", "Posts with a hashtag (with or without the #).",
 		"search.posts_by_hashtag", "limit offset", 1, 1, NULL, NULL, cmd_tag},
-	{"watch", "[--count N]", "Print live events (notifications, messages, posts, stories).",
+	{"watch", "[--count N] [--ping SECONDS]",
+		"Print live events (notifications, messages, posts, stories).",
 		NULL, NULL, 0, 0, watch_flags,
 		"With --json, one line per event: {\"type\", \"seq\", \"at\", \"data\"}. It pings "
-		"the server every 4 minutes so the session stays live, notices missed events (a "
+		"the server every 4 minutes (or --ping SECONDS) so the session stays live; when the "
+		"session was revoked or has expired, it says so and exits 1. It notices missed events (a "
 		"gap in seq, or seq starting again after a server restart) and fetches them again "
 		"(those lines have seq 0), and keeps going across server restarts. Ctrl-C ends it "
 		"(exit 0).", cli_run_watch},

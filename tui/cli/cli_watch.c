@@ -26,7 +26,8 @@
 #include "push.h"
 #include "text.h"
 
-#define PING_EVERY_MS (4 * 60 * 1000)
+#define PING_EVERY_S (4 * 60)
+#define PING_MAX_S 3600
 #define PING_RETRY_MS 5000
 #define CONNECT_WAIT_MS 3000
 #define REFETCH_LIMIT 50
@@ -57,6 +58,8 @@ struct watch {
 	struct cli *c;
 	struct ag_sub *sub;
 	long long count;           /* events left to print; -1: no limit */
+	int64_t ping_every_ms;     /* the session is pinged this often */
+	bool session_ended;        /* a request was refused as unauthorized */
 	bool connected;            /* the push socket has connected once */
 	uint64_t last_seq;         /* 0 before the first event */
 	int64_t notification_max;  /* newest notification id seen */
@@ -85,6 +88,8 @@ static int watch_send(struct watch *w, const char *op, const char *arg, int64_t 
 	else
 		memset(out, 0, sizeof *out);
 	in_request = 0;
+	if (code == CLI_ERR_SERVER && out->code == AG_E_UNAUTHORIZED)
+		w->session_ended = true;
 	ag_req_free(&r);
 	return code;
 }
@@ -339,9 +344,9 @@ static void install_signals(void)
 /* Waits for events until stopped or the count is reached. */
 static int watch_loop(struct watch *w)
 {
-	int64_t next_ping = ag_mono_ms() + PING_EVERY_MS;
+	int64_t next_ping = ag_mono_ms() + w->ping_every_ms;
 	bool server_lost = false;
-	while (!stop_requested && w->count != 0) {
+	while (!stop_requested && w->count != 0 && !w->session_ended) {
 		int64_t wait = next_ping - ag_mono_ms();
 		struct pollfd fds[3] = {
 			{.fd = ag_sub_fd(w->sub), .events = POLLIN},
@@ -359,7 +364,7 @@ static int watch_loop(struct watch *w)
 		}
 		if (fds[1].revents & POLLIN)
 			connection_news(w);
-		if (ag_mono_ms() < next_ping || stop_requested || w->count == 0)
+		if (ag_mono_ms() < next_ping || stop_requested || w->count == 0 || w->session_ended)
 			continue;
 		struct ag_reply rep;
 		int code = watch_send(w, "server.ping", NULL, 0, &rep);
@@ -374,9 +379,9 @@ static int watch_loop(struct watch *w)
 			catch_up(w, w->notification_max, w->message_max);
 		}
 		server_lost = code != CLI_OK;
-		next_ping = ag_mono_ms() + (server_lost ? PING_RETRY_MS : PING_EVERY_MS);
+		next_ping = ag_mono_ms() + (server_lost ? PING_RETRY_MS : w->ping_every_ms);
 	}
-	return CLI_OK;
+	return w->session_ended ? CLI_ERR_SERVER : CLI_OK;
 }
 
 /* Waits up to timeout_ms for the push socket's first connection. */
@@ -391,7 +396,7 @@ static void await_connection(struct watch *w, int timeout_ms)
 
 int cli_run_watch(struct cli *c, struct cli_line *line)
 {
-	struct watch w = {.c = c, .count = -1};
+	struct watch w = {.c = c, .count = -1, .ping_every_ms = PING_EVERY_S * 1000};
 	const char *count = cli_line_flag(line, "count");
 	if (count != NULL) {
 		char *end;
@@ -399,6 +404,16 @@ int cli_run_watch(struct cli *c, struct cli_line *line)
 		w.count = strtoll(count, &end, 10);
 		if (errno != 0 || end == count || *end != '\0' || w.count < 1)
 			return cli_usage(c, "--count wants a whole number from 1, not '%s'", count);
+	}
+	const char *ping = cli_line_flag(line, "ping");
+	if (ping != NULL) {
+		char *end;
+		errno = 0;
+		long long seconds = strtoll(ping, &end, 10);
+		if (errno != 0 || end == ping || *end != '\0' || seconds < 1 || seconds > PING_MAX_S)
+			return cli_usage(c, "--ping wants seconds from 1 to %d, not '%s'", PING_MAX_S,
+				ping);
+		w.ping_every_ms = seconds * 1000;
 	}
 	if (c->token == NULL || c->token_from_env || !c->session.has_push) {
 		cli_warn("watch needs the push keys of a login saved in the session file; "
@@ -434,6 +449,8 @@ int cli_run_watch(struct cli *c, struct cli_line *line)
 		ag_buf_free(&name);
 		code = watch_loop(&w);
 	}
+	if (w.session_ended)
+		cli_warn("watch: your session was revoked or has expired; log in again");
 	/* The process ends next, so the push socket is left for the kernel to
 	 * close: nng 1.5's nng_close can deadlock on a subscriber with traffic
 	 * in flight (nng issue 1543), which would hang `watch --count N` in a
