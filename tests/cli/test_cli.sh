@@ -374,6 +374,25 @@ expect "option=value" 0 alice --json feed --limit=1
 [ "$(json_get "$OUT" 'len(d)')" = 1 ] && pass "--limit=1 honoured" || fail "--limit=1 honoured" "$OUT"
 expect "options after the command" 0 alice feed --json --limit 1
 
+echo "# text that starts with a verb"
+expect "post text starting with a verb" 0 alice --json post like a boss
+[ "$(json_get "$OUT" 'd["content"]')" = "like a boss" ] && pass "'post like a boss' posts it" ||
+	fail "'post like a boss' posts it" "$OUT"
+expect "story text starting with a verb" 0 alice --json story delete this later
+[ "$(json_get "$OUT" 'd["content"]')" = "delete this later" ] &&
+	pass "'story delete this later' shares it" || fail "'story delete this later' shares it" "$OUT"
+expect "-- before a verb alone" 0 alice --json post -- like
+[ "$(json_get "$OUT" 'd["content"]')" = like ] && pass "'post -- like' posts it" ||
+	fail "'post -- like' posts it" "$OUT"
+expect "verb with options is the op" 0 alice --json post like --post-id "$post_id"
+has "post like --post-id likes" "$(json_get "$OUT" 'sorted(d)')" "['like_count', 'liked']"
+expect "dotted verb is the op" 0 alice --json post.like --post-id "$post_id"
+has "post.like --post-id likes" "$(json_get "$OUT" 'sorted(d)')" "['like_count', 'liked']"
+expect "verb and a number is the op" 2 alice post delete "$post_id"
+has "verb and a number: hint" "$ERR" "did you mean '--post-id $post_id'?"
+ag alice --json post get --post-id "$post_id"
+[ "$RC" -eq 0 ] && pass "the post is still there" || fail "the post is still there" "$ERR"
+
 echo "# exit codes"
 expect "exit 1: server error" 1 alice post get --post-id 999999
 has "error line" "$ERR" "error: not_found:"

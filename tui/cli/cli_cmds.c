@@ -499,6 +499,11 @@ static const struct cli_flag watch_flags[] = {
 };
 
 #define PAGE "limit offset before_id"
+/* How text that starts with one of the group's verbs is read (cli_run). */
+#define TEXT_VS_VERB "Text may start with a verb of the operations (ansigram post like a " \
+	"boss): it is text when other words follow; the operation is spelled with options " \
+	"(ansigram post like --post-id ID) or dotted (post.like). A verb alone, or a verb " \
+	"and a number, is the operation: put -- before such text (ansigram post -- delete 5)."
 
 const struct cli_cmd cli_cmds[] = {
 	{"whoami", "", "Show who I am logged in as, where, and until when.",
@@ -507,7 +512,8 @@ const struct cli_cmd cli_cmds[] = {
 		"feed.get", PAGE, 0, 0, NULL, NULL, cmd_feed},
 	{"post", "TEXT... [--image URL]", "Publish a post; #hashtags in it are found.",
 		"post.create", NULL, 0, -1, post_flags,
-		"The words are joined with spaces; a single - reads the text from stdin.", cmd_post},
+		"The words are joined with spaces; a single - reads the text from stdin. " TEXT_VS_VERB,
+		cmd_post},
 	{"show", "POST_ID", "A post with its comments (oldest first).",
 		"post.comments", PAGE, 1, 1, NULL, NULL, cmd_show},
 	{"like", "POST_ID", "Like a post, or unlike it if I already do.",
@@ -529,7 +535,8 @@ const struct cli_cmd cli_cmds[] = {
 		"story.feed", NULL, 0, 0, NULL, NULL, cmd_stories},
 	{"story", "TEXT... | --image URL", "Share a story for 24 hours.",
 		"story.create", NULL, 0, -1, post_flags,
-		"The words are joined with spaces; a single - reads the text from stdin.", cmd_story},
+		"The words are joined with spaces; a single - reads the text from stdin. " TEXT_VS_VERB,
+		cmd_story},
 	{"dm", "@NAME TEXT...", "Send a direct message.",
 		"message.send", NULL, 2, -1, NULL,
 		"The words are joined with spaces; a single - reads the text from stdin.", cmd_dm},
@@ -544,7 +551,9 @@ const struct cli_cmd cli_cmds[] = {
 		"notification.mark_all_read", NULL, 0, 0, NULL, NULL, cmd_read_all},
 	{"search", "TEXT...", "Users and hashtags whose names contain TEXT.",
 		"search.users", "limit", 1, -1, NULL,
-		"With --json: {\"users\": [...], \"hashtags\": [...]}.", cmd_search},
+		"With --json: {\"users\": [...], \"hashtags\": [...]}. Text that starts with a "
+		"verb of the search operations is searched for when other words follow (see "
+		"'ansigram post --help').", cmd_search},
 	{"tag", "NAME", "Posts with a hashtag (with or without the #).",
 		"search.posts_by_hashtag", "limit offset", 1, 1, NULL, NULL, cmd_tag},
 	{"watch", "[--count N] [--ping SECONDS]",

@@ -204,6 +204,29 @@ static int flag_option(struct cli *c, const struct cli_cmd *cmd, struct cli_line
 	return 0;
 }
 
+/* A word where an op-table command takes only options; a number for an
+ * op with one required id gets that option as a hint. */
+static int unexpected_word(struct cli *c, const struct ag_op_spec *op, const char *word)
+{
+	const struct ag_arg_spec *id = NULL;
+	size_t n_required = 0;
+	for (size_t i = 0; op != NULL && i < op->n_args; i++) {
+		if (!(op->args[i].flags & AG_A_REQ))
+			continue;
+		n_required++;
+		if (op->args[i].type == AG_T_ID)
+			id = &op->args[i];
+	}
+	if (n_required == 1 && id != NULL && word[0] != '\0' &&
+	    word[strspn(word, "0123456789")] == '\0') {
+		char option[64];
+		cli_option_name(id->name, option, sizeof option);
+		return cli_usage(c, "unexpected argument '%s'; did you mean '%s %s'?", word,
+			option, word);
+	}
+	return cli_usage(c, "unexpected argument '%s' (options are written --name VALUE)", word);
+}
+
 int cli_parse_line(struct cli *c, const struct cli_cmd *cmd, const char *op_name,
 	int argc, char **argv, struct cli_line *line)
 {
@@ -220,8 +243,7 @@ int cli_parse_line(struct cli *c, const struct cli_cmd *cmd, const char *op_name
 		const char *w = argv[i];
 		if (words_only || w[0] != '-' || strcmp(w, "-") == 0) {
 			if (max_pos == 0)
-				return cli_usage(c, "unexpected argument '%s' (options are written "
-					"--name VALUE)", w);
+				return unexpected_word(c, cmd == NULL ? line->req.op : NULL, w);
 			if (line->n_pos == CLI_MAX_POS || (max_pos > 0 && line->n_pos == max_pos))
 				return cli_usage(c, "too many arguments, from '%s'", w);
 			line->pos[line->n_pos++] = w;
@@ -423,6 +445,19 @@ static int unknown_command(struct cli *c, const char *word)
 	return cli_usage(c, "unknown command '%s'", word);
 }
 
+/* Whether `CMD VERB WORDS...` is text for cmd rather than the op CMD.VERB:
+ * cmd's words are TEXT from the first (post, story, search) and a word
+ * follows the verb that is not an option (`post like a boss`). A lone
+ * number after the verb is the op's (`post delete 5` is refused with a
+ * hint rather than published). */
+static bool is_text(const struct cli_cmd *cmd, int n, char **words)
+{
+	if (strncmp(cmd->args_usage, "TEXT", 4) != 0 || n == 0 || words[0][0] == '-')
+		return false;
+	bool number = words[0][strspn(words[0], "0123456789")] == '\0';
+	return !(n == 1 && number);
+}
+
 int cli_run(struct cli *c, int argc, char **argv)
 {
 	const char *word = argv[0];
@@ -436,9 +471,10 @@ int cli_run(struct cli *c, int argc, char **argv)
 		return unknown_command(c, word);
 	}
 	bool group = cli_is_group(word);
+	const struct cli_cmd *cmd = cli_cmd_find(word);
 	if (group && argc > 1) {
 		const struct ag_op_spec *op = cli_op_lookup(word, argv[1]);
-		if (op != NULL)
+		if (op != NULL && !(cmd != NULL && is_text(cmd, argc - 2, argv + 2)))
 			return run_op(c, op, argc - 2, argv + 2);
 		if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
 			cli_help_group(c, word);
@@ -451,7 +487,6 @@ int cli_run(struct cli *c, int argc, char **argv)
 	for (size_t i = 0; i < n; i++)
 		ptrs[i] = verbs[i];
 	const char *near = argc > 1 ? cli_closest(argv[1], ptrs, n) : NULL;
-	const struct cli_cmd *cmd = cli_cmd_find(word);
 	/* `post creat` is more likely a mistyped verb than a post saying
 	 * "creat"; `post -- creat` says the latter. */
 	if (cmd != NULL && (argc != 2 || near == NULL))
