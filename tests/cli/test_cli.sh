@@ -238,6 +238,7 @@ expect "comment" 0 bob comment "$post_id" nice picture
 expect "show" 0 alice show "$post_id" && has "show has the comment" "$OUT" "nice picture"
 expect "feed" 0 bob feed && has "feed has alice's post" "$OUT" "@alice"
 expect "profile" 0 bob profile @alice && has "profile counts" "$OUT" "3 posts"
+has "profile counts in the singular" "$OUT" "3 posts · 1 follower · 0 following"
 has "profile says I follow" "$OUT" "you follow them"
 expect "profile of me" 0 alice profile && has "my profile" "$OUT" "@alice"
 expect "followers" 0 alice followers && has "followers has bob" "$OUT" "@bob"
@@ -514,7 +515,7 @@ touch "$dir/go"
 wait_pid "$watcher" 30
 rc=$?
 [ "$rc" -eq 0 ] && pass "watch across a gap exits 0" || fail "watch across a gap exits 0" "exit $rc"
-has "gap reported on stderr" "$(cat "$dir/gap.err")" "missed 1 event"
+has "gap reported on stderr" "$(cat "$dir/gap.err")" "missed 1 event (seq 3 after 1)"
 lines=$("$py" -c '
 import json, sys
 print([(e["type"], e["seq"]) for e in map(json.loads, open(sys.argv[1]))])' "$dir/gap.out")

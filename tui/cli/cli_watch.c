@@ -278,8 +278,9 @@ static void handle_event(struct watch *w, const struct ag_event *ev)
 			"fetching what may have been missed",
 			(unsigned long long)ev->seq, (unsigned long long)w->last_seq);
 	else if (gap)
-		cli_warn("missed %llu event(s) (seq %llu after %llu); fetching them",
+		cli_warn("missed %llu event%s (seq %llu after %llu); fetching them",
 			(unsigned long long)(ev->seq - w->last_seq - 1),
+			ev->seq - w->last_seq - 1 == 1 ? "" : "s",
 			(unsigned long long)ev->seq, (unsigned long long)w->last_seq);
 	w->last_seq = ev->seq;
 	print_event(w, ev->type, ev->seq, ev->at, ev->data);
