@@ -394,6 +394,70 @@ has "verb and a number: hint" "$ERR" "did you mean '--post-id $post_id'?"
 ag alice --json post get --post-id "$post_id"
 [ "$RC" -eq 0 ] && pass "the post is still there" || fail "the post is still there" "$ERR"
 
+echo "# errors as JSON"
+expect "--json server error: exit 1" 1 alice --json post get --post-id 999999
+has "server error JSON" "$(json_get "$ERR" 'd["error"]["code"], "field" in d["error"]')" \
+	"('not_found', False)"
+expect "--json error with a field: exit 1" 1 alice --json follow alice
+has "error JSON names the field" "$(json_get "$ERR" 'd["error"]["code"], d["error"]["field"]')" \
+	"('bad_request', 'user_id')"
+has "error JSON has the message" "$(json_get "$ERR" 'd["error"]["message"]')" "yourself"
+expect "--json usage error: exit 2" 2 alice feed --limit 500 --json
+has "usage error JSON" "$(json_get "$ERR" 'd["error"]["code"], d["error"]["message"]')" \
+	"('usage', \"--limit wants a whole number from 1 to 100, not '500'\")"
+expect "--json usage error before --json: exit 2" 2 alice feed --limt 3 --json
+has "usage error before --json is JSON" "$(json_get "$ERR" 'd["error"]["code"]')" usage
+ANSIGRAM_SESSION="$dir/alice.session" "$ANSIGRAM" --server "ipc://$dir/nobody.sock" --json feed \
+	>/dev/null 2>"$dir/stderr"
+RC=$?
+[ "$RC" -eq 3 ] && pass "--json unreachable: exit 3" || fail "--json unreachable: exit 3" "exit $RC"
+has "unreachable error JSON" "$(json_get "$(cat "$dir/stderr")" 'd["error"]["code"]')" unreachable
+
+echo "# server URLs"
+expect "unknown URL scheme: exit 2" 2 alice --server bogus://x feed
+has "unknown scheme named" "$ERR" "--server 'bogus://x' is not a server URL"
+OUT=$(ANSIGRAM_SERVER=http://example.com ANSIGRAM_SESSION="$dir/none.session" "$ANSIGRAM" \
+	server ping 2>&1)
+RC=$?
+[ "$RC" -eq 2 ] && pass "ANSIGRAM_SERVER with an unknown scheme: exit 2" ||
+	fail "ANSIGRAM_SERVER with an unknown scheme: exit 2" "exit $RC" "$OUT"
+has "ANSIGRAM_SERVER named" "$OUT" "ANSIGRAM_SERVER 'http://example.com' is not a server URL"
+expect "--pub with an unknown scheme: exit 2" 2 alice --pub udp://x watch --count 1
+has "--pub named" "$ERR" "--pub 'udp://x' is not a server URL"
+
+echo "# unlike and unfollow change nothing when there is nothing to undo"
+likes_before=$(json_get "$(wire_data post.get "{\"post_id\": $post_id}")" 'd["like_count"]')
+expect "unlike a post I do not like" 0 carol unlike "$post_id"
+has "unlike says nothing changed" "$OUT" "You do not like post $post_id; nothing changed"
+[ "$(json_get "$(wire_data post.get "{\"post_id\": $post_id}")" 'd["like_count"]')" = "$likes_before" ] &&
+	pass "unlike left the likes alone" || fail "unlike left the likes alone"
+expect "like it" 0 carol like "$post_id"
+expect "unlike a post I like" 0 carol --json unlike "$post_id"
+has "unlike JSON" "$(json_get "$OUT" 'd["liked"], d["like_count"] == '"$likes_before")" "(False, True)"
+[ "$(json_get "$(wire_data post.get "{\"post_id\": $post_id}" carol)" 'd["liked_by_me"]')" = False ] &&
+	pass "unlike took the like back" || fail "unlike took the like back"
+expect "unlike it again" 0 carol --json unlike "$post_id"
+has "unlike again JSON" "$(json_get "$OUT" 'd["liked"]')" False
+expect "unlike a post that is not there: exit 1" 1 carol unlike 999999
+expect "unfollow someone I do not follow" 0 carol unfollow @alice
+has "unfollow says nothing changed" "$OUT" "You do not follow @alice; nothing changed"
+expect "unfollow JSON when nothing changed" 0 carol --json unfollow alice
+has "unfollow JSON" "$(json_get "$OUT" 'd')" "{'following': False}"
+expect "follow, then unfollow" 0 carol follow alice
+expect "unfollow someone I follow" 0 carol unfollow alice
+has "unfollow says so" "$OUT" "You no longer follow @alice"
+expect "unfollow nobody: exit 1" 1 carol unfollow @nobody-here
+
+echo "# errors name what was typed"
+expect "dm to myself: exit 1" 1 alice dm @alice hello me
+has "dm to myself names the recipient" "$ERR" "argument @NAME"
+lacks "dm to myself names no option" "$ERR" "--receiver-id"
+expect "dm to nobody: exit 1" 1 alice dm @nobody-here hello
+has "dm to nobody names the recipient" "$ERR" "no user @nobody-here"
+lacks "dm to nobody names no option" "$ERR" "--username"
+expect "a post with a bad image names --image" 2 alice post hi --image ftp://x
+has "--image named" "$ERR" "--image"
+
 echo "# exit codes"
 expect "exit 1: server error" 1 alice post get --post-id 999999
 has "error line" "$ERR" "error: not_found:"
@@ -521,6 +585,43 @@ import json, sys
 print([(e["type"], e["seq"]) for e in map(json.loads, open(sys.argv[1]))])' "$dir/gap.out")
 has "refetched event between the pushed ones" "$lines" \
 	"[('post', 1), ('post', 3), ('notification', 0)]"
+
+# Without --json, one line per event, within the width (80 columns when
+# not a terminal), even for an old event (a date, not "5m ago") with long
+# text and newlines in it.
+fake2="ipc://$dir/fake-pub2.sock"
+long_text=$(printf 'word%.0s ' $(seq 40))
+events=$("$py" -c '
+import json, sys
+text = sys.argv[1]
+print(json.dumps([
+    {"type": "post", "seq": 1, "at": 1000, "data": {"id": 900011, "author_username": "x",
+        "content": "first\nsecond " + text}},
+    {"type": "message", "seq": 2, "at": 2000, "data": {"id": 900012, "sender_id": int(sys.argv[2]),
+        "receiver_id": int(sys.argv[3]), "content": "a\nb\tc " + text}},
+    {"type": "notification", "seq": 3, "at": 3000, "data": {"id": 900013,
+        "message": "two\nlines " + text}}]))' "$long_text" "$bob_id" "$alice_id")
+"$py" "$here/wire.py" publish "$fake2" "$(sed -n 's/^push_topic=//p' "$dir/alice.session")" \
+	"$(sed -n 's/^push_key=//p' "$dir/alice.session")" "$dir/go2" "$events" &
+background+=($!)
+for _ in $(seq 100); do [ -f "$dir/go2.ready" ] && break; sleep 0.1; done
+ANSIGRAM_SESSION="$dir/alice.session" timeout 20 "$ANSIGRAM" --server "$url" --pub "$fake2" \
+	watch --count 3 >"$dir/plain.out" 2>"$dir/plain.err" &
+watcher=$!
+background+=("$watcher")
+for _ in $(seq 50); do grep -q watching "$dir/plain.err" && break; sleep 0.1; done
+touch "$dir/go2"
+wait_pid "$watcher" 30
+rc=$?
+[ "$rc" -eq 0 ] && pass "plain watch exits 0" || fail "plain watch exits 0" "exit $rc" \
+	"$(cat "$dir/plain.err")"
+[ "$(wc -l <"$dir/plain.out")" -eq 3 ] && pass "plain watch: one line per event" ||
+	fail "plain watch: one line per event" "$(cat "$dir/plain.out")"
+widest=$("$py" -c 'import sys; print(max(len(l.rstrip("\n")) for l in open(sys.argv[1])))' \
+	"$dir/plain.out")
+[ "$widest" -le 80 ] && pass "plain watch lines fit in 80 columns" ||
+	fail "plain watch lines fit in 80 columns" "widest $widest" "$(cat "$dir/plain.out")"
+has "plain watch shows the message" "$(cat "$dir/plain.out")" "message from @bob: a b c word"
 
 # A server restart does not end watch: it reconnects by itself, and what
 # was sent before its push socket was back is fetched once an event comes

@@ -38,12 +38,14 @@ enum {
 struct cli {
 	struct ag_client_opts opts;
 	char server_url[1024];
+	const char *server_from;     /* where server_url came from, for messages ("--server") */
 	char session_path[4096];
 	struct ag_session session;   /* the session file (zeroed when there is none) */
 	bool has_session;            /* the file was read */
 	const char *token;           /* sent as auth: $ANSIGRAM_TOKEN or the file's; NULL: none */
 	bool token_from_env;
 	char command[64];            /* the command being run, for messages ("post create") */
+	const struct cli_cmd *cmd;   /* the friendly command being run, or NULL */
 	struct ag_client *client;    /* connected by the first call */
 	int cols;                    /* output width in columns */
 	bool stdout_tty;
@@ -86,6 +88,9 @@ struct cli_cmd {
 	const struct cli_flag *flags; /* zero-terminated, or NULL */
 	const char *details;          /* more help text, or NULL */
 	int (*run)(struct cli *c, struct cli_line *line);
+	/* Which word sets which arg, for errors that name a field:
+	 * "receiver_id=@NAME content=TEXT"; or NULL. */
+	const char *words;
 };
 
 /* The friendly commands, closed by an entry with no name. */
@@ -105,11 +110,19 @@ void cli_init(struct cli *c);
 int cli_settle(struct cli *c);
 void cli_finish(struct cli *c);
 
-/* Prints "ansigram: <message>" and the help hint to stderr; returns
- * CLI_ERR_USAGE. */
+/* Prints "ansigram: <message>" and the help hint to stderr (with --json,
+ * a JSON error of code "usage"); returns CLI_ERR_USAGE. */
 int cli_usage(struct cli *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Prints "ansigram: <message>" to stderr. */
 void cli_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* A failure that ends the command: "ansigram: <message>" on stderr, or
+ * with --json one line {"error": {"code", "message"}} whose code is
+ * "usage", "unreachable" or "local" by exit_code. Returns exit_code. */
+int cli_fail(struct cli *c, int exit_code, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+/* Prints {"error": {"code", "message", "field"}} on one line to stderr
+ * (field left out when NULL or ""). */
+void cli_json_error(const char *code, const char *message, const char *field);
 
 /* Handles a program-wide option at argv[*i] (moving *i past its value).
  * Returns 1 when it was one, 0 when not, or CLI_ERR_USAGE after a message. */
@@ -130,6 +143,9 @@ bool ssh_refused_option(const char *word);
  * Returns CLI_OK when the server answered ok, else an exit code after
  * printing the error. Always ag_reply_free(out) afterwards. */
 int cli_send(struct cli *c, struct ag_req *r, struct ag_reply *out);
+/* cli_send, but an error reply with code allowed is not reported (the
+ * caller handles it; still CLI_ERR_SERVER, with out->code set). */
+int cli_send_allowing(struct cli *c, struct ag_req *r, struct ag_reply *out, enum ag_err allowed);
 /* The logged-in user's id (from the session, else auth.me). Returns an
  * exit code. */
 int cli_my_id(struct cli *c, int64_t *id);
@@ -173,6 +189,11 @@ int cli_parse_line(struct cli *c, const struct cli_cmd *cmd, const char *op_name
 void cli_line_free(struct cli_line *line);
 /* The value of the command's own flag name (see struct cli_line). */
 const char *cli_line_flag(const struct cli_line *line, const char *name);
+/* What the person typed for arg in cmd, for error messages: "@NAME" for a
+ * word (kind "argument"), "--image" for an option (kind "option"); NULL
+ * when cmd has neither (the arg is not the person's to give). */
+const char *cli_cmd_typed(const struct cli_cmd *cmd, const char *arg, char *out, size_t size,
+	const char **kind);
 /* Whether passthrough (space-separated arg names; NULL: all) has arg. */
 bool cli_accepts_arg(const char *passthrough, const char *arg);
 /* Runs argv as a command (friendly, GROUP VERB, or group.verb). */

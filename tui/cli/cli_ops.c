@@ -91,6 +91,36 @@ bool cli_accepts_arg(const char *passthrough, const char *arg)
 	return false;
 }
 
+const char *cli_cmd_typed(const struct cli_cmd *cmd, const char *arg, char *out, size_t size,
+	const char **kind)
+{
+	size_t n = strlen(arg);
+	for (const char *p = cmd->words; p != NULL && *p; ) {
+		p += strspn(p, " ");
+		size_t len = strcspn(p, " ");
+		if (len > n && strncmp(p, arg, n) == 0 && p[n] == '=') {
+			snprintf(out, size, "%.*s", (int)(len - n - 1), p + n + 1);
+			*kind = "argument";
+			return out;
+		}
+		p += len;
+	}
+	*kind = "option";
+	for (const struct cli_flag *f = cmd->flags; f && f->name; f++) {
+		if (f->arg != NULL && strcmp(f->arg, arg) == 0) {
+			snprintf(out, size, "--%s", f->name);
+			return out;
+		}
+	}
+	const struct ag_op_spec *op = cmd->op ? ag_op_find(cmd->op, strlen(cmd->op)) : NULL;
+	if (op != NULL && ag_op_arg(op, arg) != NULL && cmd->passthrough != NULL &&
+	    cli_accepts_arg(cmd->passthrough, arg)) {
+		cli_option_name(arg, out, size);
+		return out;
+	}
+	return NULL;
+}
+
 /* The typed option name as an arg name: dashes become underscores. */
 static void arg_name_of(const char *typed, size_t len, char *out, size_t size)
 {
@@ -401,6 +431,7 @@ static int run_op(struct cli *c, const struct ag_op_spec *op, int argc, char **a
 static int run_cmd(struct cli *c, const struct cli_cmd *cmd, int argc, char **argv)
 {
 	snprintf(c->command, sizeof c->command, "%s", cmd->name);
+	c->cmd = cmd;
 	struct cli_line line;
 	int code = cli_parse_line(c, cmd, cmd->op, argc, argv, &line);
 	if (code == CLI_OK)

@@ -44,8 +44,7 @@ static int read_key_file(struct cli *c, const char *path, char **out)
 {
 	FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "r");
 	if (f == NULL) {
-		cli_warn("cannot read %s: %s", path, strerror(errno));
-		return CLI_ERR_USAGE;
+		return cli_fail(c, CLI_ERR_USAGE, "cannot read %s: %s", path, strerror(errno));
 	}
 	char buf[AG_SSHKEY_MAX_LINE + 2];
 	size_t n = fread(buf, 1, sizeof buf - 1, f);

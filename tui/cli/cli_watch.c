@@ -149,8 +149,11 @@ static void print_readable(struct watch *w, const char *type, int64_t at,
 		ag_text_sanitize(&line, type, strlen(type), 0);
 		ag_buf_puts(&line, " event");
 	}
-	printf("%s%-8s%s ", cli_dim(c), ago, cli_reset(c));
-	size_t fit = ag_text_fit(ag_buf_str(&line), c->cols > 12 ? c->cols - 9 : 3);
+	/* One terminal line per event: the time (a date for old ones) takes
+	 * what it needs and the text gets the rest of the width. */
+	int used = printf("%s%-8s%s ", cli_dim(c), ago, cli_reset(c)) -
+		(int)(strlen(cli_dim(c)) + strlen(cli_reset(c)));
+	size_t fit = ag_text_fit(ag_buf_str(&line), c->cols - used > 3 ? c->cols - used : 3);
 	printf("%.*s\n", (int)fit, ag_buf_str(&line));
 	ag_buf_free(&a);
 	ag_buf_free(&b);
@@ -320,8 +323,8 @@ static int push_url(struct watch *w, char *out, size_t size)
 	const msgpack_object *first = ag_obj_at(ag_obj_get(rep.data, "pub"), 0);
 	if (code == CLI_OK && (first == NULL || first->type != MSGPACK_OBJECT_STR ||
 			       first->via.str.size >= size)) {
-		cli_warn("the server lists no push URL; give one with --pub URL");
-		code = CLI_ERR_SERVER;
+		code = cli_fail(w->c, CLI_ERR_SERVER,
+			"the server lists no push URL; give one with --pub URL");
 	} else if (code == CLI_OK) {
 		memcpy(out, first->via.str.ptr, first->via.str.size);
 		out[first->via.str.size] = '\0';
@@ -355,8 +358,7 @@ static int watch_loop(struct watch *w)
 			{.fd = wake_fds[0], .events = POLLIN},
 		};
 		if (poll(fds, 3, wait > 0 ? (int)wait : 0) < 0 && errno != EINTR) {
-			cli_warn("watch: poll: %s", strerror(errno));
-			return CLI_ERR_UNREACHABLE;
+			return cli_fail(w->c, CLI_ERR_UNREACHABLE, "watch: poll: %s", strerror(errno));
 		}
 		struct ag_event ev;
 		while (!stop_requested && w->count != 0 && ag_sub_next(w->sub, 0, &ev) == 0) {
@@ -417,9 +419,8 @@ int cli_run_watch(struct cli *c, struct cli_line *line)
 		w.ping_every_ms = seconds * 1000;
 	}
 	if (c->token == NULL || c->token_from_env || !c->session.has_push) {
-		cli_warn("watch needs the push keys of a login saved in the session file; "
-			"log in with 'ansigram login'");
-		return CLI_ERR_SERVER;
+		return cli_fail(c, CLI_ERR_SERVER, "watch needs the push keys of a login saved in "
+			"the session file; log in with 'ansigram login'");
 	}
 	install_signals();
 	char url[1024];
@@ -429,8 +430,8 @@ int cli_run_watch(struct cli *c, struct cli_line *line)
 	struct ag_tls tls = {c->opts.ca_file, c->opts.tls_server_name};
 	int rv = ag_sub_open_tls(&w.sub, url, &tls, c->session.push_topic, c->session.push_key);
 	if (rv != 0) {
-		cli_warn("cannot subscribe to %s: %s", url, nng_strerror(rv));
-		return CLI_ERR_UNREACHABLE;
+		return cli_fail(c, CLI_ERR_UNREACHABLE, "cannot subscribe to %s: %s", url,
+			nng_strerror(rv));
 	}
 	/* Connected before the session is pinged live and the newest ids are
 	 * noted, so no event falls between; if the connection is slow, it is
@@ -450,7 +451,7 @@ int cli_run_watch(struct cli *c, struct cli_line *line)
 		ag_buf_free(&name);
 		code = watch_loop(&w);
 	}
-	if (w.session_ended)
+	if (w.session_ended && !c->opts.json)   /* with --json, the server's error said it */
 		cli_warn("watch: your session was revoked or has expired; log in again");
 	/* The process ends next, so the push socket is left for the kernel to
 	 * close: nng 1.5's nng_close can deadlock on a subscriber with traffic
