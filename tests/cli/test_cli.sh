@@ -458,6 +458,48 @@ lacks "dm to nobody names no option" "$ERR" "--username"
 expect "a post with a bad image names --image" 2 alice post hi --image ftp://x
 has "--image named" "$ERR" "--image"
 
+echo "# bash completion"
+# complete WORDS...: what the completion offers for the last word (sourced
+# in a fresh bash, called as bash calls it), one per line.
+complete_line()
+{
+	timeout 20 bash -c 'source "$1"; shift; COMP_WORDS=("$@"); COMP_CWORD=$(($# - 1));
+		_ansigram; printf "%s\n" "${COMPREPLY[@]}"' _ "$here/../../tui/ansigram.bash-completion" \
+		"$ANSIGRAM" "$@"
+}
+got=$(complete_line post --image '')
+[ -z "$got" ] && pass "completion: no verbs for --image's value" ||
+	fail "completion: no verbs for --image's value" "$got"
+got=$(complete_line post --image https://x/y.jpg hel)
+[ -z "$got" ] && pass "completion: an option's value is not the verb" ||
+	fail "completion: an option's value is not the verb" "$got"
+has "completion: global options after a command" "$(complete_line feed --s)" "--session"
+has "completion: --tls-server-name after a command" "$(complete_line post create --tls)" \
+	"--tls-server-name"
+has "completion: files for --session after a command" \
+	"$(complete_line whoami --session "$dir/alice.se")" "$dir/alice.session"
+has "completion: @names from the server" "$(complete_line --server "$url" follow @al)" "@alice"
+has "completion: a dm's recipient" "$(complete_line --server "$url" dm bo)" "bob"
+got=$(complete_line --server "$url" dm @bob hel)
+[ -z "$got" ] && pass "completion: no names for a dm's text" || fail "completion: no names for a dm's text" "$got"
+# A server that takes the connection and never answers: completion gives
+# up within its own 2 s limit.
+"$py" -c '
+import socket, sys, time
+s = socket.socket(socket.AF_UNIX)
+s.bind(sys.argv[1])
+s.listen(8)
+time.sleep(60)' "$dir/silent.sock" &
+background+=($!)
+wait_file "$dir/silent.sock" 20
+start=$(date +%s)
+got=$(complete_line --server "ipc://$dir/silent.sock" --timeout 60000 follow @al)
+rc=$?
+[ "$rc" -eq 0 ] && [ -z "$got" ] && pass "completion: a silent server gives no names" ||
+	fail "completion: a silent server gives no names" "exit $rc" "$got"
+[ $(($(date +%s) - start)) -lt 15 ] && pass "completion: a silent server does not hang the shell" ||
+	fail "completion: a silent server does not hang the shell"
+
 echo "# exit codes"
 expect "exit 1: server error" 1 alice post get --post-id 999999
 has "error line" "$ERR" "error: not_found:"
