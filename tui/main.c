@@ -27,6 +27,11 @@ int main(int argc, char **argv)
 			return code;
 		}
 	}
+	/* --json anywhere before "--" makes even the errors found while reading
+	 * the options before it JSON. */
+	for (int k = 1; k < argc && strcmp(argv[k], "--") != 0; k++)
+		if (strcmp(argv[k], "--json") == 0)
+			c.opts.json = 1;
 	int i = 1;
 	for (; i < argc; i++) {
 		const char *w = argv[i];

@@ -238,6 +238,7 @@ expect "comment" 0 bob comment "$post_id" nice picture
 expect "show" 0 alice show "$post_id" && has "show has the comment" "$OUT" "nice picture"
 expect "feed" 0 bob feed && has "feed has alice's post" "$OUT" "@alice"
 expect "profile" 0 bob profile @alice && has "profile counts" "$OUT" "3 posts"
+has "profile counts in the singular" "$OUT" "3 posts · 1 follower · 0 following"
 has "profile says I follow" "$OUT" "you follow them"
 expect "profile of me" 0 alice profile && has "my profile" "$OUT" "@alice"
 expect "followers" 0 alice followers && has "followers has bob" "$OUT" "@bob"
@@ -374,6 +375,131 @@ expect "option=value" 0 alice --json feed --limit=1
 [ "$(json_get "$OUT" 'len(d)')" = 1 ] && pass "--limit=1 honoured" || fail "--limit=1 honoured" "$OUT"
 expect "options after the command" 0 alice feed --json --limit 1
 
+echo "# text that starts with a verb"
+expect "post text starting with a verb" 0 alice --json post like a boss
+[ "$(json_get "$OUT" 'd["content"]')" = "like a boss" ] && pass "'post like a boss' posts it" ||
+	fail "'post like a boss' posts it" "$OUT"
+expect "story text starting with a verb" 0 alice --json story delete this later
+[ "$(json_get "$OUT" 'd["content"]')" = "delete this later" ] &&
+	pass "'story delete this later' shares it" || fail "'story delete this later' shares it" "$OUT"
+expect "-- before a verb alone" 0 alice --json post -- like
+[ "$(json_get "$OUT" 'd["content"]')" = like ] && pass "'post -- like' posts it" ||
+	fail "'post -- like' posts it" "$OUT"
+expect "verb with options is the op" 0 alice --json post like --post-id "$post_id"
+has "post like --post-id likes" "$(json_get "$OUT" 'sorted(d)')" "['like_count', 'liked']"
+expect "dotted verb is the op" 0 alice --json post.like --post-id "$post_id"
+has "post.like --post-id likes" "$(json_get "$OUT" 'sorted(d)')" "['like_count', 'liked']"
+expect "verb and a number is the op" 2 alice post delete "$post_id"
+has "verb and a number: hint" "$ERR" "did you mean '--post-id $post_id'?"
+ag alice --json post get --post-id "$post_id"
+[ "$RC" -eq 0 ] && pass "the post is still there" || fail "the post is still there" "$ERR"
+
+echo "# errors as JSON"
+expect "--json server error: exit 1" 1 alice --json post get --post-id 999999
+has "server error JSON" "$(json_get "$ERR" 'd["error"]["code"], "field" in d["error"]')" \
+	"('not_found', False)"
+expect "--json error with a field: exit 1" 1 alice --json follow alice
+has "error JSON names the field" "$(json_get "$ERR" 'd["error"]["code"], d["error"]["field"]')" \
+	"('bad_request', 'user_id')"
+has "error JSON has the message" "$(json_get "$ERR" 'd["error"]["message"]')" "yourself"
+expect "--json usage error: exit 2" 2 alice feed --limit 500 --json
+has "usage error JSON" "$(json_get "$ERR" 'd["error"]["code"], d["error"]["message"]')" \
+	"('usage', \"--limit wants a whole number from 1 to 100, not '500'\")"
+expect "--json usage error before --json: exit 2" 2 alice feed --limt 3 --json
+has "usage error before --json is JSON" "$(json_get "$ERR" 'd["error"]["code"]')" usage
+ANSIGRAM_SESSION="$dir/alice.session" "$ANSIGRAM" --server "ipc://$dir/nobody.sock" --json feed \
+	>/dev/null 2>"$dir/stderr"
+RC=$?
+[ "$RC" -eq 3 ] && pass "--json unreachable: exit 3" || fail "--json unreachable: exit 3" "exit $RC"
+has "unreachable error JSON" "$(json_get "$(cat "$dir/stderr")" 'd["error"]["code"]')" unreachable
+
+echo "# server URLs"
+expect "unknown URL scheme: exit 2" 2 alice --server bogus://x feed
+has "unknown scheme named" "$ERR" "--server 'bogus://x' is not a server URL"
+OUT=$(ANSIGRAM_SERVER=http://example.com ANSIGRAM_SESSION="$dir/none.session" "$ANSIGRAM" \
+	server ping 2>&1)
+RC=$?
+[ "$RC" -eq 2 ] && pass "ANSIGRAM_SERVER with an unknown scheme: exit 2" ||
+	fail "ANSIGRAM_SERVER with an unknown scheme: exit 2" "exit $RC" "$OUT"
+has "ANSIGRAM_SERVER named" "$OUT" "ANSIGRAM_SERVER 'http://example.com' is not a server URL"
+expect "--pub with an unknown scheme: exit 2" 2 alice --pub udp://x watch --count 1
+has "--pub named" "$ERR" "--pub 'udp://x' is not a server URL"
+
+echo "# unlike and unfollow change nothing when there is nothing to undo"
+likes_before=$(json_get "$(wire_data post.get "{\"post_id\": $post_id}")" 'd["like_count"]')
+expect "unlike a post I do not like" 0 carol unlike "$post_id"
+has "unlike says nothing changed" "$OUT" "You do not like post $post_id; nothing changed"
+[ "$(json_get "$(wire_data post.get "{\"post_id\": $post_id}")" 'd["like_count"]')" = "$likes_before" ] &&
+	pass "unlike left the likes alone" || fail "unlike left the likes alone"
+expect "like it" 0 carol like "$post_id"
+expect "unlike a post I like" 0 carol --json unlike "$post_id"
+has "unlike JSON" "$(json_get "$OUT" 'd["liked"], d["like_count"] == '"$likes_before")" "(False, True)"
+[ "$(json_get "$(wire_data post.get "{\"post_id\": $post_id}" carol)" 'd["liked_by_me"]')" = False ] &&
+	pass "unlike took the like back" || fail "unlike took the like back"
+expect "unlike it again" 0 carol --json unlike "$post_id"
+has "unlike again JSON" "$(json_get "$OUT" 'd["liked"]')" False
+expect "unlike a post that is not there: exit 1" 1 carol unlike 999999
+expect "unfollow someone I do not follow" 0 carol unfollow @alice
+has "unfollow says nothing changed" "$OUT" "You do not follow @alice; nothing changed"
+expect "unfollow JSON when nothing changed" 0 carol --json unfollow alice
+has "unfollow JSON" "$(json_get "$OUT" 'd')" "{'following': False}"
+expect "follow, then unfollow" 0 carol follow alice
+expect "unfollow someone I follow" 0 carol unfollow alice
+has "unfollow says so" "$OUT" "You no longer follow @alice"
+expect "unfollow nobody: exit 1" 1 carol unfollow @nobody-here
+
+echo "# errors name what was typed"
+expect "dm to myself: exit 1" 1 alice dm @alice hello me
+has "dm to myself names the recipient" "$ERR" "argument @NAME"
+lacks "dm to myself names no option" "$ERR" "--receiver-id"
+expect "dm to nobody: exit 1" 1 alice dm @nobody-here hello
+has "dm to nobody names the recipient" "$ERR" "no user @nobody-here"
+lacks "dm to nobody names no option" "$ERR" "--username"
+expect "a post with a bad image names --image" 2 alice post hi --image ftp://x
+has "--image named" "$ERR" "--image"
+
+echo "# bash completion"
+# complete WORDS...: what the completion offers for the last word (sourced
+# in a fresh bash, called as bash calls it), one per line.
+complete_line()
+{
+	timeout 20 bash -c 'source "$1"; shift; COMP_WORDS=("$@"); COMP_CWORD=$(($# - 1));
+		_ansigram; printf "%s\n" "${COMPREPLY[@]}"' _ "$here/../../tui/ansigram.bash-completion" \
+		"$ANSIGRAM" "$@"
+}
+got=$(complete_line post --image '')
+[ -z "$got" ] && pass "completion: no verbs for --image's value" ||
+	fail "completion: no verbs for --image's value" "$got"
+got=$(complete_line post --image https://x/y.jpg hel)
+[ -z "$got" ] && pass "completion: an option's value is not the verb" ||
+	fail "completion: an option's value is not the verb" "$got"
+has "completion: global options after a command" "$(complete_line feed --s)" "--session"
+has "completion: --tls-server-name after a command" "$(complete_line post create --tls)" \
+	"--tls-server-name"
+has "completion: files for --session after a command" \
+	"$(complete_line whoami --session "$dir/alice.se")" "$dir/alice.session"
+has "completion: @names from the server" "$(complete_line --server "$url" follow @al)" "@alice"
+has "completion: a dm's recipient" "$(complete_line --server "$url" dm bo)" "bob"
+got=$(complete_line --server "$url" dm @bob hel)
+[ -z "$got" ] && pass "completion: no names for a dm's text" || fail "completion: no names for a dm's text" "$got"
+# A server that takes the connection and never answers: completion gives
+# up within its own 2 s limit.
+"$py" -c '
+import socket, sys, time
+s = socket.socket(socket.AF_UNIX)
+s.bind(sys.argv[1])
+s.listen(8)
+time.sleep(60)' "$dir/silent.sock" &
+background+=($!)
+wait_file "$dir/silent.sock" 20
+start=$(date +%s)
+got=$(complete_line --server "ipc://$dir/silent.sock" --timeout 60000 follow @al)
+rc=$?
+[ "$rc" -eq 0 ] && [ -z "$got" ] && pass "completion: a silent server gives no names" ||
+	fail "completion: a silent server gives no names" "exit $rc" "$got"
+[ $(($(date +%s) - start)) -lt 15 ] && pass "completion: a silent server does not hang the shell" ||
+	fail "completion: a silent server does not hang the shell"
+
 echo "# exit codes"
 expect "exit 1: server error" 1 alice post get --post-id 999999
 has "error line" "$ERR" "error: not_found:"
@@ -495,12 +621,49 @@ touch "$dir/go"
 wait_pid "$watcher" 30
 rc=$?
 [ "$rc" -eq 0 ] && pass "watch across a gap exits 0" || fail "watch across a gap exits 0" "exit $rc"
-has "gap reported on stderr" "$(cat "$dir/gap.err")" "missed 1 event"
+has "gap reported on stderr" "$(cat "$dir/gap.err")" "missed 1 event (seq 3 after 1)"
 lines=$("$py" -c '
 import json, sys
 print([(e["type"], e["seq"]) for e in map(json.loads, open(sys.argv[1]))])' "$dir/gap.out")
 has "refetched event between the pushed ones" "$lines" \
 	"[('post', 1), ('post', 3), ('notification', 0)]"
+
+# Without --json, one line per event, within the width (80 columns when
+# not a terminal), even for an old event (a date, not "5m ago") with long
+# text and newlines in it.
+fake2="ipc://$dir/fake-pub2.sock"
+long_text=$(printf 'word%.0s ' $(seq 40))
+events=$("$py" -c '
+import json, sys
+text = sys.argv[1]
+print(json.dumps([
+    {"type": "post", "seq": 1, "at": 1000, "data": {"id": 900011, "author_username": "x",
+        "content": "first\nsecond " + text}},
+    {"type": "message", "seq": 2, "at": 2000, "data": {"id": 900012, "sender_id": int(sys.argv[2]),
+        "receiver_id": int(sys.argv[3]), "content": "a\nb\tc " + text}},
+    {"type": "notification", "seq": 3, "at": 3000, "data": {"id": 900013,
+        "message": "two\nlines " + text}}]))' "$long_text" "$bob_id" "$alice_id")
+"$py" "$here/wire.py" publish "$fake2" "$(sed -n 's/^push_topic=//p' "$dir/alice.session")" \
+	"$(sed -n 's/^push_key=//p' "$dir/alice.session")" "$dir/go2" "$events" &
+background+=($!)
+for _ in $(seq 100); do [ -f "$dir/go2.ready" ] && break; sleep 0.1; done
+ANSIGRAM_SESSION="$dir/alice.session" timeout 20 "$ANSIGRAM" --server "$url" --pub "$fake2" \
+	watch --count 3 >"$dir/plain.out" 2>"$dir/plain.err" &
+watcher=$!
+background+=("$watcher")
+for _ in $(seq 50); do grep -q watching "$dir/plain.err" && break; sleep 0.1; done
+touch "$dir/go2"
+wait_pid "$watcher" 30
+rc=$?
+[ "$rc" -eq 0 ] && pass "plain watch exits 0" || fail "plain watch exits 0" "exit $rc" \
+	"$(cat "$dir/plain.err")"
+[ "$(wc -l <"$dir/plain.out")" -eq 3 ] && pass "plain watch: one line per event" ||
+	fail "plain watch: one line per event" "$(cat "$dir/plain.out")"
+widest=$("$py" -c 'import sys; print(max(len(l.rstrip("\n")) for l in open(sys.argv[1])))' \
+	"$dir/plain.out")
+[ "$widest" -le 80 ] && pass "plain watch lines fit in 80 columns" ||
+	fail "plain watch lines fit in 80 columns" "widest $widest" "$(cat "$dir/plain.out")"
+has "plain watch shows the message" "$(cat "$dir/plain.out")" "message from @bob: a b c word"
 
 # A server restart does not end watch: it reconnects by itself, and what
 # was sent before its push socket was back is fetched once an event comes
@@ -542,6 +705,26 @@ print(sorted(["after the restart %d" % i for i in range(1, n + 1)] + ["after the
 [ "$seen" = "$want" ] && pass "watch got every message sent after the restart" ||
 	fail "watch got every message sent after the restart" "seen $seen" "sent $want" \
 	"$(cat "$dir/live.err")"
+
+echo "# watch after its session ends"
+# A watch whose session is logged out from another client notices at its
+# next ping (every 2 s here), says why, and exits 1.
+expect "login for a watch" 0 alicew login alice --password-stdin <<<'alice-password'
+cp "$dir/alicew.session" "$dir/alicew2.session"
+ANSIGRAM_SESSION="$dir/alicew.session" timeout 60 "$ANSIGRAM" --server "$url" watch --ping 2 \
+	>"$dir/revoked.out" 2>"$dir/revoked.err" &
+watcher=$!
+background+=("$watcher")
+for _ in $(seq 100); do grep -q watching "$dir/revoked.err" && break; sleep 0.1; done
+expect "logout from another client" 0 alicew2 logout
+wait_pid "$watcher" 30
+rc=$?
+[ "$rc" -eq 1 ] && pass "watch exits 1 once its session is revoked" ||
+	fail "watch exits 1 once its session is revoked" "exit $rc" "$(cat "$dir/revoked.err")"
+has "watch says the session was revoked" "$(cat "$dir/revoked.err")" \
+	"your session was revoked or has expired; log in again"
+expect "exit 2: --ping 0" 2 alice watch --ping 0
+has "--ping range named" "$ERR" "--ping wants seconds from 1 to 3600"
 
 echo "# logout"
 old_token=$(token_of alice)

@@ -26,8 +26,10 @@ void cli_init(struct cli *c)
 	memset(c, 0, sizeof *c);
 	c->opts.timeout_ms = CLI_DEFAULT_TIMEOUT_MS;
 	const char *server = getenv("ANSIGRAM_SERVER");
-	if (server != NULL && server[0] != '\0')
+	if (server != NULL && server[0] != '\0') {
 		c->opts.server_url = server;
+		c->server_from = "ANSIGRAM_SERVER";
+	}
 	if (ag_session_path(c->session_path, sizeof c->session_path) == 0)
 		c->opts.session_path = c->session_path;
 	c->stdout_tty = isatty(STDOUT_FILENO);
@@ -39,29 +41,60 @@ void cli_init(struct cli *c)
 		c->cols = ws.ws_col;
 }
 
+/* Whether url starts with a scheme nng can dial ("ipc://", "tcp://"...). */
+static bool known_scheme(const char *url)
+{
+	static const char *const schemes[] = {"ipc", "tcp", "tcp4", "tcp6", "tls+tcp", "tls+tcp4",
+		"tls+tcp6", "ws", "wss", "ws4", "ws6", "abstract", "inproc"};
+	size_t len = strcspn(url, ":");
+	if (strncmp(url + len, "://", 3) != 0)
+		return false;
+	for (size_t i = 0; i < sizeof schemes / sizeof schemes[0]; i++)
+		if (strlen(schemes[i]) == len && strncmp(url, schemes[i], len) == 0)
+			return true;
+	return false;
+}
+
+/* A usage error unless url (named by what, e.g. "--server") has a scheme
+ * nng can dial. */
+static int check_url(struct cli *c, const char *what, const char *url)
+{
+	if (known_scheme(url))
+		return CLI_OK;
+	return cli_usage(c, "%s '%s' is not a server URL: use ipc://PATH, tcp://HOST:PORT or "
+		"tls+tcp://HOST:PORT", what, url);
+}
+
 int cli_settle(struct cli *c)
 {
 	if (c->ssh)
 		return CLI_OK;   /* server and in-memory session set by ssh_main */
 	if (c->opts.session_path == NULL) {
-		cli_warn("the session file path is too long; give --session FILE");
-		return CLI_ERR_USAGE;
+		return cli_fail(c, CLI_ERR_USAGE, "the session file path is too long; give --session FILE");
 	}
 	if (c->opts.ca_file != NULL && access(c->opts.ca_file, R_OK) != 0) {
-		cli_warn("cannot read the CA file %s: %s", c->opts.ca_file, strerror(errno));
-		return CLI_ERR_USAGE;
+		return cli_fail(c, CLI_ERR_USAGE, "cannot read the CA file %s: %s", c->opts.ca_file,
+			strerror(errno));
 	}
 	c->has_session = ag_session_load(c->opts.session_path, &c->session) == 0;
-	if (c->opts.server_url == NULL && c->has_session && c->session.server[0] != '\0')
+	if (c->opts.server_url == NULL && c->has_session && c->session.server[0] != '\0') {
 		c->opts.server_url = c->session.server;
+		c->server_from = "the session file's server";
+	}
 	if (c->opts.server_url == NULL) {
 		char pub[sizeof c->server_url];
 		if (ag_default_urls(c->server_url, sizeof c->server_url, pub, sizeof pub) != 0) {
-			cli_warn("the default server URL is too long; give --server URL");
-			return CLI_ERR_USAGE;
+			return cli_fail(c, CLI_ERR_USAGE,
+				"the default server URL is too long; give --server URL");
 		}
 		c->opts.server_url = c->server_url;
+		c->server_from = "the default server URL";
 	}
+	int code = check_url(c, c->server_from, c->opts.server_url);
+	if (code == CLI_OK && c->opts.pub_url != NULL)
+		code = check_url(c, "--pub", c->opts.pub_url);
+	if (code != CLI_OK)
+		return code;
 	const char *env_token = getenv("ANSIGRAM_TOKEN");
 	if (env_token != NULL && env_token[0] != '\0') {
 		c->token = env_token;
@@ -92,14 +125,69 @@ void cli_warn(const char *fmt, ...)
 	va_end(ap);
 }
 
+void cli_json_error(const char *code, const char *message, const char *field)
+{
+	struct ag_buf text = {0};
+	ag_text_sanitize(&text, message, strlen(message), 0);
+	json_t *error = json_object();
+	json_object_set_new(error, "code", json_string(code));
+	json_object_set_new(error, "message", json_string(ag_buf_str(&text)));
+	if (field != NULL && field[0] != '\0')
+		json_object_set_new(error, "field", json_string(field));
+	json_t *v = json_object();
+	json_object_set_new(v, "error", error);
+	ag_json_print(stderr, v, 0);
+	json_decref(v);
+	ag_buf_free(&text);
+}
+
+/* The code of a failure found here rather than by the server, by its exit
+ * code, for --json errors. */
+static const char *local_code(int exit_code)
+{
+	switch (exit_code) {
+	case CLI_ERR_USAGE:
+		return "usage";
+	case CLI_ERR_UNREACHABLE:
+		return "unreachable";
+	default:
+		return "local";
+	}
+}
+
+/* Prints a failure's message as cli_warn does, or as a JSON error with
+ * --json; returns exit_code. */
+static int vfail(struct cli *c, int exit_code, const char *fmt, va_list ap)
+{
+	if (!c->opts.json) {
+		fputs("ansigram: ", stderr);
+		vfprintf(stderr, fmt, ap);
+		fputc('\n', stderr);
+		return exit_code;
+	}
+	char message[1024];
+	vsnprintf(message, sizeof message, fmt, ap);
+	cli_json_error(local_code(exit_code), message, NULL);
+	return exit_code;
+}
+
+int cli_fail(struct cli *c, int exit_code, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vfail(c, exit_code, fmt, ap);
+	va_end(ap);
+	return exit_code;
+}
+
 int cli_usage(struct cli *c, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
-	fputs("ansigram: ", stderr);
-	vfprintf(stderr, fmt, ap);
-	fputc('\n', stderr);
+	vfail(c, CLI_ERR_USAGE, fmt, ap);
 	va_end(ap);
+	if (c->opts.json)
+		return CLI_ERR_USAGE;
 	if (c->command[0] != '\0')
 		fprintf(stderr, "Try 'ansigram %s --help'.\n", c->command);
 	else
@@ -159,6 +247,7 @@ int cli_global_option(struct cli *c, int argc, char **argv, int *i)
 			return cli_usage(c, "option --%s needs a value", name);
 		} else if (strcmp(name, "server") == 0) {
 			c->opts.server_url = value;
+			c->server_from = "--server";
 		} else if (strcmp(name, "pub") == 0) {
 			c->opts.pub_url = value;
 		} else if (strcmp(name, "session") == 0) {
@@ -181,59 +270,37 @@ static int connect_server(struct cli *c)
 	int rv = ag_client_open_tls(&c->client, c->opts.server_url, c->opts.timeout_ms, &tls);
 	if (rv == 0)
 		return CLI_OK;
-	cli_warn("cannot reach the server at %s: %s", c->opts.server_url, nng_strerror(rv));
-	if (rv == NNG_ECONNREFUSED || rv == NNG_ENOENT)
+	cli_fail(c, CLI_ERR_UNREACHABLE, "cannot reach the server at %s: %s", c->opts.server_url,
+		nng_strerror(rv));
+	if (!c->opts.json && (rv == NNG_ECONNREFUSED || rv == NNG_ENOENT))
 		fprintf(stderr, "Is ansigramd running there? Give another URL with --server or "
 			"ANSIGRAM_SERVER.\n");
 	return CLI_ERR_UNREACHABLE;
 }
 
-static void pack_args(const struct cli_req *r, msgpack_sbuffer *sb)
-{
-	msgpack_packer pk;
-	msgpack_packer_init(&pk, sb, msgpack_sbuffer_write);
-	size_t n = 0;
-	for (size_t i = 0; i < r->op->n_args; i++)
-		n += r->v[i].present;
-	msgpack_pack_map(&pk, n);
-	for (size_t i = 0; i < r->op->n_args; i++) {
-		const struct ag_argval *v = &r->v[i];
-		if (!v->present)
-			continue;
-		ag_pack_key(&pk, r->op->args[i].name);
-		if (v->nil) {
-			msgpack_pack_nil(&pk);
-			continue;
-		}
-		switch (r->op->args[i].type) {
-		case AG_T_ID:
-		case AG_T_INT:
-			msgpack_pack_int64(&pk, v->i);
-			break;
-		case AG_T_BOOL:
-			if (v->b)
-				msgpack_pack_true(&pk);
-			else
-				msgpack_pack_false(&pk);
-			break;
-		case AG_T_STR:
-			ag_pack_strn(&pk, v->s, v->len);
-			break;
-		}
-	}
-}
-
 /* Says what went wrong with a reply that arrived with ok false, and how
  * to get on when it is about the login. */
-static void report_error(struct cli *c, const struct cli_req *r, const struct ag_reply *rep)
+static void report_error(struct cli *c, const struct ag_req *r, const struct ag_reply *rep)
 {
+	if (c->opts.json) {
+		cli_json_error(rep->code_name, rep->message, rep->field);
+		return;
+	}
 	struct ag_buf msg = {0};
 	ag_text_sanitize(&msg, rep->message, strlen(rep->message), 0);
 	fprintf(stderr, "error: %s: %s", rep->code_name, ag_buf_str(&msg));
 	if (rep->field[0] != '\0') {
-		char option[64];
-		cli_option_name(rep->field, option, sizeof option);
-		fprintf(stderr, " (field: %s, option %s)", rep->field, option);
+		/* Named as the person typed it: an op-table command's option, or
+		 * a friendly command's word or option; else the field alone. */
+		char typed[64];
+		const char *kind = "option";
+		const char *name = c->cmd != NULL
+			? cli_cmd_typed(c->cmd, rep->field, typed, sizeof typed, &kind)
+			: (cli_option_name(rep->field, typed, sizeof typed), typed);
+		if (name != NULL)
+			fprintf(stderr, " (field: %s, %s %s)", rep->field, kind, name);
+		else
+			fprintf(stderr, " (field: %s)", rep->field);
 	}
 	if (rep->code == AG_E_RATE_LIMITED && rep->retry_after_ms > 0)
 		fprintf(stderr, " (retry in %llu s)",
@@ -256,16 +323,19 @@ static void report_error(struct cli *c, const struct cli_req *r, const struct ag
 		fprintf(stderr, "Not logged in; log in with 'ansigram login' or 'ansigram register'.\n");
 }
 
-int cli_send(struct cli *c, struct cli_req *r, struct ag_reply *out)
+int cli_send(struct cli *c, struct ag_req *r, struct ag_reply *out)
+{
+	return cli_send_allowing(c, r, out, AG_OK);
+}
+
+int cli_send_allowing(struct cli *c, struct ag_req *r, struct ag_reply *out, enum ag_err allowed)
 {
 	memset(out, 0, sizeof *out);
 	msgpack_unpacked_init(&out->un);
-	for (size_t i = 0; i < r->op->n_args; i++) {
-		if ((r->op->args[i].flags & AG_A_REQ) && !r->v[i].present) {
-			char option[64];
-			cli_option_name(r->op->args[i].name, option, sizeof option);
-			return cli_usage(c, "%s needs %s", r->op->name, option);
-		}
+	if (ag_req_check(r) != AG_OK) {
+		char option[64];
+		cli_option_name(r->error.field, option, sizeof option);
+		return cli_usage(c, "%s needs %s", r->op->name, option);
 	}
 	int code = connect_server(c);
 	if (code != CLI_OK)
@@ -274,11 +344,7 @@ int cli_send(struct cli *c, struct cli_req *r, struct ag_reply *out)
 
 	msgpack_sbuffer sb;
 	msgpack_sbuffer_init(&sb);
-	bool has_args = false;
-	for (size_t i = 0; i < r->op->n_args; i++)
-		has_args |= r->v[i].present;
-	if (has_args)
-		pack_args(r, &sb);
+	bool has_args = ag_req_pack_args(r, &sb);
 
 	char idem[2 * IDEM_BYTES + 1];
 	if (r->op->saga) {
@@ -297,21 +363,20 @@ int cli_send(struct cli *c, struct cli_req *r, struct ag_reply *out)
 	}
 	msgpack_sbuffer_destroy(&sb);
 	if (rv == NNG_ETIMEDOUT) {
-		cli_warn("no reply from the server at %s within %d ms", c->opts.server_url,
-			c->opts.timeout_ms);
-		return CLI_ERR_UNREACHABLE;
+		return cli_fail(c, CLI_ERR_UNREACHABLE, "no reply from the server at %s within %d ms",
+			c->opts.server_url, c->opts.timeout_ms);
 	}
 	if (rv == NNG_EPROTO) {
-		cli_warn("the server at %s did not answer in the ansigram protocol",
-			c->opts.server_url);
-		return CLI_ERR_UNREACHABLE;
+		return cli_fail(c, CLI_ERR_UNREACHABLE,
+			"the server at %s did not answer in the ansigram protocol", c->opts.server_url);
 	}
 	if (rv != 0) {
-		cli_warn("lost the server at %s: %s", c->opts.server_url, nng_strerror(rv));
-		return CLI_ERR_UNREACHABLE;
+		return cli_fail(c, CLI_ERR_UNREACHABLE, "lost the server at %s: %s",
+			c->opts.server_url, nng_strerror(rv));
 	}
 	if (!out->ok) {
-		report_error(c, r, out);
+		if (allowed == AG_OK || out->code != allowed)
+			report_error(c, r, out);
 		return CLI_ERR_SERVER;
 	}
 	return CLI_OK;
@@ -323,14 +388,14 @@ int cli_my_id(struct cli *c, int64_t *id)
 		*id = c->session.user_id;
 		return CLI_OK;
 	}
-	struct cli_req r;
+	struct ag_req r;
 	struct ag_reply rep;
 	cli_req_init(&r, "auth.me");
 	int code = cli_send(c, &r, &rep);
 	if (code == CLI_OK)
 		*id = ag_obj_int(rep.data, "id");
 	ag_reply_free(&rep);
-	cli_req_free(&r);
+	ag_req_free(&r);
 	return code;
 }
 
@@ -339,18 +404,30 @@ int cli_user_id(struct cli *c, const char *name, int64_t *id)
 	const char *bare = name[0] == '@' ? name + 1 : name;
 	if (bare[0] == '\0')
 		return cli_usage(c, "'%s' is not a user name", name);
-	struct cli_req r;
+	struct ag_req r;
 	struct ag_reply rep;
 	cli_req_init(&r, "user.get");
 	int code = cli_req_set_text(c, &r, "username", bare, "the user name");
 	if (code == CLI_OK)
-		code = cli_send(c, &r, &rep);
+		code = cli_send_allowing(c, &r, &rep, AG_E_NOT_FOUND);
 	else
 		memset(&rep, 0, sizeof rep);
+	if (code == CLI_ERR_SERVER && rep.code == AG_E_NOT_FOUND) {
+		/* Said with the name as typed: the lookup is not the person's op. */
+		struct ag_buf shown = {0}, message = {0};
+		ag_text_sanitize(&shown, bare, strlen(bare), 0);
+		ag_buf_printf(&message, "There is no user @%s.", ag_buf_str(&shown));
+		if (c->opts.json)
+			cli_json_error(rep.code_name, ag_buf_str(&message), NULL);
+		else
+			fprintf(stderr, "error: %s: %s\n", rep.code_name, ag_buf_str(&message));
+		ag_buf_free(&shown);
+		ag_buf_free(&message);
+	}
 	if (code == CLI_OK)
 		*id = ag_obj_int(rep.data, "id");
 	ag_reply_free(&rep);
-	cli_req_free(&r);
+	ag_req_free(&r);
 	return code;
 }
 
@@ -372,8 +449,7 @@ int cli_session_from_login(struct cli *c, const msgpack_object *data, struct ag_
 	const msgpack_object *name = ag_obj_get(user, "username");
 	if (token == NULL || token->type != MSGPACK_OBJECT_STR ||
 	    token->via.str.size >= sizeof s->token) {
-		cli_warn("the server's login reply holds no usable token");
-		return CLI_ERR_SERVER;
+		return cli_fail(c, CLI_ERR_SERVER, "the server's login reply holds no usable token");
 	}
 	memcpy(s->token, token->via.str.ptr, token->via.str.size);
 	ag_strlcpy(s->server, c->opts.server_url, sizeof s->server);
@@ -390,8 +466,8 @@ int cli_session_from_login(struct cli *c, const msgpack_object *data, struct ag_
 int cli_save_login(struct cli *c, const msgpack_object *data)
 {
 	if (c->ssh) {
-		cli_warn("over SSH you are logged in by your key; no session is saved");
-		return CLI_ERR_USAGE;
+		return cli_fail(c, CLI_ERR_USAGE,
+			"over SSH you are logged in by your key; no session is saved");
 	}
 	struct ag_session s;
 	int code = cli_session_from_login(c, data, &s);
@@ -401,9 +477,8 @@ int cli_save_login(struct cli *c, const msgpack_object *data)
 	int saved_errno = errno;
 	sodium_memzero(&s, sizeof s);
 	if (rv != 0) {
-		cli_warn("cannot save the session to %s: %s", c->opts.session_path,
-			strerror(saved_errno));
-		return CLI_ERR_SERVER;
+		return cli_fail(c, CLI_ERR_SERVER, "cannot save the session to %s: %s",
+			c->opts.session_path, strerror(saved_errno));
 	}
 	return CLI_OK;
 }

@@ -3,8 +3,8 @@
  * Every op of the protocol's op table is a command `GROUP VERB` whose
  * options are the op's args (cli_ops.c, with help from the same table in
  * cli_help.c); friendly commands such as `feed` or `dm @bob hi` sit on top
- * (cli_cmds.c, cli_watch.c). Both build a struct cli_req, checked against
- * the table before anything is sent, and send it through cli_send(),
+ * (cli_cmds.c, cli_watch.c). Both build a struct ag_req (protocol/request.h),
+ * checked against the table before anything is sent, and send it through cli_send(),
  * which connects, authenticates, retries saga-backed ops once with the
  * same idempotency key and reports errors. Output is JSON (--json) or
  * readable text fitted to the terminal (cli_print.c).
@@ -21,6 +21,7 @@
 #include "client.h"
 #include "json.h"
 #include "proto.h"
+#include "request.h"
 #include "session.h"
 
 enum {
@@ -37,24 +38,19 @@ enum {
 struct cli {
 	struct ag_client_opts opts;
 	char server_url[1024];
+	const char *server_from;     /* where server_url came from, for messages ("--server") */
 	char session_path[4096];
 	struct ag_session session;   /* the session file (zeroed when there is none) */
 	bool has_session;            /* the file was read */
 	const char *token;           /* sent as auth: $ANSIGRAM_TOKEN or the file's; NULL: none */
 	bool token_from_env;
 	char command[64];            /* the command being run, for messages ("post create") */
+	const struct cli_cmd *cmd;   /* the friendly command being run, or NULL */
 	struct ag_client *client;    /* connected by the first call */
 	int cols;                    /* output width in columns */
 	bool stdout_tty;
 	bool ssh;                    /* --ssh: the session is in memory, logged in by a key */
 	char ssh_fingerprint[64];    /* the key that logged in (--ssh) */
-};
-
-/* One request being built: an op and the args given so far (in the op's
- * arg order; strings are owned here). */
-struct cli_req {
-	const struct ag_op_spec *op;
-	struct ag_argval v[AG_MAX_ARGS];
 };
 
 /* A friendly command's own option: either another name for one of its
@@ -74,7 +70,7 @@ struct cli_flag {
  * without a value; NULL when not given). */
 struct cli_line {
 	const struct cli_cmd *cmd;    /* NULL for an op-table command */
-	struct cli_req req;
+	struct ag_req req;
 	const char *pos[CLI_MAX_POS];
 	int n_pos;
 	const char *flag_value[CLI_MAX_FLAGS];
@@ -92,6 +88,9 @@ struct cli_cmd {
 	const struct cli_flag *flags; /* zero-terminated, or NULL */
 	const char *details;          /* more help text, or NULL */
 	int (*run)(struct cli *c, struct cli_line *line);
+	/* Which word sets which arg, for errors that name a field:
+	 * "receiver_id=@NAME content=TEXT"; or NULL. */
+	const char *words;
 };
 
 /* The friendly commands, closed by an entry with no name. */
@@ -111,11 +110,19 @@ void cli_init(struct cli *c);
 int cli_settle(struct cli *c);
 void cli_finish(struct cli *c);
 
-/* Prints "ansigram: <message>" and the help hint to stderr; returns
- * CLI_ERR_USAGE. */
+/* Prints "ansigram: <message>" and the help hint to stderr (with --json,
+ * a JSON error of code "usage"); returns CLI_ERR_USAGE. */
 int cli_usage(struct cli *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Prints "ansigram: <message>" to stderr. */
 void cli_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* A failure that ends the command: "ansigram: <message>" on stderr, or
+ * with --json one line {"error": {"code", "message"}} whose code is
+ * "usage", "unreachable" or "local" by exit_code. Returns exit_code. */
+int cli_fail(struct cli *c, int exit_code, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+/* Prints {"error": {"code", "message", "field"}} on one line to stderr
+ * (field left out when NULL or ""). */
+void cli_json_error(const char *code, const char *message, const char *field);
 
 /* Handles a program-wide option at argv[*i] (moving *i past its value).
  * Returns 1 when it was one, 0 when not, or CLI_ERR_USAGE after a message. */
@@ -135,7 +142,10 @@ bool ssh_refused_option(const char *word);
 /* Sends r and waits for the reply; see the file comment for retries.
  * Returns CLI_OK when the server answered ok, else an exit code after
  * printing the error. Always ag_reply_free(out) afterwards. */
-int cli_send(struct cli *c, struct cli_req *r, struct ag_reply *out);
+int cli_send(struct cli *c, struct ag_req *r, struct ag_reply *out);
+/* cli_send, but an error reply with code allowed is not reported (the
+ * caller handles it; still CLI_ERR_SERVER, with out->code set). */
+int cli_send_allowing(struct cli *c, struct ag_req *r, struct ag_reply *out, enum ag_err allowed);
 /* The logged-in user's id (from the session, else auth.me). Returns an
  * exit code. */
 int cli_my_id(struct cli *c, int64_t *id);
@@ -159,18 +169,15 @@ int cli_join_text(struct cli *c, const char *const *words, int n, char **out);
 
 /* ---- cli_ops.c: requests and the op-table commands ---- */
 
-void cli_req_init(struct cli_req *r, const char *op_name);
-void cli_req_free(struct cli_req *r);
+/* ag_req_init for an op the calling code names; aborts when the table has
+ * no such op, a mistake in the code rather than in the command line. */
+void cli_req_init(struct ag_req *r, const char *op_name);
 /* Sets an arg from command-line text, checked against the table (shown
- * names it in messages, e.g. "--post-id"). Returns an exit code. */
-int cli_req_set_text(struct cli *c, struct cli_req *r, const char *arg, const char *text,
+ * names it in messages, e.g. "--post-id"); an arg given twice is refused.
+ * Returns an exit code after a usage message. */
+int cli_req_set_text(struct cli *c, struct ag_req *r, const char *arg, const char *text,
 	const char *shown);
-int cli_req_set_int(struct cli *c, struct cli_req *r, const char *arg, int64_t value);
-bool cli_req_has(const struct cli_req *r, const char *arg);
-/* The string value of arg, or NULL when it is not set (or nil). */
-const char *cli_req_str(const struct cli_req *r, const char *arg);
-/* The integer value of arg (an ID or INT that is set). */
-int64_t cli_req_int(const struct cli_req *r, const char *arg);
+int cli_req_set_int(struct cli *c, struct ag_req *r, const char *arg, int64_t value);
 /* When line's op takes a password that the options did not give, reads
  * it (see cli_read_password). Returns an exit code. */
 int cli_fill_password(struct cli *c, struct cli_line *line, bool confirm);
@@ -182,6 +189,11 @@ int cli_parse_line(struct cli *c, const struct cli_cmd *cmd, const char *op_name
 void cli_line_free(struct cli_line *line);
 /* The value of the command's own flag name (see struct cli_line). */
 const char *cli_line_flag(const struct cli_line *line, const char *name);
+/* What the person typed for arg in cmd, for error messages: "@NAME" for a
+ * word (kind "argument"), "--image" for an option (kind "option"); NULL
+ * when cmd has neither (the arg is not the person's to give). */
+const char *cli_cmd_typed(const struct cli_cmd *cmd, const char *arg, char *out, size_t size,
+	const char **kind);
 /* Whether passthrough (space-separated arg names; NULL: all) has arg. */
 bool cli_accepts_arg(const char *passthrough, const char *arg);
 /* Runs argv as a command (friendly, GROUP VERB, or group.verb). */

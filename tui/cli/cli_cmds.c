@@ -16,7 +16,7 @@
 
 /* Sends line's request and prints its data (JSON, or readable text with
  * empty_text for an empty list). */
-static int send_and_print(struct cli *c, struct cli_req *r, const char *empty_text)
+static int send_and_print(struct cli *c, struct ag_req *r, const char *empty_text)
 {
 	struct ag_reply rep;
 	int code = cli_send(c, r, &rep);
@@ -103,7 +103,7 @@ static int send_text_or_image(struct cli *c, struct cli_line *line, const char *
 	int code = CLI_OK;
 	if (line->n_pos > 0)
 		code = set_text_words(c, line, 0, "content");
-	else if (!cli_req_has(&line->req, "image_url"))
+	else if (!ag_req_has(&line->req, "image_url"))
 		return cli_usage(c, "a %s needs TEXT, --image URL, or both", what);
 	return code == CLI_OK ? send_and_print(c, &line->req, NULL) : code;
 }
@@ -115,7 +115,7 @@ static int cmd_post(struct cli *c, struct cli_line *line)
 
 static int cmd_show(struct cli *c, struct cli_line *line)
 {
-	struct cli_req get;
+	struct ag_req get;
 	cli_req_init(&get, "post.get");
 	int code = cli_req_set_text(c, &get, "post_id", line->pos[0], "POST_ID");
 	if (code == CLI_OK)
@@ -142,7 +142,7 @@ static int cmd_show(struct cli *c, struct cli_line *line)
 	}
 	ag_reply_free(&post);
 	ag_reply_free(&comments);
-	cli_req_free(&get);
+	ag_req_free(&get);
 	return code;
 }
 
@@ -165,6 +165,49 @@ static int cmd_like(struct cli *c, struct cli_line *line)
 	return code;
 }
 
+/* post.like toggles, so unlike reads the post first and toggles only when
+ * I like it. That is two requests, not one atomic step: should a like from
+ * elsewhere come between them, the toggle answers liked and is sent once
+ * more, so that I do not like the post in the end. */
+static int cmd_unlike(struct cli *c, struct cli_line *line)
+{
+	struct ag_req get;
+	cli_req_init(&get, "post.get");
+	int code = cli_req_set_text(c, &get, "post_id", line->pos[0], "POST_ID");
+	if (code == CLI_OK)
+		code = set_id_word(c, line, 0, "post_id", "POST_ID");
+	struct ag_reply post, rep;
+	memset(&post, 0, sizeof post);
+	memset(&rep, 0, sizeof rep);
+	if (code == CLI_OK)
+		code = cli_send(c, &get, &post);
+	bool liked = code == CLI_OK && ag_obj_bool(post.data, "liked_by_me");
+	int64_t likes = code == CLI_OK ? ag_obj_int(post.data, "like_count") : 0;
+	for (int tries = 0; code == CLI_OK && liked && tries < 2; tries++) {
+		ag_reply_free(&rep);
+		code = cli_send(c, &line->req, &rep);
+		liked = code == CLI_OK && ag_obj_bool(rep.data, "liked");
+		likes = code == CLI_OK ? ag_obj_int(rep.data, "like_count") : likes;
+	}
+	if (code == CLI_OK && liked)
+		code = cli_fail(c, CLI_ERR_SERVER, "post %s was liked again meanwhile; try again",
+			line->pos[0]);
+	if (code == CLI_OK && c->opts.json) {
+		json_t *v = json_object();
+		json_object_set_new(v, "liked", json_false());
+		json_object_set_new(v, "like_count", json_integer(likes));
+		cli_print_json(c, v);
+	} else if (code == CLI_OK) {
+		printf(rep.data != NULL ? "You no longer like post %s (%lld like%s).\n"
+			: "You do not like post %s; nothing changed (%lld like%s).\n", line->pos[0],
+			(long long)likes, likes == 1 ? "" : "s");
+	}
+	ag_reply_free(&post);
+	ag_reply_free(&rep);
+	ag_req_free(&get);
+	return code;
+}
+
 static int cmd_comment(struct cli *c, struct cli_line *line)
 {
 	int code = set_id_word(c, line, 0, "post_id", "POST_ID");
@@ -173,33 +216,44 @@ static int cmd_comment(struct cli *c, struct cli_line *line)
 	return code == CLI_OK ? send_and_print(c, &line->req, NULL) : code;
 }
 
-/* follow and unfollow: the same shape, different words. */
-static int follow_change(struct cli *c, struct cli_line *line, const char *done)
+/* follow and unfollow: the same shape, different words. A conflict
+ * (following already, or not following) on unfollow changes nothing and
+ * is not an error: said with unchanged, and --json prints the reply's
+ * shape, {"following": false}. */
+static int follow_change(struct cli *c, struct cli_line *line, const char *done,
+	enum ag_err fine, const char *unchanged)
 {
 	int code = set_user_word(c, line, 0, "user_id");
 	struct ag_reply rep;
 	memset(&rep, 0, sizeof rep);
 	if (code == CLI_OK)
-		code = cli_send(c, &line->req, &rep);
-	if (code == CLI_OK && c->opts.json) {
+		code = cli_send_allowing(c, &line->req, &rep, fine);
+	bool same = code == CLI_ERR_SERVER && fine != AG_OK && rep.code == fine;
+	struct ag_buf b = {0};
+	if (same && c->opts.json) {
+		json_t *v = json_object();
+		json_object_set_new(v, "following", json_false());
+		cli_print_json(c, v);
+	} else if (same) {
+		printf("%s @%s; nothing changed.\n", unchanged, shown_name(&b, line->pos[0]));
+	} else if (code == CLI_OK && c->opts.json) {
 		cli_print_data(c, rep.data);
 	} else if (code == CLI_OK) {
-		struct ag_buf b = {0};
 		printf("%s @%s.\n", done, shown_name(&b, line->pos[0]));
-		ag_buf_free(&b);
 	}
+	ag_buf_free(&b);
 	ag_reply_free(&rep);
-	return code;
+	return same ? CLI_OK : code;
 }
 
 static int cmd_follow(struct cli *c, struct cli_line *line)
 {
-	return follow_change(c, line, "You now follow");
+	return follow_change(c, line, "You now follow", AG_OK, NULL);
 }
 
 static int cmd_unfollow(struct cli *c, struct cli_line *line)
 {
-	return follow_change(c, line, "You no longer follow");
+	return follow_change(c, line, "You no longer follow", AG_E_CONFLICT, "You do not follow");
 }
 
 static int cmd_profile(struct cli *c, struct cli_line *line)
@@ -282,7 +336,7 @@ static int cmd_thread(struct cli *c, struct cli_line *line)
 	} else if (code == CLI_OK) {
 		struct ag_buf name = {0};
 		shown_name(&name, line->pos[0]);
-		int64_t other_id = cli_req_int(&line->req, "user_id");
+		int64_t other_id = ag_req_int(&line->req, "user_id");
 		size_t n = ag_obj_len(rep.data);
 		if (n == 0)
 			printf("No messages with @%s yet.\n", ag_buf_str(&name));
@@ -294,13 +348,13 @@ static int cmd_thread(struct cli *c, struct cli_line *line)
 	if (code != CLI_OK)
 		return code;
 	/* Having read the thread, their messages are read. */
-	struct cli_req mark;
+	struct ag_req mark;
 	cli_req_init(&mark, "message.mark_read");
-	code = cli_req_set_int(c, &mark, "user_id", cli_req_int(&line->req, "user_id"));
+	code = cli_req_set_int(c, &mark, "user_id", ag_req_int(&line->req, "user_id"));
 	if (code == CLI_OK)
 		code = cli_send(c, &mark, &rep);
 	ag_reply_free(&rep);
-	cli_req_free(&mark);
+	ag_req_free(&mark);
 	return code;
 }
 
@@ -326,12 +380,12 @@ static int cmd_read_all(struct cli *c, struct cli_line *line)
 static int cmd_search(struct cli *c, struct cli_line *line)
 {
 	int code = set_text_words(c, line, 0, "q");
-	struct cli_req tags;
+	struct ag_req tags;
 	cli_req_init(&tags, "search.hashtags");
 	if (code == CLI_OK)
-		code = cli_req_set_text(c, &tags, "q", cli_req_str(&line->req, "q"), "TEXT");
-	if (code == CLI_OK && cli_req_has(&line->req, "limit"))
-		code = cli_req_set_int(c, &tags, "limit", cli_req_int(&line->req, "limit"));
+		code = cli_req_set_text(c, &tags, "q", ag_req_str(&line->req, "q"), "TEXT");
+	if (code == CLI_OK && ag_req_has(&line->req, "limit"))
+		code = cli_req_set_int(c, &tags, "limit", ag_req_int(&line->req, "limit"));
 	struct ag_reply users, hashtags;
 	memset(&users, 0, sizeof users);
 	memset(&hashtags, 0, sizeof hashtags);
@@ -356,7 +410,7 @@ static int cmd_search(struct cli *c, struct cli_line *line)
 	}
 	ag_reply_free(&users);
 	ag_reply_free(&hashtags);
-	cli_req_free(&tags);
+	ag_req_free(&tags);
 	return code;
 }
 
@@ -368,7 +422,7 @@ static int cmd_tag(struct cli *c, struct cli_line *line)
 
 /* Sets email or username from a login name word: an email when it has an
  * '@' past its first character, else a user name (a leading '@' dropped). */
-static int set_login_name(struct cli *c, struct cli_req *r, const char *word)
+static int set_login_name(struct cli *c, struct ag_req *r, const char *word)
 {
 	if (strchr(word + 1, '@') != NULL)
 		return cli_req_set_text(c, r, "email", word, "NAME");
@@ -376,7 +430,7 @@ static int set_login_name(struct cli *c, struct cli_req *r, const char *word)
 }
 
 /* Logs in with r (auth.login), saves the session and reports it. */
-static int login_with(struct cli *c, struct cli_req *r)
+static int login_with(struct cli *c, struct ag_req *r)
 {
 	struct ag_reply rep;
 	int code = cli_send(c, r, &rep);
@@ -390,14 +444,14 @@ static int login_with(struct cli *c, struct cli_req *r)
 
 static int cmd_login(struct cli *c, struct cli_line *line)
 {
-	struct cli_req *r = &line->req;
+	struct ag_req *r = &line->req;
 	int code = CLI_OK;
 	if (line->n_pos > 0) {
-		if (cli_req_has(r, "email") || cli_req_has(r, "username"))
+		if (ag_req_has(r, "email") || ag_req_has(r, "username"))
 			return cli_usage(c, "give the name as a word or with --email/--username, "
 				"not both");
 		code = set_login_name(c, r, line->pos[0]);
-	} else if (!cli_req_has(r, "email") && !cli_req_has(r, "username")) {
+	} else if (!ag_req_has(r, "email") && !ag_req_has(r, "username")) {
 		if (!isatty(STDIN_FILENO) || line->password_stdin)
 			return cli_usage(c, "whom to log in? give a user name or email");
 		fputs("User name or email: ", stderr);
@@ -435,8 +489,8 @@ static int cmd_logout(struct cli *c, struct cli_line *line)
 		if (code == CLI_OK && !c->opts.json)
 			printf("Logged out: the token in ANSIGRAM_TOKEN no longer works.\n");
 	} else if (ag_session_delete(c->opts.session_path) != 0) {
-		cli_warn("cannot remove %s: %s", c->opts.session_path, strerror(errno));
-		return CLI_ERR_SERVER;
+		return cli_fail(c, CLI_ERR_SERVER, "cannot remove %s: %s", c->opts.session_path,
+			strerror(errno));
 	} else if (code == CLI_ERR_UNREACHABLE) {
 		cli_warn("removed %s, but the server was not told: the session stays valid "
 			"there until it expires", c->opts.session_path);
@@ -450,17 +504,17 @@ static int cmd_logout(struct cli *c, struct cli_line *line)
 
 static int cmd_register(struct cli *c, struct cli_line *line)
 {
-	struct cli_req *r = &line->req;
+	struct ag_req *r = &line->req;
 	int code = CLI_OK;
 	if (line->n_pos > 0) {
-		if (cli_req_has(r, "username"))
+		if (ag_req_has(r, "username"))
 			return cli_usage(c, "give the user name as a word or with --username, not both");
 		const char *word = line->pos[0];
 		code = cli_req_set_text(c, r, "username", word[0] == '@' ? word + 1 : word, "NAME");
 	}
-	if (code == CLI_OK && !cli_req_has(r, "username"))
+	if (code == CLI_OK && !ag_req_has(r, "username"))
 		return cli_usage(c, "register needs a user name");
-	if (code == CLI_OK && !cli_req_has(r, "email"))
+	if (code == CLI_OK && !ag_req_has(r, "email"))
 		return cli_usage(c, "register needs --email EMAIL");
 	if (code == CLI_OK)
 		code = cli_fill_password(c, line, true);
@@ -472,15 +526,15 @@ static int cmd_register(struct cli *c, struct cli_line *line)
 	if (code != CLI_OK)
 		return code;
 
-	struct cli_req login;
+	struct ag_req login;
 	cli_req_init(&login, "auth.login");
-	code = cli_req_set_text(c, &login, "username", cli_req_str(r, "username"), "NAME");
+	code = cli_req_set_text(c, &login, "username", ag_req_str(r, "username"), "NAME");
 	if (code == CLI_OK)
-		code = cli_req_set_text(c, &login, "password", cli_req_str(r, "password"),
+		code = cli_req_set_text(c, &login, "password", ag_req_str(r, "password"),
 			"the password");
 	if (code == CLI_OK)
 		code = login_with(c, &login);
-	cli_req_free(&login);
+	ag_req_free(&login);
 	return code;
 }
 
@@ -494,79 +548,97 @@ static const struct cli_flag notification_flags[] = {
 };
 static const struct cli_flag watch_flags[] = {
 	{"count", NULL, "N", "exit after N events"},
+	{"ping", NULL, "SECONDS", "ping the server every SECONDS (default 240)"},
 	{0},
 };
 
 #define PAGE "limit offset before_id"
+/* The words of commands that name a user. */
+#define USER_WORD "user_id=@NAME username=@NAME"
+/* How text that starts with one of the group's verbs is read (cli_run). */
+#define TEXT_VS_VERB "Text may start with a verb of the operations (ansigram post like a " \
+	"boss): it is text when other words follow; the operation is spelled with options " \
+	"(ansigram post like --post-id ID) or dotted (post.like). A verb alone, or a verb " \
+	"and a number, is the operation: put -- before such text (ansigram post -- delete 5)."
 
 const struct cli_cmd cli_cmds[] = {
 	{"whoami", "", "Show who I am logged in as, where, and until when.",
-		"auth.me", NULL, 0, 0, NULL, NULL, cmd_whoami},
+		"auth.me", NULL, 0, 0, NULL, NULL, cmd_whoami, NULL},
 	{"feed", "", "Posts by the people I follow and by me, newest first.",
-		"feed.get", PAGE, 0, 0, NULL, NULL, cmd_feed},
+		"feed.get", PAGE, 0, 0, NULL, NULL, cmd_feed, NULL},
 	{"post", "TEXT... [--image URL]", "Publish a post; #hashtags in it are found.",
 		"post.create", NULL, 0, -1, post_flags,
-		"The words are joined with spaces; a single - reads the text from stdin.", cmd_post},
+		"The words are joined with spaces; a single - reads the text from stdin. " TEXT_VS_VERB,
+		cmd_post, "content=TEXT"},
 	{"show", "POST_ID", "A post with its comments (oldest first).",
-		"post.comments", PAGE, 1, 1, NULL, NULL, cmd_show},
+		"post.comments", PAGE, 1, 1, NULL, NULL, cmd_show, "post_id=POST_ID"},
 	{"like", "POST_ID", "Like a post, or unlike it if I already do.",
-		"post.like", NULL, 1, 1, NULL, NULL, cmd_like},
+		"post.like", NULL, 1, 1, NULL, NULL, cmd_like, "post_id=POST_ID"},
+	{"unlike", "POST_ID", "Stop liking a post; when I do not like it, nothing changes.",
+		"post.like", NULL, 1, 1, NULL,
+		"post.like toggles, so unlike reads the post first and toggles only when I like "
+		"it: two requests, not one atomic step.", cmd_unlike, "post_id=POST_ID"},
 	{"comment", "POST_ID TEXT...", "Comment on a post.",
 		"comment.create", NULL, 2, -1, NULL,
 		"The words are joined with spaces; a single - reads the text from stdin.",
-		cmd_comment},
-	{"follow", "@NAME", "Follow someone.", "follow.create", NULL, 1, 1, NULL, NULL, cmd_follow},
-	{"unfollow", "@NAME", "Stop following someone.",
-		"follow.delete", NULL, 1, 1, NULL, NULL, cmd_unfollow},
+		cmd_comment, "post_id=POST_ID content=TEXT"},
+	{"follow", "@NAME", "Follow someone.", "follow.create", NULL, 1, 1, NULL, NULL, cmd_follow, USER_WORD},
+	{"unfollow", "@NAME", "Stop following someone; when I do not, nothing changes.",
+		"follow.delete", NULL, 1, 1, NULL, NULL, cmd_unfollow, USER_WORD},
 	{"profile", "[@NAME]", "Someone's profile (mine without a name).",
-		"user.get", NULL, 0, 1, NULL, NULL, cmd_profile},
+		"user.get", NULL, 0, 1, NULL, NULL, cmd_profile, USER_WORD},
 	{"followers", "[@NAME]", "Who follows someone (me without a name).",
-		"user.followers", "limit offset", 0, 1, NULL, NULL, cmd_followers},
+		"user.followers", "limit offset", 0, 1, NULL, NULL, cmd_followers, USER_WORD},
 	{"following", "[@NAME]", "Whom someone follows (me without a name).",
-		"user.following", "limit offset", 0, 1, NULL, NULL, cmd_following},
+		"user.following", "limit offset", 0, 1, NULL, NULL, cmd_following, USER_WORD},
 	{"stories", "", "Unexpired stories of the people I follow and mine.",
-		"story.feed", NULL, 0, 0, NULL, NULL, cmd_stories},
+		"story.feed", NULL, 0, 0, NULL, NULL, cmd_stories, NULL},
 	{"story", "TEXT... | --image URL", "Share a story for 24 hours.",
 		"story.create", NULL, 0, -1, post_flags,
-		"The words are joined with spaces; a single - reads the text from stdin.", cmd_story},
+		"The words are joined with spaces; a single - reads the text from stdin. " TEXT_VS_VERB,
+		cmd_story, "content=TEXT"},
 	{"dm", "@NAME TEXT...", "Send a direct message.",
 		"message.send", NULL, 2, -1, NULL,
-		"The words are joined with spaces; a single - reads the text from stdin.", cmd_dm},
+		"The words are joined with spaces; a single - reads the text from stdin.", cmd_dm, "receiver_id=@NAME username=@NAME content=TEXT"},
 	{"dms", "", "My conversations, latest first.",
-		"message.conversations", NULL, 0, 0, NULL, NULL, cmd_dms},
+		"message.conversations", NULL, 0, 0, NULL, NULL, cmd_dms, NULL},
 	{"thread", "@NAME", "My messages with someone, oldest first.",
 		"message.thread", PAGE, 1, 1, NULL,
-		"Showing the thread marks their messages to me as read.", cmd_thread},
+		"Showing the thread marks their messages to me as read.", cmd_thread, USER_WORD},
 	{"notifications", "[--unread]", "My notifications, newest first (* marks unread ones).",
-		"notification.list", PAGE, 0, 0, notification_flags, NULL, cmd_notifications},
+		"notification.list", PAGE, 0, 0, notification_flags, NULL, cmd_notifications, NULL},
 	{"read-all", "", "Mark all my notifications read.",
-		"notification.mark_all_read", NULL, 0, 0, NULL, NULL, cmd_read_all},
+		"notification.mark_all_read", NULL, 0, 0, NULL, NULL, cmd_read_all, NULL},
 	{"search", "TEXT...", "Users and hashtags whose names contain TEXT.",
 		"search.users", "limit", 1, -1, NULL,
-		"With --json: {\"users\": [...], \"hashtags\": [...]}.", cmd_search},
+		"With --json: {\"users\": [...], \"hashtags\": [...]}. Text that starts with a "
+		"verb of the search operations is searched for when other words follow (see "
+		"'ansigram post --help').", cmd_search, "q=TEXT"},
 	{"tag", "NAME", "Posts with a hashtag (with or without the #).",
-		"search.posts_by_hashtag", "limit offset", 1, 1, NULL, NULL, cmd_tag},
-	{"watch", "[--count N]", "Print live events (notifications, messages, posts, stories).",
+		"search.posts_by_hashtag", "limit offset", 1, 1, NULL, NULL, cmd_tag, "tag=NAME"},
+	{"watch", "[--count N] [--ping SECONDS]",
+		"Print live events (notifications, messages, posts, stories).",
 		NULL, NULL, 0, 0, watch_flags,
 		"With --json, one line per event: {\"type\", \"seq\", \"at\", \"data\"}. It pings "
-		"the server every 4 minutes so the session stays live, notices missed events (a "
+		"the server every 4 minutes (or --ping SECONDS) so the session stays live; when the "
+		"session was revoked or has expired, it says so and exits 1. It notices missed events (a "
 		"gap in seq, or seq starting again after a server restart) and fetches them again "
 		"(those lines have seq 0), and keeps going across server restarts. Ctrl-C ends it "
-		"(exit 0).", cli_run_watch},
+		"(exit 0).", cli_run_watch, NULL},
 	{"ssh-key", "add [FILE] | list | remove FINGERPRINT", "The SSH keys that log me in "
 		"where ansigram is hosted over SSH.", NULL, NULL, 1, 2, NULL,
 		"add links a public key: FILE (- for stdin), else ~/.ssh/id_ed25519.pub, else the "
 		"first ~/.ssh/*.pub; over SSH only -. It prints the key's "
 		"fingerprint, as 'ssh-keygen -l' does. remove takes that fingerprint; sessions the "
-		"key opened stay open.", cli_run_ssh_key},
+		"key opened stay open.", cli_run_ssh_key, NULL},
 	{"login", "[NAME] [--password-stdin]", "Log in (NAME: user name or email) and save the "
 		"session.", "auth.login", "email username password", 0, 1, NULL,
-		"Without a password option, asks for it on the terminal without echo.", cmd_login},
+		"Without a password option, asks for it on the terminal without echo.", cmd_login, NULL},
 	{"logout", "", "End the session and remove the session file.",
-		"auth.logout", NULL, 0, 0, NULL, NULL, cmd_logout},
+		"auth.logout", NULL, 0, 0, NULL, NULL, cmd_logout, NULL},
 	{"register", "NAME --email EMAIL [--password-stdin]", "Create an account, then log in.",
 		"auth.register", "username email password full_name", 0, 1, NULL,
 		"Without a password option, asks for it twice on the terminal without echo.",
-		cmd_register},
+		cmd_register, NULL},
 	{0},
 };

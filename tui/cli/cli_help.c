@@ -300,7 +300,11 @@ void cli_help_program(struct cli *c)
 		i = j;
 	}
 	printf("\n'ansigram GROUP --help' and 'ansigram GROUP VERB --help' say more; any\n"
-		"option may also come after the command, and --name=VALUE works too.\n\n"
+		"option may also come after the command, and --name=VALUE works too.\n"
+		"After post, story and search, a verb followed by other words is text:\n"
+		"'ansigram post like a boss' posts it; 'ansigram post like --post-id 7' or\n"
+		"'ansigram post.like --post-id 7' likes; 'ansigram post -- delete 5' posts text\n"
+		"that is a verb alone or a verb and a number.\n\n"
 		"Environment:\n");
 	item(c, "ANSIGRAM_SERVER", "request URL, as --server");
 	item(c, "ANSIGRAM_SESSION", "session file, as --session");

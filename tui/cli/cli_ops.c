@@ -1,6 +1,6 @@
 /* cli_ops.c: commands made from the op table. A request's args are set
- * from command-line text and checked against the table's types, ranges
- * and string rules before anything is sent; a command line is parsed into
+ * from command-line text and checked against the table (protocol/request.c)
+ * before anything is sent, its failures worded as usage messages; a command line is parsed into
  * a request plus positional words; and argv is dispatched to a friendly
  * command or to `GROUP VERB` (or `group.verb`), so a new op in ops.def
  * is a new command with no code here. */
@@ -14,123 +14,29 @@
 
 #include <sodium.h>
 
-void cli_req_init(struct cli_req *r, const char *op_name)
+void cli_req_init(struct ag_req *r, const char *op_name)
 {
-	memset(r, 0, sizeof *r);
-	r->op = ag_op_find(op_name, strlen(op_name));
-	if (r->op == NULL) {
-		fprintf(stderr, "ansigram: internal error: no op %s in the table\n", op_name);
+	if (ag_req_init(r, op_name) != AG_OK) {
+		fprintf(stderr, "ansigram: internal error: %s\n", r->error.message);
 		abort();
 	}
 }
 
-void cli_req_free(struct cli_req *r)
+int cli_req_set_text(struct cli *c, struct ag_req *r, const char *arg, const char *text,
+	const char *shown)
 {
-	for (size_t i = 0; i < AG_MAX_ARGS; i++) {
-		if (r->v[i].s != NULL)
-			sodium_memzero(r->v[i].s, r->v[i].len);
-		free(r->v[i].s);
-	}
-	memset(r, 0, sizeof *r);
-}
-
-/* The slot of arg in r; aborts when the op has no such arg, which is a
- * mistake in the calling code rather than in the command line. */
-static struct ag_argval *slot(struct cli_req *r, const char *arg, const struct ag_arg_spec **spec)
-{
-	*spec = ag_op_arg(r->op, arg);
-	if (*spec == NULL) {
+	if (ag_op_arg(r->op, arg) == NULL) {
 		fprintf(stderr, "ansigram: internal error: %s has no arg %s\n", r->op->name, arg);
 		abort();
 	}
-	return &r->v[*spec - r->op->args];
-}
-
-bool cli_req_has(const struct cli_req *r, const char *arg)
-{
-	const struct ag_arg_spec *spec = ag_op_arg(r->op, arg);
-	return spec != NULL && r->v[spec - r->op->args].present;
-}
-
-const char *cli_req_str(const struct cli_req *r, const char *arg)
-{
-	const struct ag_arg_spec *spec = ag_op_arg(r->op, arg);
-	return spec != NULL ? r->v[spec - r->op->args].s : NULL;
-}
-
-int64_t cli_req_int(const struct cli_req *r, const char *arg)
-{
-	const struct ag_arg_spec *spec = ag_op_arg(r->op, arg);
-	return spec != NULL ? r->v[spec - r->op->args].i : 0;
-}
-
-/* Parses a whole decimal number (an optional minus sign, no spaces);
- * false otherwise. */
-static bool parse_int(const char *text, int64_t *out)
-{
-	if (!isdigit((unsigned char)text[0]) && !(text[0] == '-' && isdigit((unsigned char)text[1])))
-		return false;
-	char *end;
-	errno = 0;
-	long long v = strtoll(text, &end, 10);
-	if (errno != 0 || *end != '\0')
-		return false;
-	*out = v;
-	return true;
-}
-
-int cli_req_set_text(struct cli *c, struct cli_req *r, const char *arg, const char *text,
-	const char *shown)
-{
-	const struct ag_arg_spec *spec;
-	struct ag_argval *v = slot(r, arg, &spec);
-	if (v->present)
+	if (ag_req_has(r, arg))
 		return cli_usage(c, "%s is given twice", shown);
-	int64_t n;
-	switch (spec->type) {
-	case AG_T_ID:
-		if (!parse_int(text, &n) || n < 1)
-			return cli_usage(c, "%s wants an id (a whole number from 1), not '%s'",
-				shown, text);
-		v->i = n;
-		break;
-	case AG_T_INT:
-		if (!parse_int(text, &n) || n < spec->min || n > spec->max)
-			return cli_usage(c, "%s wants a whole number from %lld to %lld, not '%s'",
-				shown, (long long)spec->min, (long long)spec->max, text);
-		v->i = n;
-		break;
-	case AG_T_BOOL:
-		if (strcmp(text, "true") == 0)
-			v->b = true;
-		else if (strcmp(text, "false") == 0)
-			v->b = false;
-		else
-			return cli_usage(c, "%s wants true or false, not '%s'", shown, text);
-		break;
-	case AG_T_STR: {
-		size_t len = strlen(text);
-		if (len == 0 && (spec->flags & AG_A_NULLABLE)) {
-			v->nil = true;
-			break;
-		}
-		char why[256];
-		if (!ag_validate_str(spec->rule, text, len, spec->min, spec->max, why, sizeof why)) {
-			why[0] = (char)tolower((unsigned char)why[0]);
-			return cli_usage(c, "%s %s", shown, why);
-		}
-		v->s = strdup(text);
-		if (v->s == NULL)
-			abort();
-		v->len = len;
-		break;
-	}
-	}
-	v->present = true;
+	if (ag_req_set_text(r, arg, text) != AG_OK)
+		return cli_usage(c, "%s %s", shown, r->error.message);
 	return CLI_OK;
 }
 
-int cli_req_set_int(struct cli *c, struct cli_req *r, const char *arg, int64_t value)
+int cli_req_set_int(struct cli *c, struct ag_req *r, const char *arg, int64_t value)
 {
 	char text[24];
 	char shown[64];
@@ -143,7 +49,7 @@ int cli_fill_password(struct cli *c, struct cli_line *line, bool confirm)
 {
 	if (line->req.op == NULL || ag_op_arg(line->req.op, "password") == NULL)
 		return CLI_OK;
-	if (cli_req_has(&line->req, "password")) {
+	if (ag_req_has(&line->req, "password")) {
 		if (line->password_stdin)
 			return cli_usage(c, "give --password or --password-stdin, not both");
 		return CLI_OK;
@@ -167,7 +73,7 @@ const char *cli_line_flag(const struct cli_line *line, const char *name)
 void cli_line_free(struct cli_line *line)
 {
 	if (line->req.op != NULL)
-		cli_req_free(&line->req);
+		ag_req_free(&line->req);
 }
 
 bool cli_accepts_arg(const char *passthrough, const char *arg)
@@ -185,6 +91,36 @@ bool cli_accepts_arg(const char *passthrough, const char *arg)
 	return false;
 }
 
+const char *cli_cmd_typed(const struct cli_cmd *cmd, const char *arg, char *out, size_t size,
+	const char **kind)
+{
+	size_t n = strlen(arg);
+	for (const char *p = cmd->words; p != NULL && *p; ) {
+		p += strspn(p, " ");
+		size_t len = strcspn(p, " ");
+		if (len > n && strncmp(p, arg, n) == 0 && p[n] == '=') {
+			snprintf(out, size, "%.*s", (int)(len - n - 1), p + n + 1);
+			*kind = "argument";
+			return out;
+		}
+		p += len;
+	}
+	*kind = "option";
+	for (const struct cli_flag *f = cmd->flags; f && f->name; f++) {
+		if (f->arg != NULL && strcmp(f->arg, arg) == 0) {
+			snprintf(out, size, "--%s", f->name);
+			return out;
+		}
+	}
+	const struct ag_op_spec *op = cmd->op ? ag_op_find(cmd->op, strlen(cmd->op)) : NULL;
+	if (op != NULL && ag_op_arg(op, arg) != NULL && cmd->passthrough != NULL &&
+	    cli_accepts_arg(cmd->passthrough, arg)) {
+		cli_option_name(arg, out, size);
+		return out;
+	}
+	return NULL;
+}
+
 /* The typed option name as an arg name: dashes become underscores. */
 static void arg_name_of(const char *typed, size_t len, char *out, size_t size)
 {
@@ -195,7 +131,7 @@ static void arg_name_of(const char *typed, size_t len, char *out, size_t size)
 }
 
 /* Collects the option names this command line knows, for hints. */
-static size_t known_options(const struct cli_cmd *cmd, const struct cli_req *req,
+static size_t known_options(const struct cli_cmd *cmd, const struct ag_req *req,
 	const char *passthrough, char names[][48], size_t max)
 {
 	static const char *const globals[] = {"server", "pub", "session", "ca", "json", "timeout",
@@ -215,7 +151,7 @@ static size_t known_options(const struct cli_cmd *cmd, const struct cli_req *req
 	return n;
 }
 
-static int unknown_option(struct cli *c, const struct cli_cmd *cmd, const struct cli_req *req,
+static int unknown_option(struct cli *c, const struct cli_cmd *cmd, const struct ag_req *req,
 	const char *passthrough, const char *word)
 {
 	char names[40][48];
@@ -233,7 +169,7 @@ static int unknown_option(struct cli *c, const struct cli_cmd *cmd, const struct
 
 /* Handles "--name[=value]" for an arg of the request; returns 1 when it
  * was one, 0 when not, or an exit code. */
-static int arg_option(struct cli *c, struct cli_req *req, const char *passthrough,
+static int arg_option(struct cli *c, struct ag_req *req, const char *passthrough,
 	bool takes_words, int argc, char **argv, int *i)
 {
 	const char *word = argv[*i] + 2;
@@ -298,6 +234,29 @@ static int flag_option(struct cli *c, const struct cli_cmd *cmd, struct cli_line
 	return 0;
 }
 
+/* A word where an op-table command takes only options; a number for an
+ * op with one required id gets that option as a hint. */
+static int unexpected_word(struct cli *c, const struct ag_op_spec *op, const char *word)
+{
+	const struct ag_arg_spec *id = NULL;
+	size_t n_required = 0;
+	for (size_t i = 0; op != NULL && i < op->n_args; i++) {
+		if (!(op->args[i].flags & AG_A_REQ))
+			continue;
+		n_required++;
+		if (op->args[i].type == AG_T_ID)
+			id = &op->args[i];
+	}
+	if (n_required == 1 && id != NULL && word[0] != '\0' &&
+	    word[strspn(word, "0123456789")] == '\0') {
+		char option[64];
+		cli_option_name(id->name, option, sizeof option);
+		return cli_usage(c, "unexpected argument '%s'; did you mean '%s %s'?", word,
+			option, word);
+	}
+	return cli_usage(c, "unexpected argument '%s' (options are written --name VALUE)", word);
+}
+
 int cli_parse_line(struct cli *c, const struct cli_cmd *cmd, const char *op_name,
 	int argc, char **argv, struct cli_line *line)
 {
@@ -314,8 +273,7 @@ int cli_parse_line(struct cli *c, const struct cli_cmd *cmd, const char *op_name
 		const char *w = argv[i];
 		if (words_only || w[0] != '-' || strcmp(w, "-") == 0) {
 			if (max_pos == 0)
-				return cli_usage(c, "unexpected argument '%s' (options are written "
-					"--name VALUE)", w);
+				return unexpected_word(c, cmd == NULL ? line->req.op : NULL, w);
 			if (line->n_pos == CLI_MAX_POS || (max_pos > 0 && line->n_pos == max_pos))
 				return cli_usage(c, "too many arguments, from '%s'", w);
 			line->pos[line->n_pos++] = w;
@@ -473,6 +431,7 @@ static int run_op(struct cli *c, const struct ag_op_spec *op, int argc, char **a
 static int run_cmd(struct cli *c, const struct cli_cmd *cmd, int argc, char **argv)
 {
 	snprintf(c->command, sizeof c->command, "%s", cmd->name);
+	c->cmd = cmd;
 	struct cli_line line;
 	int code = cli_parse_line(c, cmd, cmd->op, argc, argv, &line);
 	if (code == CLI_OK)
@@ -517,6 +476,19 @@ static int unknown_command(struct cli *c, const char *word)
 	return cli_usage(c, "unknown command '%s'", word);
 }
 
+/* Whether `CMD VERB WORDS...` is text for cmd rather than the op CMD.VERB:
+ * cmd's words are TEXT from the first (post, story, search) and a word
+ * follows the verb that is not an option (`post like a boss`). A lone
+ * number after the verb is the op's (`post delete 5` is refused with a
+ * hint rather than published). */
+static bool is_text(const struct cli_cmd *cmd, int n, char **words)
+{
+	if (strncmp(cmd->args_usage, "TEXT", 4) != 0 || n == 0 || words[0][0] == '-')
+		return false;
+	bool number = words[0][strspn(words[0], "0123456789")] == '\0';
+	return !(n == 1 && number);
+}
+
 int cli_run(struct cli *c, int argc, char **argv)
 {
 	const char *word = argv[0];
@@ -530,9 +502,10 @@ int cli_run(struct cli *c, int argc, char **argv)
 		return unknown_command(c, word);
 	}
 	bool group = cli_is_group(word);
+	const struct cli_cmd *cmd = cli_cmd_find(word);
 	if (group && argc > 1) {
 		const struct ag_op_spec *op = cli_op_lookup(word, argv[1]);
-		if (op != NULL)
+		if (op != NULL && !(cmd != NULL && is_text(cmd, argc - 2, argv + 2)))
 			return run_op(c, op, argc - 2, argv + 2);
 		if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
 			cli_help_group(c, word);
@@ -545,7 +518,6 @@ int cli_run(struct cli *c, int argc, char **argv)
 	for (size_t i = 0; i < n; i++)
 		ptrs[i] = verbs[i];
 	const char *near = argc > 1 ? cli_closest(argv[1], ptrs, n) : NULL;
-	const struct cli_cmd *cmd = cli_cmd_find(word);
 	/* `post creat` is more likely a mistyped verb than a post saying
 	 * "creat"; `post -- creat` says the latter. */
 	if (cmd != NULL && (argc != 2 || near == NULL))

@@ -378,8 +378,9 @@ static void print_profile(struct cli *c, const msgpack_object *p)
 	print_labelled(c, p, "profile_image_url", "avatar: ", 2);
 	if (has(p, "follower_count")) {
 		l = line_start(c, 2);
-		putf(&l, "", "%lld posts · %lld followers · %lld following",
-			(long long)ag_obj_int(p, "post_count"), (long long)ag_obj_int(p, "follower_count"),
+		int64_t posts = ag_obj_int(p, "post_count"), followers = ag_obj_int(p, "follower_count");
+		putf(&l, "", "%lld post%s · %lld follower%s · %lld following", (long long)posts,
+			posts == 1 ? "" : "s", (long long)followers, followers == 1 ? "" : "s",
 			(long long)ag_obj_int(p, "following_count"));
 		if (ag_obj_bool(p, "is_following"))
 			put(&l, cli_bold(c), " · you follow them");

@@ -44,8 +44,7 @@ static int read_key_file(struct cli *c, const char *path, char **out)
 {
 	FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "r");
 	if (f == NULL) {
-		cli_warn("cannot read %s: %s", path, strerror(errno));
-		return CLI_ERR_USAGE;
+		return cli_fail(c, CLI_ERR_USAGE, "cannot read %s: %s", path, strerror(errno));
 	}
 	char buf[AG_SSHKEY_MAX_LINE + 2];
 	size_t n = fread(buf, 1, sizeof buf - 1, f);
@@ -79,7 +78,7 @@ static int key_add(struct cli *c, struct cli_line *line)
 		code = read_key_file(c, path, &text);
 	if (code != CLI_OK)
 		return code;
-	struct cli_req r;
+	struct ag_req r;
 	struct ag_reply rep;
 	cli_req_init(&r, "auth.ssh_key_add");
 	code = cli_req_set_text(c, &r, "public_key", text, "the key");
@@ -96,14 +95,14 @@ static int key_add(struct cli *c, struct cli_line *line)
 		ag_buf_free(&b);
 	}
 	ag_reply_free(&rep);
-	cli_req_free(&r);
+	ag_req_free(&r);
 	free(text);
 	return code;
 }
 
 static int key_list(struct cli *c)
 {
-	struct cli_req r;
+	struct ag_req r;
 	struct ag_reply rep;
 	cli_req_init(&r, "auth.ssh_key_list");
 	int code = cli_send(c, &r, &rep);
@@ -128,7 +127,7 @@ static int key_list(struct cli *c)
 		ag_buf_free(&comment);
 	}
 	ag_reply_free(&rep);
-	cli_req_free(&r);
+	ag_req_free(&r);
 	return code;
 }
 
@@ -136,7 +135,7 @@ static int key_remove(struct cli *c, struct cli_line *line)
 {
 	if (line->n_pos != 2)
 		return cli_usage(c, "give the FINGERPRINT to remove (see 'ansigram ssh-key list')");
-	struct cli_req r;
+	struct ag_req r;
 	struct ag_reply rep;
 	cli_req_init(&r, "auth.ssh_key_remove");
 	int code = cli_req_set_text(c, &r, "fingerprint", line->pos[1], "FINGERPRINT");
@@ -150,7 +149,7 @@ static int key_remove(struct cli *c, struct cli_line *line)
 		printf("Removed %s: it no longer logs you in (sessions it opened stay open).\n",
 			line->pos[1]);
 	ag_reply_free(&rep);
-	cli_req_free(&r);
+	ag_req_free(&r);
 	return code;
 }
 

@@ -26,7 +26,8 @@
 #include "push.h"
 #include "text.h"
 
-#define PING_EVERY_MS (4 * 60 * 1000)
+#define PING_EVERY_S (4 * 60)
+#define PING_MAX_S 3600
 #define PING_RETRY_MS 5000
 #define CONNECT_WAIT_MS 3000
 #define REFETCH_LIMIT 50
@@ -57,6 +58,8 @@ struct watch {
 	struct cli *c;
 	struct ag_sub *sub;
 	long long count;           /* events left to print; -1: no limit */
+	int64_t ping_every_ms;     /* the session is pinged this often */
+	bool session_ended;        /* a request was refused as unauthorized */
 	bool connected;            /* the push socket has connected once */
 	uint64_t last_seq;         /* 0 before the first event */
 	int64_t notification_max;  /* newest notification id seen */
@@ -76,7 +79,7 @@ struct watch {
 static int watch_send(struct watch *w, const char *op, const char *arg, int64_t value,
 	struct ag_reply *out)
 {
-	struct cli_req r;
+	struct ag_req r;
 	cli_req_init(&r, op);
 	int code = arg != NULL ? cli_req_set_int(w->c, &r, arg, value) : CLI_OK;
 	in_request = 1;
@@ -85,7 +88,9 @@ static int watch_send(struct watch *w, const char *op, const char *arg, int64_t 
 	else
 		memset(out, 0, sizeof *out);
 	in_request = 0;
-	cli_req_free(&r);
+	if (code == CLI_ERR_SERVER && out->code == AG_E_UNAUTHORIZED)
+		w->session_ended = true;
+	ag_req_free(&r);
 	return code;
 }
 
@@ -144,8 +149,11 @@ static void print_readable(struct watch *w, const char *type, int64_t at,
 		ag_text_sanitize(&line, type, strlen(type), 0);
 		ag_buf_puts(&line, " event");
 	}
-	printf("%s%-8s%s ", cli_dim(c), ago, cli_reset(c));
-	size_t fit = ag_text_fit(ag_buf_str(&line), c->cols > 12 ? c->cols - 9 : 3);
+	/* One terminal line per event: the time (a date for old ones) takes
+	 * what it needs and the text gets the rest of the width. */
+	int used = printf("%s%-8s%s ", cli_dim(c), ago, cli_reset(c)) -
+		(int)(strlen(cli_dim(c)) + strlen(cli_reset(c)));
+	size_t fit = ag_text_fit(ag_buf_str(&line), c->cols - used > 3 ? c->cols - used : 3);
 	printf("%.*s\n", (int)fit, ag_buf_str(&line));
 	ag_buf_free(&a);
 	ag_buf_free(&b);
@@ -273,8 +281,9 @@ static void handle_event(struct watch *w, const struct ag_event *ev)
 			"fetching what may have been missed",
 			(unsigned long long)ev->seq, (unsigned long long)w->last_seq);
 	else if (gap)
-		cli_warn("missed %llu event(s) (seq %llu after %llu); fetching them",
+		cli_warn("missed %llu event%s (seq %llu after %llu); fetching them",
 			(unsigned long long)(ev->seq - w->last_seq - 1),
+			ev->seq - w->last_seq - 1 == 1 ? "" : "s",
 			(unsigned long long)ev->seq, (unsigned long long)w->last_seq);
 	w->last_seq = ev->seq;
 	print_event(w, ev->type, ev->seq, ev->at, ev->data);
@@ -314,8 +323,8 @@ static int push_url(struct watch *w, char *out, size_t size)
 	const msgpack_object *first = ag_obj_at(ag_obj_get(rep.data, "pub"), 0);
 	if (code == CLI_OK && (first == NULL || first->type != MSGPACK_OBJECT_STR ||
 			       first->via.str.size >= size)) {
-		cli_warn("the server lists no push URL; give one with --pub URL");
-		code = CLI_ERR_SERVER;
+		code = cli_fail(w->c, CLI_ERR_SERVER,
+			"the server lists no push URL; give one with --pub URL");
 	} else if (code == CLI_OK) {
 		memcpy(out, first->via.str.ptr, first->via.str.size);
 		out[first->via.str.size] = '\0';
@@ -339,9 +348,9 @@ static void install_signals(void)
 /* Waits for events until stopped or the count is reached. */
 static int watch_loop(struct watch *w)
 {
-	int64_t next_ping = ag_mono_ms() + PING_EVERY_MS;
+	int64_t next_ping = ag_mono_ms() + w->ping_every_ms;
 	bool server_lost = false;
-	while (!stop_requested && w->count != 0) {
+	while (!stop_requested && w->count != 0 && !w->session_ended) {
 		int64_t wait = next_ping - ag_mono_ms();
 		struct pollfd fds[3] = {
 			{.fd = ag_sub_fd(w->sub), .events = POLLIN},
@@ -349,8 +358,7 @@ static int watch_loop(struct watch *w)
 			{.fd = wake_fds[0], .events = POLLIN},
 		};
 		if (poll(fds, 3, wait > 0 ? (int)wait : 0) < 0 && errno != EINTR) {
-			cli_warn("watch: poll: %s", strerror(errno));
-			return CLI_ERR_UNREACHABLE;
+			return cli_fail(w->c, CLI_ERR_UNREACHABLE, "watch: poll: %s", strerror(errno));
 		}
 		struct ag_event ev;
 		while (!stop_requested && w->count != 0 && ag_sub_next(w->sub, 0, &ev) == 0) {
@@ -359,7 +367,7 @@ static int watch_loop(struct watch *w)
 		}
 		if (fds[1].revents & POLLIN)
 			connection_news(w);
-		if (ag_mono_ms() < next_ping || stop_requested || w->count == 0)
+		if (ag_mono_ms() < next_ping || stop_requested || w->count == 0 || w->session_ended)
 			continue;
 		struct ag_reply rep;
 		int code = watch_send(w, "server.ping", NULL, 0, &rep);
@@ -374,9 +382,9 @@ static int watch_loop(struct watch *w)
 			catch_up(w, w->notification_max, w->message_max);
 		}
 		server_lost = code != CLI_OK;
-		next_ping = ag_mono_ms() + (server_lost ? PING_RETRY_MS : PING_EVERY_MS);
+		next_ping = ag_mono_ms() + (server_lost ? PING_RETRY_MS : w->ping_every_ms);
 	}
-	return CLI_OK;
+	return w->session_ended ? CLI_ERR_SERVER : CLI_OK;
 }
 
 /* Waits up to timeout_ms for the push socket's first connection. */
@@ -391,7 +399,7 @@ static void await_connection(struct watch *w, int timeout_ms)
 
 int cli_run_watch(struct cli *c, struct cli_line *line)
 {
-	struct watch w = {.c = c, .count = -1};
+	struct watch w = {.c = c, .count = -1, .ping_every_ms = PING_EVERY_S * 1000};
 	const char *count = cli_line_flag(line, "count");
 	if (count != NULL) {
 		char *end;
@@ -400,10 +408,19 @@ int cli_run_watch(struct cli *c, struct cli_line *line)
 		if (errno != 0 || end == count || *end != '\0' || w.count < 1)
 			return cli_usage(c, "--count wants a whole number from 1, not '%s'", count);
 	}
+	const char *ping = cli_line_flag(line, "ping");
+	if (ping != NULL) {
+		char *end;
+		errno = 0;
+		long long seconds = strtoll(ping, &end, 10);
+		if (errno != 0 || end == ping || *end != '\0' || seconds < 1 || seconds > PING_MAX_S)
+			return cli_usage(c, "--ping wants seconds from 1 to %d, not '%s'", PING_MAX_S,
+				ping);
+		w.ping_every_ms = seconds * 1000;
+	}
 	if (c->token == NULL || c->token_from_env || !c->session.has_push) {
-		cli_warn("watch needs the push keys of a login saved in the session file; "
-			"log in with 'ansigram login'");
-		return CLI_ERR_SERVER;
+		return cli_fail(c, CLI_ERR_SERVER, "watch needs the push keys of a login saved in "
+			"the session file; log in with 'ansigram login'");
 	}
 	install_signals();
 	char url[1024];
@@ -413,8 +430,8 @@ int cli_run_watch(struct cli *c, struct cli_line *line)
 	struct ag_tls tls = {c->opts.ca_file, c->opts.tls_server_name};
 	int rv = ag_sub_open_tls(&w.sub, url, &tls, c->session.push_topic, c->session.push_key);
 	if (rv != 0) {
-		cli_warn("cannot subscribe to %s: %s", url, nng_strerror(rv));
-		return CLI_ERR_UNREACHABLE;
+		return cli_fail(c, CLI_ERR_UNREACHABLE, "cannot subscribe to %s: %s", url,
+			nng_strerror(rv));
 	}
 	/* Connected before the session is pinged live and the newest ids are
 	 * noted, so no event falls between; if the connection is slow, it is
@@ -434,6 +451,8 @@ int cli_run_watch(struct cli *c, struct cli_line *line)
 		ag_buf_free(&name);
 		code = watch_loop(&w);
 	}
+	if (w.session_ended && !c->opts.json)   /* with --json, the server's error said it */
+		cli_warn("watch: your session was revoked or has expired; log in again");
 	/* The process ends next, so the push socket is left for the kernel to
 	 * close: nng 1.5's nng_close can deadlock on a subscriber with traffic
 	 * in flight (nng issue 1543), which would hang `watch --count N` in a
