@@ -79,6 +79,32 @@ check() {
 	if wait_for "$2" "${3:-5000}"; then pass "$1"; else fail "$1 (waiting for '$2')"; fi
 }
 
+# check_line NAME REGEX [MS]: passes when a line of the screen matches REGEX.
+check_line() {
+	local deadline=$(($(now_ms) + ${3:-5000}))
+	while [ "$(now_ms)" -lt "$deadline" ]; do
+		screen | grep -qE -- "$2" && { pass "$1"; return; }
+		sleep 0.05
+	done
+	fail "$1 (waiting for a line matching '$2')"
+}
+
+# The screen's words on one line, so wrapped text reads as a whole.
+joined() { screen | tr -s ' \n' '  ' | sed 's/^ //; s/ $//'; }
+
+# check_joined NAME TEXT [MS]: passes when TEXT is in the joined screen.
+check_joined() {
+	local deadline=$(($(now_ms) + ${3:-5000}))
+	while [ "$(now_ms)" -lt "$deadline" ]; do
+		joined | grep -qF -- "$2" && { pass "$1"; return; }
+		sleep 0.05
+	done
+	fail "$1 (waiting for '$2')"
+}
+
+# size COLS ROWS: resizes the TUI's terminal.
+size() { tmux -L "$SOCK" resize-window -x "$1" -y "$2"; }
+
 # Keys: type literal text, press named keys. A short pause after each
 # keeps Esc from merging with the next key into Alt+key.
 type_text() { tmux -L "$SOCK" send-keys -l -- "$1"; sleep 0.1; }
@@ -138,6 +164,11 @@ as carol follow @alice >/dev/null
 # ---- the TUI ----
 start_tui
 check "login form is shown without a session" "Username or email" 8000
+size 60 20
+check "at 60x20 the login form is shown whole" "Ctrl-C quit"
+check "at 60x20 the login form keeps its fields" "Password"
+size 100 30
+wait_for "share moments from your terminal"
 
 type_text alice
 press Tab
@@ -235,12 +266,50 @@ press Escape
 check "opening it marks it read" "Activity 1"
 press 1
 
-tmux -L "$SOCK" resize-window -x 80 -y 24
+size 80 24
 check "at 80x24 the app still draws" "1 Home"
 wait_for "? help" && pass "the status bar fits at 80x24" || fail "the status bar fits at 80x24"
-tmux -L "$SOCK" resize-window -x 60 -y 20
-check "below 80x24 it says so" "needs at least 80x24"
-tmux -L "$SOCK" resize-window -x 100 -y 30
+
+# The smallest size every screen is laid out for: 60x20.
+size 60 20
+check_line "at 60x20 the tab bar names the current tab" "^ +1 Home +2 +3 "
+check "at 60x20 home shows the feed" "Hello from tmux #tuitest"
+check_line "at 60x20 the status bar shows the connection and the help key" "live .*Act [0-9]+ +Msg [0-9]+ +\? help"
+press Enter
+check_line "at 60x20 a post opens, its title and hint apart" "Post by @[a-z]+ +Esc: back"
+check "at 60x20 the post shows its comments" "Comments ("
+press Escape 2 2
+check_line "at 60x20 the search tab is named" "2 Search"
+check "at 60x20 search shows its results" "People"
+press 3
+check_line "at 60x20 activity's count and hints do not run together" "Activity +[0-9]+ unread +Enter open"
+check "at 60x20 activity lists notifications" "carol liked your post"
+press 4
+check_line "at 60x20 the messages tab is named" "4 Messages"
+check "at 60x20 messages lists the conversation" "@bob"
+press 5
+check "at 60x20 the profile shows its counts" "1 post"
+check "at 60x20 the profile shows its sections" "Followers"
+press 6
+check "at 60x20 the composer is shown" "What's happening?"
+press Escape 1
+
+# Below it the app says so, in full, wrapped to fit.
+size 59 20
+check_joined "at 59x20 it says how small it is" "Terminal too small: 60×20 needed, this is 59×20"
+size 40 12
+check_joined "at 40x12 the message is whole" "Terminal too small: 60×20 needed, this is 40×12"
+check_joined "at 40x12 it says what to do" "Make the window larger, or press q to quit."
+size 20 5
+check_joined "at 20x5 a shorter message is whole" "Too small: 60×20 needed"
+if joined | grep -qE "Termin|60×2[^0]|neede([^d]|$)"; then
+	fail "at 20x5 no word is cut"
+else
+	pass "at 20x5 no word is cut"
+fi
+size 1 1
+size 2 2
+size 100 30
 check "back to 100x30 it redraws" "Hello from tmux #tuitest"
 
 # A post carrying escape sequences, written past the server's checks.

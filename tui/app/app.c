@@ -22,8 +22,8 @@
 #include "ui.h"
 
 #define MAX_DEPTH 24
-#define MIN_COLS 80
-#define MIN_ROWS 24
+#define MIN_COLS 60
+#define MIN_ROWS 20
 #define TOAST_MS 4000
 #define SPINNER_AFTER_MS 250
 #define SPINNER_STEP_MS 100
@@ -483,27 +483,39 @@ static void badge_text(int64_t n, char *out, size_t size)
 		snprintf(out, size, " %lld ", (long long)n);
 }
 
-/* Where the tab bar puts each tab (x and width, badge included), and
- * whether the name fits in front; shared by drawing and clicks. */
+/* Where the tab bar puts each tab (x and width, badge included), its
+ * label, and whether the name fits in front; shared by drawing and
+ * clicks. */
 struct tab_layout {
 	bool brand;
 	int x[TAB__COUNT], w[TAB__COUNT];
+	char label[TAB__COUNT][32];
 	char badge[TAB__COUNT][8];
 	int end;
 };
 
+/* The widest layout that fits: the name and every tab's name; then every
+ * name without the brand; then only the current tab's name, the others
+ * by their number. */
 static void layout_tabs(const struct app *a, struct tab_layout *l)
 {
-	int width = 0;
-	for (int t = 0; t < TAB__COUNT; t++) {
-		char label[32];
-		snprintf(label, sizeof label, " %d %s ", t + 1, tab_names[t]);
-		int64_t count = t == TAB_ACTIVITY ? a->m.unread_notifs : t == TAB_MESSAGES ? a->m.unread_msgs : 0;
-		badge_text(count, l->badge[t], sizeof l->badge[t]);
-		l->w[t] = text_cols(label, strlen(label)) + (int)strlen(l->badge[t]);
-		width += l->w[t] + 1;
+	for (int level = 0; level < 3; level++) {
+		int width = 0;
+		for (int t = 0; t < TAB__COUNT; t++) {
+			if (level < 2 || t == (int)a->tab)
+				snprintf(l->label[t], sizeof l->label[t], " %d %s ", t + 1, tab_names[t]);
+			else
+				snprintf(l->label[t], sizeof l->label[t], " %d ", t + 1);
+			int64_t count = t == TAB_ACTIVITY ? a->m.unread_notifs
+				: t == TAB_MESSAGES ? a->m.unread_msgs : 0;
+			badge_text(count, l->badge[t], sizeof l->badge[t]);
+			l->w[t] = text_cols(l->label[t], strlen(l->label[t])) + (int)strlen(l->badge[t]);
+			width += l->w[t] + 1;
+		}
+		l->brand = level == 0;
+		if ((l->brand ? 1 + 8 + 3 : 1) + width < a->cols)
+			break;
 	}
-	l->brand = 1 + 8 + 3 + width < a->cols;
 	int x = l->brand ? 1 + 8 + 3 : 1;
 	for (int t = 0; t < TAB__COUNT; t++) {
 		l->x[t] = x;
@@ -521,10 +533,8 @@ static void draw_tabbar(struct app *a)
 	if (l.brand)
 		put_str(w, 0, 1, 8, "ansigram", th(TH_BRAND));
 	for (int t = 0; t < TAB__COUNT; t++) {
-		char label[32];
-		snprintf(label, sizeof label, " %d %s ", t + 1, tab_names[t]);
 		bool on = t == (int)a->tab && !a->login;
-		int used = put_str(w, 0, l.x[t], a->cols - l.x[t], label, on ? th(TH_TAB_ON) : th(TH_TAB));
+		int used = put_str(w, 0, l.x[t], a->cols - l.x[t], l.label[t], on ? th(TH_TAB_ON) : th(TH_TAB));
 		put_str(w, 0, l.x[t] + used, a->cols - l.x[t] - used, l.badge[t], th(TH_BADGE));
 	}
 	if (a->m.logged_in && a->m.me.username) {
@@ -562,18 +572,21 @@ static void draw_status(struct app *a, int64_t now)
 		x += 1 + put_str(w, 0, x + 1, 3, g.spinner[frame], th(TH_BAR_KEY));
 	}
 	x += 2;
-	/* The right side: unread counts and the help key. */
+	/* The right side: unread counts and the help key, with short names
+	 * when the terminal is narrow. */
+	bool narrow = a->cols < 80;
+	const char *act = narrow ? "Act " : "Activity ", *msgs = narrow ? "  Msg " : "  Messages ";
 	char right[96];
-	snprintf(right, sizeof right, "Activity %lld  Messages %lld  ? help ",
-		(long long)m->unread_notifs, (long long)m->unread_msgs);
+	snprintf(right, sizeof right, "%s%lld%s%lld  ? help ", act,
+		(long long)m->unread_notifs, msgs, (long long)m->unread_msgs);
 	int rx = a->cols - (m->logged_in ? text_cols(right, strlen(right)) : 8);
 	if (m->logged_in) {
 		char num[24];
 		int cx = rx;
-		cx += put_str(w, 0, cx, 10, "Activity ", th(TH_BAR));
+		cx += put_str(w, 0, cx, 10, act, th(TH_BAR));
 		snprintf(num, sizeof num, "%lld", (long long)m->unread_notifs);
 		cx += put_str(w, 0, cx, 10, num, m->unread_notifs ? th(TH_BAR_KEY) : th(TH_BAR));
-		cx += put_str(w, 0, cx, 12, "  Messages ", th(TH_BAR));
+		cx += put_str(w, 0, cx, 12, msgs, th(TH_BAR));
 		snprintf(num, sizeof num, "%lld", (long long)m->unread_msgs);
 		cx += put_str(w, 0, cx, 10, num, m->unread_msgs ? th(TH_BAR_KEY) : th(TH_BAR));
 		put_str(w, 0, cx + 2, 8, "? help", th(TH_BAR));
@@ -734,20 +747,66 @@ static void draw_splash(struct app *a, WINDOW *w, int64_t now)
 	wnoutrefresh(w);
 }
 
+/* Lays out text word-wrapped and centred in the box (y, x, rows, cols)
+ * when it fits whole: no word cut and every line in. Returns the rows
+ * used, or 0 when it does not fit (and draws nothing). */
+static int draw_whole(WINDOW *w, int y, int x, int rows, int cols, const char *text, attr_t a)
+{
+	struct span lines[16];
+	if (rows < 1 || cols < 1)
+		return 0;
+	int n = wrap_text(text, cols, lines, 16);
+	if (n > rows || n > 16)
+		return 0;
+	for (int i = 0; i < n; i++)
+		if (text_cols(text + lines[i].off, lines[i].len) > cols)
+			return 0;   /* a word wider than the box */
+	int top = y + (rows - n) / 2;
+	for (int i = 0; i < n; i++) {
+		int lc = text_cols(text + lines[i].off, lines[i].len);
+		put_text(w, top + i, x + (cols - lc) / 2, cols, text + lines[i].off, lines[i].len, a);
+	}
+	return n;
+}
+
+/* Below the smallest size: says so, wrapped to fit, in as many words as
+ * the terminal has room for, never cutting one. */
+static void draw_too_small(struct app *a)
+{
+	werase(stdscr);
+	const char *times = strcmp(g.ellipsis, "…") == 0 ? "×" : "x";
+	char full[160], shorter[80];
+	snprintf(full, sizeof full, "Terminal too small: %d%s%d needed, this is %d%s%d",
+		MIN_COLS, times, MIN_ROWS, a->cols, times, a->rows);
+	snprintf(shorter, sizeof shorter, "Too small: %d%s%d needed", MIN_COLS, times, MIN_ROWS);
+	const char *const tries[] = {full, shorter, "Too small", "Small"};
+	const char *hint = "Make the window larger, or press q to quit.";
+	int width = a->cols > 2 ? a->cols - 2 : a->cols, x = a->cols > 2 ? 1 : 0;
+	int rows = a->rows > 2 ? a->rows - 2 : a->rows, y = a->rows > 2 ? 1 : 0;
+	for (size_t i = 0; i < sizeof tries / sizeof tries[0]; i++) {
+		/* The hint too when both fit with a blank row between. */
+		int need = wrap_text(tries[i], width, NULL, 0);
+		int hint_rows = wrap_text(hint, width, NULL, 0);
+		if (i == 0 && need + 1 + hint_rows <= rows &&
+		    draw_whole(stdscr, y, x, need, width, tries[i], th(TH_BOLD)) > 0) {
+			int top = y + (rows - need - 1 - hint_rows) / 2;
+			werase(stdscr);
+			draw_whole(stdscr, top, x, need, width, tries[i], th(TH_BOLD));
+			draw_whole(stdscr, top + need + 1, x, hint_rows, width, hint, th(TH_DIM));
+			break;
+		}
+		if (draw_whole(stdscr, y, x, rows, width, tries[i], th(TH_BOLD)) > 0)
+			break;
+	}
+	wnoutrefresh(stdscr);
+}
+
 static void render(struct app *a)
 {
 	int64_t now = ag_mono_ms();
 	a->dirty = false;
 	if (a->small) {
-		werase(stdscr);
-		char msg[160];
-		snprintf(msg, sizeof msg, "ansigram needs at least %dx%d; this terminal is %dx%d.",
-			MIN_COLS, MIN_ROWS, a->cols, a->rows);
-		int y = a->rows / 2 - 1;
-		put_fit(stdscr, y < 0 ? 0 : y, 1, a->cols - 2, msg, th(TH_BOLD));
-		if (a->rows > 2)
-			put_fit(stdscr, y + 1, 1, a->cols - 2, "Make the window larger, or press q to quit.",
-				th(TH_DIM));
+		draw_too_small(a);
 		curs_set(0);
 		wnoutrefresh(stdscr);
 		doupdate();

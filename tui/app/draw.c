@@ -210,6 +210,17 @@ int put_fit(WINDOW *w, int y, int x, int maxw, const char *s, attr_t a)
 	return used + put_text(w, y, x + used, ell, g.ellipsis, strlen(g.ellipsis), a);
 }
 
+int put_right(WINDOW *w, int y, int left_end, int cols, const char *s, attr_t a)
+{
+	int room = cols - 2 - (left_end + 2);
+	int need = text_cols(s, strlen(s));
+	if (room >= need)
+		return put_str(w, y, cols - 2 - need, need, s, a);
+	if (room < 8)
+		return 0;
+	return put_fit(w, y, left_end + 2, room, s, a);
+}
+
 void put_fill(WINDOW *w, int y, int x, int width, attr_t a)
 {
 	wattrset(w, a);

@@ -101,6 +101,10 @@ int put_text(WINDOW *w, int y, int x, int maxw, const char *s, size_t len, attr_
 int put_str(WINDOW *w, int y, int x, int maxw, const char *s, attr_t a);
 /* As put_str, ending with an ellipsis when it does not fit. */
 int put_fit(WINDOW *w, int y, int x, int maxw, const char *s, attr_t a);
+/* Right-aligned text ending two columns before cols, for the hints at the
+ * end of a title line: cut with an ellipsis, or left out, so it never
+ * runs into what ends at left_end. Returns the columns used. */
+int put_right(WINDOW *w, int y, int left_end, int cols, const char *s, attr_t a);
 void put_fill(WINDOW *w, int y, int x, int width, attr_t a);
 
 /* Per-byte classes for #tags, @mentions and URLs. */

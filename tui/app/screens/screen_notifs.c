@@ -75,10 +75,10 @@ static void notifs_draw(struct screen *s, WINDOW *w, int rows, int cols)
 	if (m->unread_notifs > 0) {
 		char count[32];
 		snprintf(count, sizeof count, "%lld unread", (long long)m->unread_notifs);
-		put_str(w, 0, 4 + used, 20, count, th(TH_ACCENT));
+		used += 2 + put_str(w, 0, 4 + used, 20, count, th(TH_ACCENT));
 	}
 	const char *keys = "Enter open  ·  space read  ·  a all read";
-	put_str(w, 0, cols - 2 - text_cols(keys, strlen(keys)), cols / 2, keys, th(TH_DIM));
+	put_right(w, 0, 2 + used, cols, keys, th(TH_DIM));
 	mvwhline(w, 1, 0, ACS_HLINE | th(TH_DIM), cols);
 	ns->list_y0 = 2;
 	struct view *v = m->notifs;

@@ -134,8 +134,8 @@ static void post_draw(struct screen *s, WINDOW *w, int rows, int cols)
 	struct post *post = model_post(s->m, ps->post_id);
 	char title[120];
 	snprintf(title, sizeof title, "Post by @%s", post ? post->author : "…");
-	put_str(w, 0, 2, cols - 20, title, th(TH_TITLE));
-	put_str(w, 0, cols - 12, 12, "Esc: back", th(TH_DIM));
+	int used = put_fit(w, 0, 2, cols - 16, title, th(TH_TITLE));
+	put_right(w, 0, 2 + used, cols, "Esc: back", th(TH_DIM));
 	mvwhline(w, 1, 0, ACS_HLINE | th(TH_DIM), cols);
 	ps->list_y0 = 2;
 	int list_rows = rows - 4;

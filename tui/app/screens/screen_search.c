@@ -176,7 +176,7 @@ static void search_draw(struct screen *sc, WINDOW *w, int rows, int cols)
 		sc->cur_y = cy;
 		sc->cur_x = cx;
 	}
-	put_str(w, 1, 2, cols - 4, s->in_input
+	put_fit(w, 1, 2, cols - 4, s->in_input
 		? "Type a name or a #tag  ·  ↓ results  ·  Enter open  ·  Esc leave the field"
 		: "j/k move  ·  Enter open  ·  / edit the search", th(TH_DIM));
 	mvwhline(w, 2, 0, ACS_HLINE | th(TH_DIM), cols);

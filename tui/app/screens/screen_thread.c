@@ -112,8 +112,8 @@ static void thread_draw(struct screen *s, WINDOW *w, int rows, int cols)
 	snprintf(title, sizeof title, "@%s", pr->u.username ? pr->u.username : "…");
 	int used = put_str(w, 0, 2, cols / 2, title, th(TH_TITLE));
 	if (pr->u.full_name)
-		put_fit(w, 0, 4 + used, cols / 3, pr->u.full_name, th(TH_DIM));
-	put_str(w, 0, cols - 26, 26, "p profile  ·  Esc back", th(TH_DIM));
+		used += 2 + put_fit(w, 0, 4 + used, cols / 3, pr->u.full_name, th(TH_DIM));
+	put_right(w, 0, 2 + used, cols, "p profile  ·  Esc back", th(TH_DIM));
 	mvwhline(w, 1, 0, ACS_HLINE | th(TH_DIM), cols);
 	t->list_y0 = 2;
 	int list_rows = rows - 4;
