@@ -139,11 +139,13 @@ stop_server() {
 	SERVER_PID=""
 }
 
+# start_tui [VAR=VALUE...]: the TUI in a 100x30 tmux window, with those
+# variables set.
 start_tui() {
 	local term=screen
 	infocmp tmux-256color >/dev/null 2>&1 && term=tmux-256color
 	tmux -L "$SOCK" -f /dev/null new-session -d -x 100 -y 30 \
-		"TERM=$term '$ANSIGRAM' --server '$REQ'; echo \"exit=\$?\" > '$TMP/tui.exit'; sleep 60"
+		"env TERM=$term $* '$ANSIGRAM' --server '$REQ'; echo \"exit=\$?\" > '$TMP/tui.exit'; sleep 60"
 	# Everything the TUI writes, to look for bells and desktop notifications.
 	tmux -L "$SOCK" pipe-pane -o "cat >> '$TMP/pane.out'"
 }
@@ -367,6 +369,99 @@ start_tui
 check "a saved session skips the login form" "1 Home" 8000
 screen | grep -qF "Username or email" && fail "no login form with a saved session" ||
 	pass "no login form with a saved session"
+
+# ---- themes ----
+# restart_tui [VAR=VALUE...]: a new TUI, reading the config file again.
+restart_tui() {
+	tmux -L "$SOCK" kill-server 2>/dev/null
+	local deadline=$(($(now_ms) + 5000))
+	while tmux -L "$SOCK" has-session 2>/dev/null && [ "$(now_ms)" -lt "$deadline" ]; do
+		sleep 0.05
+	done
+	sleep 0.2
+	start_tui "$@"
+}
+# The header row with its escape sequences.
+header_sgr() { tmux -L "$SOCK" capture-pane -p -e | head -1; }
+# The screen's words on one line without the panel's sides.
+panel_text() { screen | sed 's/│/ /g' | tr -s ' \n' '  '; }
+# check_panel NAME TEXT: passes when TEXT is shown whole in the panel.
+check_panel() {
+	local deadline=$(($(now_ms) + 5000))
+	while [ "$(now_ms)" -lt "$deadline" ]; do
+		panel_text | grep -qF -- "$2" && { pass "$1"; return; }
+		sleep 0.05
+	done
+	fail "$1 (waiting for '$2')"
+}
+CONFIG="$XDG_CONFIG_HOME/ansigram/config"
+mkdir -p "$XDG_CONFIG_HOME/ansigram/themes"
+
+wait_for "1 Home"
+dark_header=$(header_sgr)
+case "$dark_header" in
+*"48;5;254"*) fail "dark, the default, has no light header" ;;
+*) pass "dark, the default, has no light header" ;;
+esac
+
+echo "theme = light" > "$CONFIG"
+restart_tui
+check "theme = light starts" "1 Home" 8000
+case "$(header_sgr)" in
+*$'\e[48;5;254m'*) pass "theme = light paints the header light" ;;
+*) fail "theme = light paints the header light: $(header_sgr | cat -v)" ;;
+esac
+[ "$(header_sgr)" != "$dark_header" ] && pass "light's header differs from dark's" ||
+	fail "light's header differs from dark's"
+screen | grep -qF "Settings" && fail "a good theme shows no warnings" || pass "a good theme shows no warnings"
+
+cat > "$XDG_CONFIG_HOME/ansigram/themes/mine" <<'THEME'
+# my own colours
+header = 16 #ff0000
+brand = bright-white #0000ff bold
+hedaer = red
+THEME
+echo "theme = mine" > "$CONFIG"
+restart_tui
+check "a user theme starts" "1 Home" 8000
+check_panel "a bad line in a theme file is shown whole" "themes/mine line 4: unknown role 'hedaer'"
+press Enter
+wait_gone "Esc or Enter closes" && pass "Enter closes the panel" || fail "Enter closes the panel"
+case "$(header_sgr)" in
+*$'\e[48;5;196m'*) pass "a user theme's #ff0000 header is the nearest of 256 colours" ;;
+*) fail "a user theme's #ff0000 header is the nearest of 256 colours: $(header_sgr | cat -v)" ;;
+esac
+
+printf 'theme = nosuch\ncolour = blue\n' > "$CONFIG"
+restart_tui
+check "an unknown theme still starts" "1 Home" 8000
+check_panel "an unknown theme is named in full in the panel" \
+	"theme 'nosuch' not found: it is none of dark, light, high-contrast, ansi16, and there is no file themes/nosuch in the config directory; using dark"
+check_panel "an unknown setting is in the panel too" "config line 2: unknown setting 'colour'"
+press Escape
+wait_gone "Esc or Enter closes" && pass "Esc closes the panel" || fail "Esc closes the panel"
+[ "$(header_sgr)" = "$dark_header" ] && pass "an unknown theme falls back to dark" ||
+	fail "an unknown theme falls back to dark"
+
+# Colour in an SGR sequence: 30-38, 40-48, 90-97, 100-107 (39 and 49 are resets).
+colour_sgr=$'\e\\[([0-9]*;)*(3[0-8]|4[0-8]|9[0-7]|10[0-7])[;m]'
+echo "theme = light" > "$CONFIG"
+restart_tui NO_COLOR=1
+check "NO_COLOR with a theme starts" "1 Home" 8000
+if tmux -L "$SOCK" capture-pane -p -e | grep -qE "$colour_sgr"; then
+	fail "NO_COLOR wins over the theme: no colour on screen"
+else
+	pass "NO_COLOR wins over the theme: no colour on screen"
+fi
+printf 'theme = high-contrast\ncolors = off\n' > "$CONFIG"
+restart_tui
+check "colors = off with a theme starts" "1 Home" 8000
+if tmux -L "$SOCK" capture-pane -p -e | grep -qE "$colour_sgr"; then
+	fail "colors = off wins over the theme"
+else
+	pass "colors = off wins over the theme"
+fi
+rm -f "$CONFIG"
 
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

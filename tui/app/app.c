@@ -29,7 +29,7 @@
 #define SPINNER_STEP_MS 100
 #define CLOCK_REDRAW_MS 30000
 
-enum overlay_kind { OV_NONE, OV_HELP, OV_CONFIRM, OV_PROMPT };
+enum overlay_kind { OV_NONE, OV_HELP, OV_CONFIRM, OV_PROMPT, OV_WARNINGS };
 
 struct overlay {
 	enum overlay_kind kind;
@@ -317,7 +317,8 @@ static void show_login(struct app *a, const char *why)
 	a->login = screen_login_new(a, why);
 	a->on_view = NULL;
 	a->started = true;
-	a->ov.kind = OV_NONE;
+	if (a->ov.kind != OV_WARNINGS)
+		a->ov.kind = OV_NONE;
 }
 
 static void show_main(struct app *a)
@@ -405,11 +406,6 @@ static void on_note(void *ctx, enum note n, int64_t id, int64_t aux, const char 
 		return;
 	case NOTE_LOGGED_IN:
 		show_main(a);
-		if (a->cfg.warnings[0]) {
-			char text[600];
-			snprintf(text, sizeof text, "Config: %s", a->cfg.warnings);
-			app_toast(a, text, TH_WARN);
-		}
 		offer_ssh_link(a);
 		return;
 	case NOTE_LOGGED_OUT:
@@ -528,6 +524,7 @@ static void draw_tabbar(struct app *a)
 {
 	WINDOW *w = a->tabbar;
 	werase(w);
+	put_fill(w, 0, 0, a->cols, th(TH_HEADER));
 	struct tab_layout l;
 	layout_tabs(a, &l);
 	if (l.brand)
@@ -542,7 +539,7 @@ static void draw_tabbar(struct app *a)
 		snprintf(me, sizeof me, "@%s", a->m.me.username);
 		int cols = text_cols(me, strlen(me));
 		if (l.end + cols + 1 < a->cols)
-			put_str(w, 0, a->cols - cols - 1, cols, me, th(TH_DIM));
+			put_str(w, 0, a->cols - cols - 1, cols, me, th(TH_HANDLE));
 	}
 	wnoutrefresh(w);
 }
@@ -557,13 +554,13 @@ static void draw_status(struct app *a, int64_t now)
 	const struct model *m = &a->m;
 	int64_t busy = model_busy_ms(m, now);
 	if (m->conn == CONN_OFFLINE) {
-		x += put_str(w, 0, x, 30, g.offline, th(TH_BAR) | A_BOLD);
+		x += put_str(w, 0, x, 30, g.offline, th(TH_OFFLINE));
 		x += put_str(w, 0, x + 1, 30, "reconnecting…", th(TH_BAR));
 		x += 1;
 	} else if (m->conn == CONN_CONNECTING) {
 		x += put_str(w, 0, x, 30, "connecting…", th(TH_BAR));
 	} else {
-		x += put_str(w, 0, x, 4, g.live, th(TH_BAR_KEY));
+		x += put_str(w, 0, x, 4, g.live, th(TH_LIVE));
 		x += put_str(w, 0, x + 1, 20, m->sub ? "live" : "online", th(TH_BAR));
 		x += 1;
 	}
@@ -602,10 +599,10 @@ static void draw_status(struct app *a, int64_t now)
 	wnoutrefresh(w);
 }
 
-/* A border in the accent colour. */
+/* A panel's border. */
 static void frame(WINDOW *w)
 {
-	chtype a = th(TH_ACCENT);
+	chtype a = th(TH_PANEL);
 	wborder(w, ACS_VLINE | a, ACS_VLINE | a, ACS_HLINE | a, ACS_HLINE | a,
 		ACS_ULCORNER | a, ACS_URCORNER | a, ACS_LLCORNER | a, ACS_LRCORNER | a);
 }
@@ -732,6 +729,38 @@ static bool draw_dialog(struct app *a)
 	return cy >= 0;
 }
 
+/* The problems found in the config and theme files, each wrapped whole,
+ * in a box that scrolls when they do not fit. */
+static void draw_warnings(struct app *a)
+{
+	int wd = a->cols - 4 < 76 ? a->cols - 4 : 76;
+	const char *text = a->cfg.warnings;
+	struct span lines[200];
+	int n = wrap_text(text, wd - 4, lines, 200);
+	if (n > 200)
+		n = 200;
+	int h = n + 5 < a->rows - 2 ? n + 5 : a->rows - 2;
+	int rows = h - 5;
+	if (a->ov.scroll > n - rows)
+		a->ov.scroll = n - rows > 0 ? n - rows : 0;
+	WINDOW *w = newwin(h, wd, (a->rows - h) / 2, (a->cols - wd) / 2);
+	if (w == NULL)
+		return;
+	werase(w);
+	frame(w);
+	put_str(w, 0, 2, wd - 4, " Settings ", th(TH_TITLE));
+	put_fit(w, 1, 2, wd - 4, "Some settings were not used:", th(TH_WARN));
+	for (int i = 0; i < rows && a->ov.scroll + i < n; i++) {
+		const struct span *s = &lines[a->ov.scroll + i];
+		put_text(w, 3 + i, 2, wd - 4, text + s->off, s->len, th(TH_NORMAL));
+	}
+	const char *keys = n > rows ? " ↑/↓ scroll  ·  Esc or Enter closes " : " Esc or Enter closes ";
+	int kw = text_cols(keys, strlen(keys));
+	put_str(w, h - 1, wd - kw - 2 > 1 ? wd - kw - 2 : 1, wd - 2, keys, th(TH_DIM));
+	wnoutrefresh(w);
+	delwin(w);
+}
+
 static void draw_splash(struct app *a, WINDOW *w, int64_t now)
 {
 	werase(w);
@@ -843,6 +872,8 @@ static void render(struct app *a)
 	bool cursor = false;
 	if (a->ov.kind == OV_HELP) {
 		draw_help(a);
+	} else if (a->ov.kind == OV_WARNINGS) {
+		draw_warnings(a);
 	} else if (a->ov.kind == OV_CONFIRM || a->ov.kind == OV_PROMPT) {
 		cursor = draw_dialog(a);
 	} else if (cur_win) {
@@ -867,6 +898,16 @@ static void overlay_key(struct app *a, const struct key *k)
 			ov->scroll--;
 		else
 			ov->kind = OV_NONE;
+		return;
+	}
+	if (ov->kind == OV_WARNINGS) {
+		bool enter = k->code == KEY_ENTER || (k->code == 0 && (k->ch == '\r' || k->ch == '\n'));
+		if (enter || (k->code == 0 && k->ch == 27 && !k->paste))
+			ov->kind = OV_NONE;
+		else if (key_is(k, ACT_DOWN) || key_is(k, ACT_PAGE_DOWN))
+			ov->scroll++;
+		else if ((key_is(k, ACT_UP) || key_is(k, ACT_PAGE_UP)) && ov->scroll > 0)
+			ov->scroll--;
 		return;
 	}
 	if (ov->kind == OV_CONFIRM) {
@@ -1136,7 +1177,7 @@ static void curses_start(struct app *a)
 		color = false;
 	if (a->cfg.colors == 1 && !(no_color && no_color[0]))
 		color = true;
-	theme_init(color);
+	theme_init(color, &a->cfg.theme);
 	if (a->cfg.mouse) {
 		mouseinterval(0);
 		mousemask(BUTTON1_PRESSED | BUTTON4_PRESSED | BUTTON5_PRESSED, NULL);
@@ -1240,6 +1281,10 @@ int tui_run(const struct ag_client_opts *opts)
 	ed_init(&a->ov.ed, true);
 	signal(SIGPIPE, SIG_IGN);
 	curses_start(a);
+	if (a->cfg.warnings[0]) {
+		a->ov.kind = OV_WARNINGS;
+		a->ov.scroll = 0;
+	}
 	a->dirty = true;
 	a->next_clock_redraw = ag_mono_ms() + CLOCK_REDRAW_MS;
 	model_start(&a->m);

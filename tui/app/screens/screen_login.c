@@ -210,14 +210,14 @@ static void login_draw(struct screen *s, WINDOW *w, int rows, int cols)
 	if (!compact)
 		put_str(w, y0 - 3, (cols - (int)strlen(tagline)) / 2, cols, tagline, th(TH_DIM));
 	/* The frame, drawn by hand so the box can sit in any window. */
-	mvwaddch(w, y0, x0, ACS_ULCORNER | th(TH_DIM));
-	mvwhline(w, y0, x0 + 1, ACS_HLINE | th(TH_DIM), box_w - 2);
-	mvwaddch(w, y0, x0 + box_w - 1, ACS_URCORNER | th(TH_DIM));
+	mvwaddch(w, y0, x0, ACS_ULCORNER | th(TH_BORDER));
+	mvwhline(w, y0, x0 + 1, ACS_HLINE | th(TH_BORDER), box_w - 2);
+	mvwaddch(w, y0, x0 + box_w - 1, ACS_URCORNER | th(TH_BORDER));
 	mvwvline(w, y0 + 1, x0, ACS_VLINE | th(TH_DIM), box_h - 2);
 	mvwvline(w, y0 + 1, x0 + box_w - 1, ACS_VLINE | th(TH_DIM), box_h - 2);
-	mvwaddch(w, y0 + box_h - 1, x0, ACS_LLCORNER | th(TH_DIM));
-	mvwhline(w, y0 + box_h - 1, x0 + 1, ACS_HLINE | th(TH_DIM), box_w - 2);
-	mvwaddch(w, y0 + box_h - 1, x0 + box_w - 1, ACS_LRCORNER | th(TH_DIM));
+	mvwaddch(w, y0 + box_h - 1, x0, ACS_LLCORNER | th(TH_BORDER));
+	mvwhline(w, y0 + box_h - 1, x0 + 1, ACS_HLINE | th(TH_BORDER), box_w - 2);
+	mvwaddch(w, y0 + box_h - 1, x0 + box_w - 1, ACS_LRCORNER | th(TH_BORDER));
 
 	int x = x0 + 3, fw = box_w - 6;
 	int y = y0 + 1;
