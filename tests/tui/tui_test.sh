@@ -432,6 +432,27 @@ case "$(header_sgr)" in
 *) fail "a user theme's #ff0000 header is the nearest of 256 colours: $(header_sgr | cat -v)" ;;
 esac
 
+if infocmp xterm-direct >/dev/null 2>&1; then
+	restart_tui TERM=xterm-direct
+	check "a user theme starts on a direct-colour terminal" "1 Home" 8000
+	case "$(header_sgr)" in
+	*$'\e[48;2;255;0;0m'*) pass "on a direct-colour terminal #ff0000 is itself" ;;
+	*) fail "on a direct-colour terminal #ff0000 is itself: $(header_sgr | cat -v)" ;;
+	esac
+fi
+
+echo "theme = ansi16" > "$CONFIG"
+restart_tui
+check "theme = ansi16 starts" "1 Home" 8000
+screen_sgr=$(tmux -L "$SOCK" capture-pane -p -e)
+if grep -qE $'\e\\[([0-9]*;)*[34]8;[25];' <<<"$screen_sgr"; then
+	fail "ansi16 uses only the terminal's 16 colours"
+elif grep -qE $'\e\\[([0-9]*;)*3[0-7]m' <<<"$screen_sgr"; then
+	pass "ansi16 uses only the terminal's 16 colours"
+else
+	fail "ansi16 uses only the terminal's 16 colours (no colour at all)"
+fi
+
 printf 'theme = nosuch\ncolour = blue\n' > "$CONFIG"
 restart_tui
 check "an unknown theme still starts" "1 Home" 8000
