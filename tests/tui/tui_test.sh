@@ -292,6 +292,7 @@ check "at 60x20 messages lists the conversation" "@bob"
 press 5
 check "at 60x20 the profile shows its counts" "1 post"
 check "at 60x20 the profile shows its sections" "Followers"
+check_line "at 60x20 the profile's key hints end in an ellipsis, not cut" "SSH keys +←/→ [^ ]*…"
 press 6
 check "at 60x20 the composer is shown" "What's happening?"
 press Escape 1

@@ -123,25 +123,23 @@ static bool parse_colour(const char *word, int *out)
 		*out = THEME_DEFAULT;
 		return true;
 	}
-	for (int i = 0; i < 16; i++) {
-		/* "bright-red", "bright_red" and "brightred" are all fine. */
-		const char *n = colour_names[i];
-		const char *w = word;
-		while (*n && *w) {
-			if (*n == '-' && (*w == '_' || *w == '-'))
-				w++, n++;
-			else if (*n == '-')
-				n++;
-			else if (tolower((unsigned char)*w) == *n)
-				w++, n++;
-			else
-				break;
-		}
-		if (*n == '\0' && *w == '\0') {
+	/* "bright-red", "bright_red", "brightred" and "Bright-Red" are all
+	 * bright-red. */
+	char name[24];
+	size_t len = 0;
+	for (const char *p = word; *p && len + 2 < sizeof name; p++) {
+		if (*p == '_' || *p == '-')
+			continue;
+		name[len++] = (char)tolower((unsigned char)*p);
+		if (len == 6 && strncmp(name, "bright", 6) == 0)
+			name[len++] = '-';
+	}
+	name[len] = '\0';
+	for (int i = 0; i < 16; i++)
+		if (strcmp(name, colour_names[i]) == 0) {
 			*out = i;
 			return true;
 		}
-	}
 	if (strcasecmp(word, "gray") == 0 || strcasecmp(word, "grey") == 0) {
 		*out = 8;
 		return true;

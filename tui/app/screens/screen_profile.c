@@ -212,7 +212,7 @@ static void profile_draw(struct screen *s, WINDOW *w, int rows, int cols)
 	}
 	const char *keys = mine(ps) ? "←/→ sections  ·  e edit  ·  X log out"
 		: "←/→ sections  ·  f follow  ·  m message";
-	put_str(w, y, x + 2, cols - x - 4, keys, th(TH_DIM));
+	put_fit(w, y, x + 2, cols - x - 4, keys, th(TH_DIM));
 	y++;
 	mvwhline(w, y, 0, ACS_HLINE | th(TH_BORDER), cols);
 	y++;
