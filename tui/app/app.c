@@ -776,26 +776,32 @@ static void draw_splash(struct app *a, WINDOW *w, int64_t now)
 	wnoutrefresh(w);
 }
 
-/* Lays out text word-wrapped and centred in the box (y, x, rows, cols)
- * when it fits whole: no word cut and every line in. Returns the rows
- * used, or 0 when it does not fit (and draws nothing). */
-static int draw_whole(WINDOW *w, int y, int x, int rows, int cols, const char *text, attr_t a)
+/* True when text word-wrapped to cols columns cuts no word and takes at
+ * most rows lines; *lines gets how many it takes. */
+static bool fits_whole(const char *text, int rows, int cols, int *lines)
 {
-	struct span lines[16];
+	struct span spans[16];
 	if (rows < 1 || cols < 1)
-		return 0;
-	int n = wrap_text(text, cols, lines, 16);
+		return false;
+	int n = wrap_text(text, cols, spans, 16);
 	if (n > rows || n > 16)
-		return 0;
+		return false;
 	for (int i = 0; i < n; i++)
-		if (text_cols(text + lines[i].off, lines[i].len) > cols)
-			return 0;   /* a word wider than the box */
-	int top = y + (rows - n) / 2;
-	for (int i = 0; i < n; i++) {
-		int lc = text_cols(text + lines[i].off, lines[i].len);
-		put_text(w, top + i, x + (cols - lc) / 2, cols, text + lines[i].off, lines[i].len, a);
+		if (text_cols(text + spans[i].off, spans[i].len) > cols)
+			return false;   /* a word wider than the line */
+	*lines = n;
+	return true;
+}
+
+/* Draws text word-wrapped to cols columns, each line centred, from row y. */
+static void draw_centred(WINDOW *w, int y, int x, int cols, const char *text, attr_t a)
+{
+	struct span spans[16];
+	int n = wrap_text(text, cols, spans, 16);
+	for (int i = 0; i < n && i < 16; i++) {
+		int lc = text_cols(text + spans[i].off, spans[i].len);
+		put_text(w, y + i, x + (cols - lc) / 2, cols, text + spans[i].off, spans[i].len, a);
 	}
-	return n;
 }
 
 /* Below the smallest size: says so, wrapped to fit, in as many words as
@@ -810,22 +816,21 @@ static void draw_too_small(struct app *a)
 	snprintf(shorter, sizeof shorter, "Too small: %d%s%d needed", MIN_COLS, times, MIN_ROWS);
 	const char *const tries[] = {full, shorter, "Too small", "Small"};
 	const char *hint = "Make the window larger, or press q to quit.";
-	int width = a->cols > 2 ? a->cols - 2 : a->cols, x = a->cols > 2 ? 1 : 0;
-	int rows = a->rows > 2 ? a->rows - 2 : a->rows, y = a->rows > 2 ? 1 : 0;
+	/* A column and a row of margin when there is room for one. */
+	int x = a->cols > 2 ? 1 : 0, width = a->cols - 2 * x;
+	int y = a->rows > 2 ? 1 : 0, rows = a->rows - 2 * y;
 	for (size_t i = 0; i < sizeof tries / sizeof tries[0]; i++) {
-		/* The hint too when both fit with a blank row between. */
-		int need = wrap_text(tries[i], width, NULL, 0);
-		int hint_rows = wrap_text(hint, width, NULL, 0);
-		if (i == 0 && need + 1 + hint_rows <= rows &&
-		    draw_whole(stdscr, y, x, need, width, tries[i], th(TH_BOLD)) > 0) {
-			int top = y + (rows - need - 1 - hint_rows) / 2;
-			werase(stdscr);
-			draw_whole(stdscr, top, x, need, width, tries[i], th(TH_BOLD));
-			draw_whole(stdscr, top + need + 1, x, hint_rows, width, hint, th(TH_DIM));
-			break;
-		}
-		if (draw_whole(stdscr, y, x, rows, width, tries[i], th(TH_BOLD)) > 0)
-			break;
+		int lines, hint_lines;
+		if (!fits_whole(tries[i], rows, width, &lines))
+			continue;
+		/* The hint under the full message, after a blank row, if it fits. */
+		bool hint_too = i == 0 && fits_whole(hint, rows - lines - 1, width, &hint_lines);
+		int used = hint_too ? lines + 1 + hint_lines : lines;
+		int top = y + (rows - used) / 2;
+		draw_centred(stdscr, top, x, width, tries[i], th(TH_BOLD));
+		if (hint_too)
+			draw_centred(stdscr, top + lines + 1, x, width, hint, th(TH_DIM));
+		break;
 	}
 	wnoutrefresh(stdscr);
 }
