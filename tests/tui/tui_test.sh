@@ -295,7 +295,12 @@ check "at 60x20 the profile shows its sections" "Followers"
 check_line "at 60x20 the profile's key hints end in an ellipsis, not cut" "SSH keys +←/→ [^ ]*…"
 press 6
 check "at 60x20 the composer is shown" "What's happening?"
-press Escape 1
+press Escape 1 '?'
+check_line "at 60x20 the keys are listed in one column, whole" "k Up +previous item"
+press Down Down Down Down Down Down Down Down Down Down Down Down Down Down Down Down
+check "at 60x20 the keys scroll to the actions" "like / unlike"
+press q
+wait_gone "any key closes" && pass "at 60x20 a key closes the keys" || fail "at 60x20 a key closes the keys"
 
 # Below it the app says so, in full, wrapped to fit.
 size 59 20

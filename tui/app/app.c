@@ -673,12 +673,26 @@ static void draw_help(struct app *a)
 	nl = help_add(left, nl, tabs, "go to a screen", false);
 	int nr = help_section(right, 0, "Actions");
 	int rows = h - 4;
-	int most = nl > nr ? nl : nr;
+	int col_w = (wd - 6) / 2;
+	/* Narrow: one column, the actions after a blank line. */
+	bool one_column = col_w < 34;
+	struct help_line one[2 * ACT__COUNT + 8];
+	int n_one = 0;
+	if (one_column) {
+		memcpy(one, left, (size_t)nl * sizeof *one);
+		n_one = help_add(one, nl, "", NULL, true);
+		memcpy(one + n_one, right, (size_t)nr * sizeof *one);
+		n_one += nr;
+	}
+	int most = one_column ? n_one : nl > nr ? nl : nr;
 	if (a->ov.scroll > most - rows)
 		a->ov.scroll = most - rows > 0 ? most - rows : 0;
-	int col_w = (wd - 6) / 2;
-	draw_help_column(w, left, nl, 2, col_w, 1, rows, a->ov.scroll);
-	draw_help_column(w, right, nr, 4 + col_w, col_w, 1, rows, a->ov.scroll);
+	if (one_column) {
+		draw_help_column(w, one, n_one, 2, wd - 4, 1, rows, a->ov.scroll);
+	} else {
+		draw_help_column(w, left, nl, 2, col_w, 1, rows, a->ov.scroll);
+		draw_help_column(w, right, nr, 4 + col_w, col_w, 1, rows, a->ov.scroll);
+	}
 	put_fit(w, h - 3, 2, wd - 4,
 		"Text fields: arrows, Home/End, C-w word, C-u line, C-s send. Mouse: wheel, click.",
 		th(TH_DIM));
