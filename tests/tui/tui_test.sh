@@ -79,6 +79,32 @@ check() {
 	if wait_for "$2" "${3:-5000}"; then pass "$1"; else fail "$1 (waiting for '$2')"; fi
 }
 
+# check_line NAME REGEX [MS]: passes when a line of the screen matches REGEX.
+check_line() {
+	local deadline=$(($(now_ms) + ${3:-5000}))
+	while [ "$(now_ms)" -lt "$deadline" ]; do
+		screen | grep -qE -- "$2" && { pass "$1"; return; }
+		sleep 0.05
+	done
+	fail "$1 (waiting for a line matching '$2')"
+}
+
+# The screen's words on one line, so wrapped text reads as a whole.
+joined() { screen | tr -s ' \n' '  ' | sed 's/^ //; s/ $//'; }
+
+# check_joined NAME TEXT [MS]: passes when TEXT is in the joined screen.
+check_joined() {
+	local deadline=$(($(now_ms) + ${3:-5000}))
+	while [ "$(now_ms)" -lt "$deadline" ]; do
+		joined | grep -qF -- "$2" && { pass "$1"; return; }
+		sleep 0.05
+	done
+	fail "$1 (waiting for '$2')"
+}
+
+# size COLS ROWS: resizes the TUI's terminal.
+size() { tmux -L "$SOCK" resize-window -x "$1" -y "$2"; }
+
 # Keys: type literal text, press named keys. A short pause after each
 # keeps Esc from merging with the next key into Alt+key.
 type_text() { tmux -L "$SOCK" send-keys -l -- "$1"; sleep 0.1; }
@@ -113,11 +139,13 @@ stop_server() {
 	SERVER_PID=""
 }
 
+# start_tui [VAR=VALUE...]: the TUI in a 100x30 tmux window, with those
+# variables set.
 start_tui() {
 	local term=screen
 	infocmp tmux-256color >/dev/null 2>&1 && term=tmux-256color
 	tmux -L "$SOCK" -f /dev/null new-session -d -x 100 -y 30 \
-		"TERM=$term '$ANSIGRAM' --server '$REQ'; echo \"exit=\$?\" > '$TMP/tui.exit'; sleep 60"
+		"env TERM=$term $* '$ANSIGRAM' --server '$REQ'; echo \"exit=\$?\" > '$TMP/tui.exit'; sleep 60"
 	# Everything the TUI writes, to look for bells and desktop notifications.
 	tmux -L "$SOCK" pipe-pane -o "cat >> '$TMP/pane.out'"
 }
@@ -138,6 +166,11 @@ as carol follow @alice >/dev/null
 # ---- the TUI ----
 start_tui
 check "login form is shown without a session" "Username or email" 8000
+size 60 20
+check "at 60x20 the login form is shown whole" "Ctrl-C quit"
+check "at 60x20 the login form keeps its fields" "Password"
+size 100 30
+wait_for "share moments from your terminal"
 
 type_text alice
 press Tab
@@ -235,12 +268,56 @@ press Escape
 check "opening it marks it read" "Activity 1"
 press 1
 
-tmux -L "$SOCK" resize-window -x 80 -y 24
+size 80 24
 check "at 80x24 the app still draws" "1 Home"
 wait_for "? help" && pass "the status bar fits at 80x24" || fail "the status bar fits at 80x24"
-tmux -L "$SOCK" resize-window -x 60 -y 20
-check "below 80x24 it says so" "needs at least 80x24"
-tmux -L "$SOCK" resize-window -x 100 -y 30
+
+# The smallest size every screen is laid out for: 60x20.
+size 60 20
+check_line "at 60x20 the tab bar names the current tab" "^ +1 Home +2 +3 "
+check "at 60x20 home shows the feed" "Hello from tmux #tuitest"
+check_line "at 60x20 the status bar shows the connection and the help key" "live .*Act [0-9]+ +Msg [0-9]+ +\? help"
+press Enter
+check_line "at 60x20 a post opens, its title and hint apart" "Post by @[a-z]+ +Esc: back"
+check "at 60x20 the post shows its comments" "Comments ("
+press Escape 2 2
+check_line "at 60x20 the search tab is named" "2 Search"
+check "at 60x20 search shows its results" "People"
+press 3
+check_line "at 60x20 activity's count and hints do not run together" "Activity +[0-9]+ unread +Enter open"
+check "at 60x20 activity lists notifications" "carol liked your post"
+press 4
+check_line "at 60x20 the messages tab is named" "4 Messages"
+check "at 60x20 messages lists the conversation" "@bob"
+press 5
+check "at 60x20 the profile shows its counts" "1 post"
+check "at 60x20 the profile shows its sections" "Followers"
+check_line "at 60x20 the profile's key hints end in an ellipsis, not cut" "SSH keys +←/→ [^ ]*…"
+press 6
+check "at 60x20 the composer is shown" "What's happening?"
+press Escape 1 '?'
+check_line "at 60x20 the keys are listed in one column, whole" "k Up +previous item"
+press Down Down Down Down Down Down Down Down Down Down Down Down Down Down Down Down
+check "at 60x20 the keys scroll to the actions" "like / unlike"
+press q
+wait_gone "any key closes" && pass "at 60x20 a key closes the keys" || fail "at 60x20 a key closes the keys"
+
+# Below it the app says so, in full, wrapped to fit.
+size 59 20
+check_joined "at 59x20 it says how small it is" "Terminal too small: 60×20 needed, this is 59×20"
+size 40 12
+check_joined "at 40x12 the message is whole" "Terminal too small: 60×20 needed, this is 40×12"
+check_joined "at 40x12 it says what to do" "Make the window larger, or press q to quit."
+size 20 5
+check_joined "at 20x5 a shorter message is whole" "Too small: 60×20 needed"
+if joined | grep -qE "Termin|60×2[^0]|neede([^d]|$)"; then
+	fail "at 20x5 no word is cut"
+else
+	pass "at 20x5 no word is cut"
+fi
+size 1 1
+size 2 2
+size 100 30
 check "back to 100x30 it redraws" "Hello from tmux #tuitest"
 
 # A post carrying escape sequences, written past the server's checks.
@@ -298,6 +375,120 @@ start_tui
 check "a saved session skips the login form" "1 Home" 8000
 screen | grep -qF "Username or email" && fail "no login form with a saved session" ||
 	pass "no login form with a saved session"
+
+# ---- themes ----
+# restart_tui [VAR=VALUE...]: a new TUI, reading the config file again.
+restart_tui() {
+	tmux -L "$SOCK" kill-server 2>/dev/null
+	local deadline=$(($(now_ms) + 5000))
+	while tmux -L "$SOCK" has-session 2>/dev/null && [ "$(now_ms)" -lt "$deadline" ]; do
+		sleep 0.05
+	done
+	sleep 0.2
+	start_tui "$@"
+}
+# The header row with its escape sequences.
+header_sgr() { tmux -L "$SOCK" capture-pane -p -e | head -1; }
+# The screen's words on one line without the panel's sides.
+panel_text() { screen | sed 's/│/ /g' | tr -s ' \n' '  '; }
+# check_panel NAME TEXT: passes when TEXT is shown whole in the panel.
+check_panel() {
+	local deadline=$(($(now_ms) + 5000))
+	while [ "$(now_ms)" -lt "$deadline" ]; do
+		panel_text | grep -qF -- "$2" && { pass "$1"; return; }
+		sleep 0.05
+	done
+	fail "$1 (waiting for '$2')"
+}
+CONFIG="$XDG_CONFIG_HOME/ansigram/config"
+mkdir -p "$XDG_CONFIG_HOME/ansigram/themes"
+
+wait_for "1 Home"
+dark_header=$(header_sgr)
+case "$dark_header" in
+*"48;5;254"*) fail "dark, the default, has no light header" ;;
+*) pass "dark, the default, has no light header" ;;
+esac
+
+echo "theme = light" > "$CONFIG"
+restart_tui
+check "theme = light starts" "1 Home" 8000
+case "$(header_sgr)" in
+*$'\e[48;5;254m'*) pass "theme = light paints the header light" ;;
+*) fail "theme = light paints the header light: $(header_sgr | cat -v)" ;;
+esac
+[ "$(header_sgr)" != "$dark_header" ] && pass "light's header differs from dark's" ||
+	fail "light's header differs from dark's"
+screen | grep -qF "Settings" && fail "a good theme shows no warnings" || pass "a good theme shows no warnings"
+
+cat > "$XDG_CONFIG_HOME/ansigram/themes/mine" <<'THEME'
+# my own colours
+header = 16 #ff0000
+brand = bright-white #0000ff bold
+hedaer = red
+THEME
+echo "theme = mine" > "$CONFIG"
+restart_tui
+check "a user theme starts" "1 Home" 8000
+check_panel "a bad line in a theme file is shown whole" "themes/mine line 4: unknown role 'hedaer'"
+press Enter
+wait_gone "Esc or Enter closes" && pass "Enter closes the panel" || fail "Enter closes the panel"
+case "$(header_sgr)" in
+*$'\e[48;5;196m'*) pass "a user theme's #ff0000 header is the nearest of 256 colours" ;;
+*) fail "a user theme's #ff0000 header is the nearest of 256 colours: $(header_sgr | cat -v)" ;;
+esac
+
+if infocmp xterm-direct >/dev/null 2>&1; then
+	restart_tui TERM=xterm-direct
+	check "a user theme starts on a direct-colour terminal" "1 Home" 8000
+	case "$(header_sgr)" in
+	*$'\e[48;2;255;0;0m'*) pass "on a direct-colour terminal #ff0000 is itself" ;;
+	*) fail "on a direct-colour terminal #ff0000 is itself: $(header_sgr | cat -v)" ;;
+	esac
+fi
+
+echo "theme = ansi16" > "$CONFIG"
+restart_tui
+check "theme = ansi16 starts" "1 Home" 8000
+screen_sgr=$(tmux -L "$SOCK" capture-pane -p -e)
+if grep -qE $'\e\\[([0-9]*;)*[34]8;[25];' <<<"$screen_sgr"; then
+	fail "ansi16 uses only the terminal's 16 colours"
+elif grep -qE $'\e\\[([0-9]*;)*3[0-7]m' <<<"$screen_sgr"; then
+	pass "ansi16 uses only the terminal's 16 colours"
+else
+	fail "ansi16 uses only the terminal's 16 colours (no colour at all)"
+fi
+
+printf 'theme = nosuch\ncolour = blue\n' > "$CONFIG"
+restart_tui
+check "an unknown theme still starts" "1 Home" 8000
+check_panel "an unknown theme is named in full in the panel" \
+	"theme 'nosuch' not found: it is none of dark, light, high-contrast, ansi16, and there is no file themes/nosuch in the config directory; using dark"
+check_panel "an unknown setting is in the panel too" "config line 2: unknown setting 'colour'"
+press Escape
+wait_gone "Esc or Enter closes" && pass "Esc closes the panel" || fail "Esc closes the panel"
+[ "$(header_sgr)" = "$dark_header" ] && pass "an unknown theme falls back to dark" ||
+	fail "an unknown theme falls back to dark"
+
+# Colour in an SGR sequence: 30-38, 40-48, 90-97, 100-107 (39 and 49 are resets).
+colour_sgr=$'\e\\[([0-9]*;)*(3[0-8]|4[0-8]|9[0-7]|10[0-7])[;m]'
+echo "theme = light" > "$CONFIG"
+restart_tui NO_COLOR=1
+check "NO_COLOR with a theme starts" "1 Home" 8000
+if tmux -L "$SOCK" capture-pane -p -e | grep -qE "$colour_sgr"; then
+	fail "NO_COLOR wins over the theme: no colour on screen"
+else
+	pass "NO_COLOR wins over the theme: no colour on screen"
+fi
+printf 'theme = high-contrast\ncolors = off\n' > "$CONFIG"
+restart_tui
+check "colors = off with a theme starts" "1 Home" 8000
+if tmux -L "$SOCK" capture-pane -p -e | grep -qE "$colour_sgr"; then
+	fail "colors = off wins over the theme"
+else
+	pass "colors = off wins over the theme"
+fi
+rm -f "$CONFIG"
 
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

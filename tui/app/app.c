@@ -22,14 +22,14 @@
 #include "ui.h"
 
 #define MAX_DEPTH 24
-#define MIN_COLS 80
-#define MIN_ROWS 24
+#define MIN_COLS 60
+#define MIN_ROWS 20
 #define TOAST_MS 4000
 #define SPINNER_AFTER_MS 250
 #define SPINNER_STEP_MS 100
 #define CLOCK_REDRAW_MS 30000
 
-enum overlay_kind { OV_NONE, OV_HELP, OV_CONFIRM, OV_PROMPT };
+enum overlay_kind { OV_NONE, OV_HELP, OV_CONFIRM, OV_PROMPT, OV_WARNINGS };
 
 struct overlay {
 	enum overlay_kind kind;
@@ -317,7 +317,8 @@ static void show_login(struct app *a, const char *why)
 	a->login = screen_login_new(a, why);
 	a->on_view = NULL;
 	a->started = true;
-	a->ov.kind = OV_NONE;
+	if (a->ov.kind != OV_WARNINGS)
+		a->ov.kind = OV_NONE;
 }
 
 static void show_main(struct app *a)
@@ -405,11 +406,6 @@ static void on_note(void *ctx, enum note n, int64_t id, int64_t aux, const char 
 		return;
 	case NOTE_LOGGED_IN:
 		show_main(a);
-		if (a->cfg.warnings[0]) {
-			char text[600];
-			snprintf(text, sizeof text, "Config: %s", a->cfg.warnings);
-			app_toast(a, text, TH_WARN);
-		}
 		offer_ssh_link(a);
 		return;
 	case NOTE_LOGGED_OUT:
@@ -483,27 +479,39 @@ static void badge_text(int64_t n, char *out, size_t size)
 		snprintf(out, size, " %lld ", (long long)n);
 }
 
-/* Where the tab bar puts each tab (x and width, badge included), and
- * whether the name fits in front; shared by drawing and clicks. */
+/* Where the tab bar puts each tab (x and width, badge included), its
+ * label, and whether the name fits in front; shared by drawing and
+ * clicks. */
 struct tab_layout {
 	bool brand;
 	int x[TAB__COUNT], w[TAB__COUNT];
+	char label[TAB__COUNT][32];
 	char badge[TAB__COUNT][8];
 	int end;
 };
 
+/* The widest layout that fits: the name and every tab's name; then every
+ * name without the brand; then only the current tab's name, the others
+ * by their number. */
 static void layout_tabs(const struct app *a, struct tab_layout *l)
 {
-	int width = 0;
-	for (int t = 0; t < TAB__COUNT; t++) {
-		char label[32];
-		snprintf(label, sizeof label, " %d %s ", t + 1, tab_names[t]);
-		int64_t count = t == TAB_ACTIVITY ? a->m.unread_notifs : t == TAB_MESSAGES ? a->m.unread_msgs : 0;
-		badge_text(count, l->badge[t], sizeof l->badge[t]);
-		l->w[t] = text_cols(label, strlen(label)) + (int)strlen(l->badge[t]);
-		width += l->w[t] + 1;
+	for (int level = 0; level < 3; level++) {
+		int width = 0;
+		for (int t = 0; t < TAB__COUNT; t++) {
+			if (level < 2 || t == (int)a->tab)
+				snprintf(l->label[t], sizeof l->label[t], " %d %s ", t + 1, tab_names[t]);
+			else
+				snprintf(l->label[t], sizeof l->label[t], " %d ", t + 1);
+			int64_t count = t == TAB_ACTIVITY ? a->m.unread_notifs
+				: t == TAB_MESSAGES ? a->m.unread_msgs : 0;
+			badge_text(count, l->badge[t], sizeof l->badge[t]);
+			l->w[t] = text_cols(l->label[t], strlen(l->label[t])) + (int)strlen(l->badge[t]);
+			width += l->w[t] + 1;
+		}
+		l->brand = level == 0;
+		if ((l->brand ? 1 + 8 + 3 : 1) + width < a->cols)
+			break;
 	}
-	l->brand = 1 + 8 + 3 + width < a->cols;
 	int x = l->brand ? 1 + 8 + 3 : 1;
 	for (int t = 0; t < TAB__COUNT; t++) {
 		l->x[t] = x;
@@ -516,15 +524,14 @@ static void draw_tabbar(struct app *a)
 {
 	WINDOW *w = a->tabbar;
 	werase(w);
+	put_fill(w, 0, 0, a->cols, th(TH_HEADER));
 	struct tab_layout l;
 	layout_tabs(a, &l);
 	if (l.brand)
 		put_str(w, 0, 1, 8, "ansigram", th(TH_BRAND));
 	for (int t = 0; t < TAB__COUNT; t++) {
-		char label[32];
-		snprintf(label, sizeof label, " %d %s ", t + 1, tab_names[t]);
 		bool on = t == (int)a->tab && !a->login;
-		int used = put_str(w, 0, l.x[t], a->cols - l.x[t], label, on ? th(TH_TAB_ON) : th(TH_TAB));
+		int used = put_str(w, 0, l.x[t], a->cols - l.x[t], l.label[t], on ? th(TH_TAB_ON) : th(TH_TAB));
 		put_str(w, 0, l.x[t] + used, a->cols - l.x[t] - used, l.badge[t], th(TH_BADGE));
 	}
 	if (a->m.logged_in && a->m.me.username) {
@@ -532,7 +539,7 @@ static void draw_tabbar(struct app *a)
 		snprintf(me, sizeof me, "@%s", a->m.me.username);
 		int cols = text_cols(me, strlen(me));
 		if (l.end + cols + 1 < a->cols)
-			put_str(w, 0, a->cols - cols - 1, cols, me, th(TH_DIM));
+			put_str(w, 0, a->cols - cols - 1, cols, me, th(TH_HANDLE));
 	}
 	wnoutrefresh(w);
 }
@@ -547,13 +554,13 @@ static void draw_status(struct app *a, int64_t now)
 	const struct model *m = &a->m;
 	int64_t busy = model_busy_ms(m, now);
 	if (m->conn == CONN_OFFLINE) {
-		x += put_str(w, 0, x, 30, g.offline, th(TH_BAR) | A_BOLD);
+		x += put_str(w, 0, x, 30, g.offline, th(TH_OFFLINE));
 		x += put_str(w, 0, x + 1, 30, "reconnecting…", th(TH_BAR));
 		x += 1;
 	} else if (m->conn == CONN_CONNECTING) {
 		x += put_str(w, 0, x, 30, "connecting…", th(TH_BAR));
 	} else {
-		x += put_str(w, 0, x, 4, g.live, th(TH_BAR_KEY));
+		x += put_str(w, 0, x, 4, g.live, th(TH_LIVE));
 		x += put_str(w, 0, x + 1, 20, m->sub ? "live" : "online", th(TH_BAR));
 		x += 1;
 	}
@@ -562,18 +569,21 @@ static void draw_status(struct app *a, int64_t now)
 		x += 1 + put_str(w, 0, x + 1, 3, g.spinner[frame], th(TH_BAR_KEY));
 	}
 	x += 2;
-	/* The right side: unread counts and the help key. */
+	/* The right side: unread counts and the help key, with short names
+	 * when the terminal is narrow. */
+	bool narrow = a->cols < 80;
+	const char *act = narrow ? "Act " : "Activity ", *msgs = narrow ? "  Msg " : "  Messages ";
 	char right[96];
-	snprintf(right, sizeof right, "Activity %lld  Messages %lld  ? help ",
-		(long long)m->unread_notifs, (long long)m->unread_msgs);
+	snprintf(right, sizeof right, "%s%lld%s%lld  ? help ", act,
+		(long long)m->unread_notifs, msgs, (long long)m->unread_msgs);
 	int rx = a->cols - (m->logged_in ? text_cols(right, strlen(right)) : 8);
 	if (m->logged_in) {
 		char num[24];
 		int cx = rx;
-		cx += put_str(w, 0, cx, 10, "Activity ", th(TH_BAR));
+		cx += put_str(w, 0, cx, 10, act, th(TH_BAR));
 		snprintf(num, sizeof num, "%lld", (long long)m->unread_notifs);
 		cx += put_str(w, 0, cx, 10, num, m->unread_notifs ? th(TH_BAR_KEY) : th(TH_BAR));
-		cx += put_str(w, 0, cx, 12, "  Messages ", th(TH_BAR));
+		cx += put_str(w, 0, cx, 12, msgs, th(TH_BAR));
 		snprintf(num, sizeof num, "%lld", (long long)m->unread_msgs);
 		cx += put_str(w, 0, cx, 10, num, m->unread_msgs ? th(TH_BAR_KEY) : th(TH_BAR));
 		put_str(w, 0, cx + 2, 8, "? help", th(TH_BAR));
@@ -589,10 +599,10 @@ static void draw_status(struct app *a, int64_t now)
 	wnoutrefresh(w);
 }
 
-/* A border in the accent colour. */
+/* A panel's border. */
 static void frame(WINDOW *w)
 {
-	chtype a = th(TH_ACCENT);
+	chtype a = th(TH_PANEL);
 	wborder(w, ACS_VLINE | a, ACS_VLINE | a, ACS_HLINE | a, ACS_HLINE | a,
 		ACS_ULCORNER | a, ACS_URCORNER | a, ACS_LLCORNER | a, ACS_LRCORNER | a);
 }
@@ -663,12 +673,26 @@ static void draw_help(struct app *a)
 	nl = help_add(left, nl, tabs, "go to a screen", false);
 	int nr = help_section(right, 0, "Actions");
 	int rows = h - 4;
-	int most = nl > nr ? nl : nr;
+	int col_w = (wd - 6) / 2;
+	/* Narrow: one column, the actions after a blank line. */
+	bool one_column = col_w < 34;
+	struct help_line one[2 * ACT__COUNT + 8];
+	int n_one = 0;
+	if (one_column) {
+		memcpy(one, left, (size_t)nl * sizeof *one);
+		n_one = help_add(one, nl, "", NULL, true);
+		memcpy(one + n_one, right, (size_t)nr * sizeof *one);
+		n_one += nr;
+	}
+	int most = one_column ? n_one : nl > nr ? nl : nr;
 	if (a->ov.scroll > most - rows)
 		a->ov.scroll = most - rows > 0 ? most - rows : 0;
-	int col_w = (wd - 6) / 2;
-	draw_help_column(w, left, nl, 2, col_w, 1, rows, a->ov.scroll);
-	draw_help_column(w, right, nr, 4 + col_w, col_w, 1, rows, a->ov.scroll);
+	if (one_column) {
+		draw_help_column(w, one, n_one, 2, wd - 4, 1, rows, a->ov.scroll);
+	} else {
+		draw_help_column(w, left, nl, 2, col_w, 1, rows, a->ov.scroll);
+		draw_help_column(w, right, nr, 4 + col_w, col_w, 1, rows, a->ov.scroll);
+	}
 	put_fit(w, h - 3, 2, wd - 4,
 		"Text fields: arrows, Home/End, C-w word, C-u line, C-s send. Mouse: wheel, click.",
 		th(TH_DIM));
@@ -719,6 +743,38 @@ static bool draw_dialog(struct app *a)
 	return cy >= 0;
 }
 
+/* The problems found in the config and theme files, each wrapped whole,
+ * in a box that scrolls when they do not fit. */
+static void draw_warnings(struct app *a)
+{
+	int wd = a->cols - 4 < 76 ? a->cols - 4 : 76;
+	const char *text = a->cfg.warnings;
+	struct span lines[200];
+	int n = wrap_text(text, wd - 4, lines, 200);
+	if (n > 200)
+		n = 200;
+	int h = n + 5 < a->rows - 2 ? n + 5 : a->rows - 2;
+	int rows = h - 5;
+	if (a->ov.scroll > n - rows)
+		a->ov.scroll = n - rows > 0 ? n - rows : 0;
+	WINDOW *w = newwin(h, wd, (a->rows - h) / 2, (a->cols - wd) / 2);
+	if (w == NULL)
+		return;
+	werase(w);
+	frame(w);
+	put_str(w, 0, 2, wd - 4, " Settings ", th(TH_TITLE));
+	put_fit(w, 1, 2, wd - 4, "Some settings were not used:", th(TH_WARN));
+	for (int i = 0; i < rows && a->ov.scroll + i < n; i++) {
+		const struct span *s = &lines[a->ov.scroll + i];
+		put_text(w, 3 + i, 2, wd - 4, text + s->off, s->len, th(TH_NORMAL));
+	}
+	const char *keys = n > rows ? " ↑/↓ scroll  ·  Esc or Enter closes " : " Esc or Enter closes ";
+	int kw = text_cols(keys, strlen(keys));
+	put_str(w, h - 1, wd - kw - 2 > 1 ? wd - kw - 2 : 1, wd - 2, keys, th(TH_DIM));
+	wnoutrefresh(w);
+	delwin(w);
+}
+
 static void draw_splash(struct app *a, WINDOW *w, int64_t now)
 {
 	werase(w);
@@ -734,20 +790,71 @@ static void draw_splash(struct app *a, WINDOW *w, int64_t now)
 	wnoutrefresh(w);
 }
 
+/* True when text word-wrapped to cols columns cuts no word and takes at
+ * most rows lines; *lines gets how many it takes. */
+static bool fits_whole(const char *text, int rows, int cols, int *lines)
+{
+	struct span spans[16];
+	if (rows < 1 || cols < 1)
+		return false;
+	int n = wrap_text(text, cols, spans, 16);
+	if (n > rows || n > 16)
+		return false;
+	for (int i = 0; i < n; i++)
+		if (text_cols(text + spans[i].off, spans[i].len) > cols)
+			return false;   /* a word wider than the line */
+	*lines = n;
+	return true;
+}
+
+/* Draws text word-wrapped to cols columns, each line centred, from row y. */
+static void draw_centred(WINDOW *w, int y, int x, int cols, const char *text, attr_t a)
+{
+	struct span spans[16];
+	int n = wrap_text(text, cols, spans, 16);
+	for (int i = 0; i < n && i < 16; i++) {
+		int lc = text_cols(text + spans[i].off, spans[i].len);
+		put_text(w, y + i, x + (cols - lc) / 2, cols, text + spans[i].off, spans[i].len, a);
+	}
+}
+
+/* Below the smallest size: says so, wrapped to fit, in as many words as
+ * the terminal has room for, never cutting one. */
+static void draw_too_small(struct app *a)
+{
+	werase(stdscr);
+	const char *times = strcmp(g.ellipsis, "…") == 0 ? "×" : "x";
+	char full[160], shorter[80];
+	snprintf(full, sizeof full, "Terminal too small: %d%s%d needed, this is %d%s%d",
+		MIN_COLS, times, MIN_ROWS, a->cols, times, a->rows);
+	snprintf(shorter, sizeof shorter, "Too small: %d%s%d needed", MIN_COLS, times, MIN_ROWS);
+	const char *const tries[] = {full, shorter, "Too small", "Small"};
+	const char *hint = "Make the window larger, or press q to quit.";
+	/* A column and a row of margin when there is room for one. */
+	int x = a->cols > 2 ? 1 : 0, width = a->cols - 2 * x;
+	int y = a->rows > 2 ? 1 : 0, rows = a->rows - 2 * y;
+	for (size_t i = 0; i < sizeof tries / sizeof tries[0]; i++) {
+		int lines, hint_lines;
+		if (!fits_whole(tries[i], rows, width, &lines))
+			continue;
+		/* The hint under the full message, after a blank row, if it fits. */
+		bool hint_too = i == 0 && fits_whole(hint, rows - lines - 1, width, &hint_lines);
+		int used = hint_too ? lines + 1 + hint_lines : lines;
+		int top = y + (rows - used) / 2;
+		draw_centred(stdscr, top, x, width, tries[i], th(TH_BOLD));
+		if (hint_too)
+			draw_centred(stdscr, top + lines + 1, x, width, hint, th(TH_DIM));
+		break;
+	}
+	wnoutrefresh(stdscr);
+}
+
 static void render(struct app *a)
 {
 	int64_t now = ag_mono_ms();
 	a->dirty = false;
 	if (a->small) {
-		werase(stdscr);
-		char msg[160];
-		snprintf(msg, sizeof msg, "ansigram needs at least %dx%d; this terminal is %dx%d.",
-			MIN_COLS, MIN_ROWS, a->cols, a->rows);
-		int y = a->rows / 2 - 1;
-		put_fit(stdscr, y < 0 ? 0 : y, 1, a->cols - 2, msg, th(TH_BOLD));
-		if (a->rows > 2)
-			put_fit(stdscr, y + 1, 1, a->cols - 2, "Make the window larger, or press q to quit.",
-				th(TH_DIM));
+		draw_too_small(a);
 		curs_set(0);
 		wnoutrefresh(stdscr);
 		doupdate();
@@ -784,6 +891,8 @@ static void render(struct app *a)
 	bool cursor = false;
 	if (a->ov.kind == OV_HELP) {
 		draw_help(a);
+	} else if (a->ov.kind == OV_WARNINGS) {
+		draw_warnings(a);
 	} else if (a->ov.kind == OV_CONFIRM || a->ov.kind == OV_PROMPT) {
 		cursor = draw_dialog(a);
 	} else if (cur_win) {
@@ -808,6 +917,16 @@ static void overlay_key(struct app *a, const struct key *k)
 			ov->scroll--;
 		else
 			ov->kind = OV_NONE;
+		return;
+	}
+	if (ov->kind == OV_WARNINGS) {
+		bool enter = k->code == KEY_ENTER || (k->code == 0 && (k->ch == '\r' || k->ch == '\n'));
+		if (enter || (k->code == 0 && k->ch == 27 && !k->paste))
+			ov->kind = OV_NONE;
+		else if (key_is(k, ACT_DOWN) || key_is(k, ACT_PAGE_DOWN))
+			ov->scroll++;
+		else if ((key_is(k, ACT_UP) || key_is(k, ACT_PAGE_UP)) && ov->scroll > 0)
+			ov->scroll--;
 		return;
 	}
 	if (ov->kind == OV_CONFIRM) {
@@ -1077,7 +1196,7 @@ static void curses_start(struct app *a)
 		color = false;
 	if (a->cfg.colors == 1 && !(no_color && no_color[0]))
 		color = true;
-	theme_init(color);
+	theme_init(color, &a->cfg.theme);
 	if (a->cfg.mouse) {
 		mouseinterval(0);
 		mousemask(BUTTON1_PRESSED | BUTTON4_PRESSED | BUTTON5_PRESSED, NULL);
@@ -1181,6 +1300,10 @@ int tui_run(const struct ag_client_opts *opts)
 	ed_init(&a->ov.ed, true);
 	signal(SIGPIPE, SIG_IGN);
 	curses_start(a);
+	if (a->cfg.warnings[0]) {
+		a->ov.kind = OV_WARNINGS;
+		a->ov.scroll = 0;
+	}
 	a->dirty = true;
 	a->next_clock_redraw = ag_mono_ms() + CLOCK_REDRAW_MS;
 	model_start(&a->m);

@@ -1,9 +1,11 @@
 /* config.c: the config file, $XDG_CONFIG_HOME/ansigram/config: one
  * "key = value" per line, '#' starts a comment. Keys: server, pub,
- * colors (on, off, auto), notifications (on, off), osc (auto, 9, 777),
- * mouse (on, off), and key.<action> = KEYS to rebind an action. Problems
- * are collected in cfg->warnings and shown once the interface is up. */
+ * colors (on, off, auto), theme (a name), notifications (on, off), osc
+ * (auto, 9, 777), mouse (on, off), and key.<action> = KEYS to rebind an
+ * action. Problems are collected in cfg->warnings, one a line, and shown
+ * in a panel once the interface is up. */
 #include <ctype.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
@@ -31,16 +33,28 @@ static int boolean(const char *v)
 	return -1;
 }
 
-static void warn(struct config *cfg, int line, const char *what)
+void config_warn(struct config *cfg, const char *fmt, ...)
 {
+	if (cfg == NULL)
+		return;
 	size_t used = strlen(cfg->warnings);
 	if (used + 8 >= sizeof cfg->warnings)
 		return;
-	snprintf(cfg->warnings + used, sizeof cfg->warnings - used, "%sline %d: %s",
-		used ? "; " : "", line, what);
+	if (used)
+		cfg->warnings[used++] = '\n';
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(cfg->warnings + used, sizeof cfg->warnings - used, fmt, ap);
+	va_end(ap);
 }
 
-static void apply(struct config *cfg, int line, const char *key, const char *value)
+static void warn(struct config *cfg, int line, const char *what)
+{
+	config_warn(cfg, "config line %d: %s", line, what);
+}
+
+static void apply(struct config *cfg, int line, const char *key, const char *value,
+	char *theme, size_t theme_size)
 {
 	char why[160];
 	int b = boolean(value);
@@ -55,6 +69,11 @@ static void apply(struct config *cfg, int line, const char *key, const char *val
 			cfg->colors = b;
 		else
 			warn(cfg, line, "colors wants on, off or auto");
+	} else if (strcmp(key, "theme") == 0) {
+		if (theme_name_ok(value))
+			snprintf(theme, theme_size, "%s", value);
+		else
+			warn(cfg, line, "theme wants a name: letters, digits, '-', '_' or '.'");
 	} else if (strcmp(key, "notifications") == 0) {
 		if (b >= 0)
 			cfg->notifications = b;
@@ -87,6 +106,7 @@ void config_defaults(struct config *cfg)
 	cfg->colors = -1;
 	cfg->notifications = true;
 	cfg->mouse = true;
+	theme_load(cfg, "dark", false);
 }
 
 void config_load(struct config *cfg)
@@ -100,6 +120,7 @@ void config_load(struct config *cfg)
 	if (f == NULL)
 		return;
 	char buf[2048];
+	char theme[64] = "dark";
 	int line = 0;
 	while (fgets(buf, sizeof buf, f)) {
 		line++;
@@ -115,7 +136,8 @@ void config_load(struct config *cfg)
 			continue;
 		}
 		*eq = '\0';
-		apply(cfg, line, trim(s), trim(eq + 1));
+		apply(cfg, line, trim(s), trim(eq + 1), theme, sizeof theme);
 	}
 	fclose(f);
+	theme_load(cfg, theme, true);
 }

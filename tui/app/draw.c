@@ -1,6 +1,5 @@
-/* draw.c: the theme (256 colours, 8 colours, or attributes alone for
- * monochrome terminals and NO_COLOR), the glyph set (Unicode, or ASCII in
- * a non-UTF-8 locale), and the text primitives every screen uses: drawing
+/* draw.c: the glyph set (Unicode, or ASCII in a non-UTF-8 locale) and
+ * the text primitives every screen uses: drawing
  * sanitized text by display width, highlighting #tags, @mentions and URLs,
  * and word wrapping. */
 #include <langinfo.h>
@@ -10,16 +9,14 @@
 #include "ui.h"
 #include "utf8.h"
 
-static attr_t roles[TH__COUNT];
-
 static const char *const spin_utf8[] = {"⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", "⠏"};
 static const char *const spin_ascii[] = {"|", "/", "-", "\\"};
 
 struct glyphs g;
 
-static void glyphs_init(bool utf8)
+void glyphs_init(void)
 {
-	if (utf8) {
+	if (strcmp(nl_langinfo(CODESET), "UTF-8") == 0) {
 		g = (struct glyphs){
 			.heart = "♥", .heart_empty = "♡", .comment = "✎", .image = "▣",
 			.ring = "◉", .ring_seen = "○", .plus = "+", .bar_full = "━",
@@ -38,121 +35,6 @@ static void glyphs_init(bool utf8)
 			.spinner = spin_ascii, .spinner_frames = 4,
 		};
 	}
-}
-
-/* Colour pairs are numbered by role. fg/bg -1 is the terminal default. */
-static void pair(enum role r, short fg, short bg, attr_t extra)
-{
-	init_pair((short)(r + 1), fg, bg);
-	roles[r] = COLOR_PAIR(r + 1) | extra;
-}
-
-static void theme_mono(void)
-{
-	roles[TH_NORMAL] = A_NORMAL;
-	roles[TH_DIM] = A_DIM;
-	roles[TH_BOLD] = A_BOLD;
-	roles[TH_ACCENT] = A_BOLD;
-	roles[TH_TAG] = A_UNDERLINE;
-	roles[TH_MENTION] = A_BOLD;
-	roles[TH_URL] = A_UNDERLINE;
-	roles[TH_AUTHOR] = A_BOLD;
-	roles[TH_LIKED] = A_BOLD;
-	roles[TH_ERROR] = A_BOLD;
-	roles[TH_OK] = A_BOLD;
-	roles[TH_WARN] = A_BOLD;
-	roles[TH_BAR] = A_REVERSE;
-	roles[TH_BAR_KEY] = A_REVERSE | A_BOLD;
-	roles[TH_TAB] = A_NORMAL;
-	roles[TH_TAB_ON] = A_REVERSE | A_BOLD;
-	roles[TH_BADGE] = A_BOLD;
-	roles[TH_SELECT] = A_BOLD;
-	roles[TH_UNREAD] = A_BOLD;
-	roles[TH_BANNER] = A_REVERSE;
-	roles[TH_BUBBLE_ME] = A_REVERSE;
-	roles[TH_BUBBLE_THEM] = A_NORMAL;
-	roles[TH_RING] = A_BOLD;
-	roles[TH_RING_SEEN] = A_DIM;
-	roles[TH_PROGRESS] = A_BOLD;
-	roles[TH_PROGRESS_BG] = A_DIM;
-	roles[TH_INPUT] = A_UNDERLINE;
-	roles[TH_TITLE] = A_BOLD;
-	roles[TH_BRAND] = A_BOLD;
-}
-
-void theme_init(bool color)
-{
-	glyphs_init(strcmp(nl_langinfo(CODESET), "UTF-8") == 0);
-	theme_mono();
-	if (!color || !has_colors() || start_color() == ERR)
-		return;
-	use_default_colors();
-	if (COLORS >= 256 && COLOR_PAIRS > TH__COUNT) {
-		pair(TH_NORMAL, -1, -1, 0);
-		pair(TH_DIM, 244, -1, 0);
-		pair(TH_BOLD, -1, -1, A_BOLD);
-		pair(TH_ACCENT, 205, -1, A_BOLD);
-		pair(TH_TAG, 39, -1, 0);
-		pair(TH_MENTION, 141, -1, 0);
-		pair(TH_URL, 37, -1, A_UNDERLINE);
-		pair(TH_AUTHOR, 255, -1, A_BOLD);
-		pair(TH_LIKED, 197, -1, A_BOLD);
-		pair(TH_ERROR, 203, -1, A_BOLD);
-		pair(TH_OK, 78, -1, 0);
-		pair(TH_WARN, 214, -1, 0);
-		pair(TH_BAR, 252, 236, 0);
-		pair(TH_BAR_KEY, 205, 236, A_BOLD);
-		pair(TH_TAB, 248, -1, 0);
-		pair(TH_TAB_ON, 231, 161, A_BOLD);
-		pair(TH_BADGE, 231, 197, A_BOLD);
-		pair(TH_SELECT, 205, -1, A_BOLD);
-		pair(TH_UNREAD, 231, -1, A_BOLD);
-		pair(TH_BANNER, 231, 25, A_BOLD);
-		pair(TH_BUBBLE_ME, 231, 25, 0);
-		pair(TH_BUBBLE_THEM, 253, 238, 0);
-		pair(TH_RING, 205, -1, A_BOLD);
-		pair(TH_RING_SEEN, 242, -1, 0);
-		pair(TH_PROGRESS, 231, -1, A_BOLD);
-		pair(TH_PROGRESS_BG, 240, -1, 0);
-		pair(TH_INPUT, -1, 235, 0);
-		pair(TH_TITLE, 255, -1, A_BOLD);
-		pair(TH_BRAND, 205, -1, A_BOLD);
-	} else if (COLOR_PAIRS > TH__COUNT) {
-		pair(TH_NORMAL, -1, -1, 0);
-		pair(TH_DIM, -1, -1, A_DIM);
-		pair(TH_BOLD, -1, -1, A_BOLD);
-		pair(TH_ACCENT, COLOR_MAGENTA, -1, A_BOLD);
-		pair(TH_TAG, COLOR_CYAN, -1, 0);
-		pair(TH_MENTION, COLOR_MAGENTA, -1, 0);
-		pair(TH_URL, COLOR_BLUE, -1, A_UNDERLINE);
-		pair(TH_AUTHOR, -1, -1, A_BOLD);
-		pair(TH_LIKED, COLOR_RED, -1, A_BOLD);
-		pair(TH_ERROR, COLOR_RED, -1, A_BOLD);
-		pair(TH_OK, COLOR_GREEN, -1, 0);
-		pair(TH_WARN, COLOR_YELLOW, -1, 0);
-		pair(TH_BAR, COLOR_WHITE, COLOR_BLACK, A_REVERSE);
-		pair(TH_BAR_KEY, COLOR_MAGENTA, COLOR_WHITE, A_BOLD);
-		pair(TH_TAB, -1, -1, 0);
-		pair(TH_TAB_ON, COLOR_WHITE, COLOR_MAGENTA, A_BOLD);
-		pair(TH_BADGE, COLOR_WHITE, COLOR_RED, A_BOLD);
-		pair(TH_SELECT, COLOR_MAGENTA, -1, A_BOLD);
-		pair(TH_UNREAD, -1, -1, A_BOLD);
-		pair(TH_BANNER, COLOR_WHITE, COLOR_BLUE, A_BOLD);
-		pair(TH_BUBBLE_ME, COLOR_WHITE, COLOR_BLUE, 0);
-		pair(TH_BUBBLE_THEM, -1, -1, A_REVERSE);
-		pair(TH_RING, COLOR_MAGENTA, -1, A_BOLD);
-		pair(TH_RING_SEEN, -1, -1, A_DIM);
-		pair(TH_PROGRESS, -1, -1, A_BOLD);
-		pair(TH_PROGRESS_BG, -1, -1, A_DIM);
-		pair(TH_INPUT, -1, -1, A_UNDERLINE);
-		pair(TH_TITLE, -1, -1, A_BOLD);
-		pair(TH_BRAND, COLOR_MAGENTA, -1, A_BOLD);
-	}
-}
-
-attr_t th(enum role r)
-{
-	return roles[r];
 }
 
 /* ---- text ---- */
@@ -208,6 +90,17 @@ int put_fit(WINDOW *w, int y, int x, int maxw, const char *s, attr_t a)
 	int ell = text_cols(g.ellipsis, strlen(g.ellipsis));
 	int used = put_text(w, y, x, maxw - ell, s, len, a);
 	return used + put_text(w, y, x + used, ell, g.ellipsis, strlen(g.ellipsis), a);
+}
+
+int put_right(WINDOW *w, int y, int left_end, int cols, const char *s, attr_t a)
+{
+	int room = cols - 2 - (left_end + 2);
+	int need = text_cols(s, strlen(s));
+	if (room >= need)
+		return put_str(w, y, cols - 2 - need, need, s, a);
+	if (room < 8)
+		return 0;
+	return put_fit(w, y, left_end + 2, room, s, a);
 }
 
 void put_fill(WINDOW *w, int y, int x, int width, attr_t a)

@@ -47,7 +47,7 @@ void postcard_draw(struct app *a, const struct post *post, struct pen *p, bool s
 		int used = put_fit(p->w, y, x, width - 14, who, th(TH_AUTHOR));
 		ag_time_ago(post->created_at, app_now(a), age, sizeof age);
 		used += 1 + put_str(p->w, y, x + used + 1, width - used, g.sep, th(TH_DIM));
-		put_str(p->w, y, x + used + 1, width - used - 1, age, th(TH_DIM));
+		put_str(p->w, y, x + used + 1, width - used - 1, age, th(TH_TIME));
 	}
 	p->vy++;
 	/* Content, wrapped, with highlights. */
@@ -101,12 +101,12 @@ void postcard_draw(struct app *a, const struct post *post, struct pen *p, bool s
 			post->liked ? th(TH_LIKED) : th(TH_DIM));
 		fmt_count(post->like_count, num, sizeof num);
 		snprintf(buf, sizeof buf, " %s", num);
-		cx += put_str(p->w, y, cx, 10, buf, post->liked ? th(TH_LIKED) : th(TH_NORMAL));
+		cx += put_str(p->w, y, cx, 10, buf, post->liked ? th(TH_LIKED) : th(TH_COUNT));
 		cx += 3;
 		cx += put_str(p->w, y, cx, 3, g.comment, th(TH_DIM));
 		fmt_count(post->comment_count, num, sizeof num);
 		snprintf(buf, sizeof buf, " %s %s", num, post->comment_count == 1 ? "comment" : "comments");
-		cx += put_str(p->w, y, cx, 20, buf, th(TH_NORMAL));
+		cx += put_str(p->w, y, cx, 20, buf, th(TH_COUNT));
 		if (post->liked)
 			put_str(p->w, y, cx + 3, 20, "you liked this", th(TH_DIM));
 	}

@@ -54,6 +54,35 @@ const char *action_section(enum action a);
 
 /* ---- config (config.c) ---- */
 
+/* ---- themes (theme.c) ---- */
+
+/* What is drawn in which colours: each role has a style in the theme. */
+enum role {
+	TH_NORMAL, TH_DIM, TH_BOLD, TH_ACCENT, TH_TAG, TH_MENTION, TH_URL, TH_AUTHOR, TH_LIKED,
+	TH_ERROR, TH_OK, TH_WARN, TH_BAR, TH_BAR_KEY, TH_TAB, TH_TAB_ON, TH_BADGE, TH_SELECT,
+	TH_UNREAD, TH_BANNER, TH_BUBBLE_ME, TH_BUBBLE_THEM, TH_RING, TH_RING_SEEN, TH_PROGRESS,
+	TH_PROGRESS_BG, TH_INPUT, TH_TITLE, TH_BRAND, TH_HEADER, TH_HANDLE, TH_LIVE, TH_OFFLINE,
+	TH_TIME, TH_COUNT, TH_BORDER, TH_PANEL, TH_TAG_TITLE, TH_FOLLOWING, TH_PLACEHOLDER,
+	TH_STORY_SELECTED,
+	TH__COUNT
+};
+
+#define THEME_DEFAULT (-1)       /* the terminal's own foreground or background */
+#define THEME_RGB 0x1000000      /* set on #rrggbb colours, in the low 24 bits */
+
+/* A role's colours (THEME_DEFAULT, 0..255, or THEME_RGB | rgb) and
+ * attributes (A_BOLD...). */
+struct role_style {
+	int fg, bg;
+	attr_t attrs;
+};
+
+struct theme {
+	char name[64];
+	struct role_style style[TH__COUNT];
+	bool ansi16_below_256;   /* dark: ansi16's look where 256 colours are missing */
+};
+
 struct config {
 	char server[1024];
 	char pub[1024];
@@ -62,23 +91,24 @@ struct config {
 	int osc;               /* 9, 777, or 0 to choose by terminal */
 	bool mouse;
 	char path[1024];
-	char warnings[512];    /* problems found while reading, for a toast */
+	struct theme theme;
+	char warnings[4096];   /* problems found while reading, one a line, for the panel */
 };
 
 /* Reads $XDG_CONFIG_HOME/ansigram/config (absent is fine). */
 void config_load(struct config *cfg);
 /* The settings without any file (what config_load starts from). */
 void config_defaults(struct config *cfg);
+/* Adds a line to cfg->warnings (cfg may be NULL: nothing to report to). */
+void config_warn(struct config *cfg, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+/* A theme name that can only name a file in the themes directory. */
+bool theme_name_ok(const char *name);
+/* Reads theme `name` into cfg->theme: bundled, or the user's file (when
+ * read_files); warns and uses dark when there is neither. */
+void theme_load(struct config *cfg, const char *name, bool read_files);
 
-/* ---- theme and drawing (draw.c) ---- */
-
-enum role {
-	TH_NORMAL, TH_DIM, TH_BOLD, TH_ACCENT, TH_TAG, TH_MENTION, TH_URL, TH_AUTHOR, TH_LIKED,
-	TH_ERROR, TH_OK, TH_WARN, TH_BAR, TH_BAR_KEY, TH_TAB, TH_TAB_ON, TH_BADGE, TH_SELECT,
-	TH_UNREAD, TH_BANNER, TH_BUBBLE_ME, TH_BUBBLE_THEM, TH_RING, TH_RING_SEEN, TH_PROGRESS,
-	TH_PROGRESS_BG, TH_INPUT, TH_TITLE, TH_BRAND,
-	TH__COUNT
-};
+/* ---- glyphs and drawing (draw.c) ---- */
 
 struct glyphs {
 	const char *heart, *heart_empty, *comment, *image, *ring, *ring_seen, *plus;
@@ -90,8 +120,11 @@ struct glyphs {
 
 extern struct glyphs g;
 
-/* Picks colours (256, 8 or none) and glyphs (Unicode or ASCII). */
-void theme_init(bool color);
+/* Picks the glyphs: Unicode, or ASCII in a non-UTF-8 locale. */
+void glyphs_init(void);
+/* Puts theme t on the terminal (theme.c) with the colours it has, or
+ * attributes alone when color is false or it has none; and the glyphs. */
+void theme_init(bool color, const struct theme *t);
 attr_t th(enum role r);
 
 /* Draws sanitized UTF-8 text at (y, x) in at most maxw columns; any
@@ -101,6 +134,10 @@ int put_text(WINDOW *w, int y, int x, int maxw, const char *s, size_t len, attr_
 int put_str(WINDOW *w, int y, int x, int maxw, const char *s, attr_t a);
 /* As put_str, ending with an ellipsis when it does not fit. */
 int put_fit(WINDOW *w, int y, int x, int maxw, const char *s, attr_t a);
+/* Right-aligned text ending two columns before cols, for the hints at the
+ * end of a title line: cut with an ellipsis, or left out, so it never
+ * runs into what ends at left_end. Returns the columns used. */
+int put_right(WINDOW *w, int y, int left_end, int cols, const char *s, attr_t a);
 void put_fill(WINDOW *w, int y, int x, int width, attr_t a);
 
 /* Per-byte classes for #tags, @mentions and URLs. */

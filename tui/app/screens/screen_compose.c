@@ -68,7 +68,7 @@ static void compose_draw(struct screen *s, WINDOW *w, int rows, int cols)
 	x += put_str(w, 0, x, 10, " Post ", c->story ? th(TH_TAB) : th(TH_TAB_ON)) + 1;
 	x += put_str(w, 0, x, 10, " Story ", c->story ? th(TH_TAB_ON) : th(TH_TAB)) + 2;
 	put_str(w, 0, x, cols - x - 2, "Ctrl-T switches", th(TH_DIM));
-	mvwhline(w, 1, 0, ACS_HLINE | th(TH_DIM), cols);
+	mvwhline(w, 1, 0, ACS_HLINE | th(TH_BORDER), cols);
 
 	int text_rows = rows - 10;
 	c->text_y0 = 3;

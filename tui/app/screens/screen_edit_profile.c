@@ -24,7 +24,7 @@ static void edit_draw(struct screen *s, WINDOW *w, int rows, int cols)
 {
 	struct edit_profile *e = (struct edit_profile *)s;
 	put_str(w, 0, 2, cols - 4, "Edit profile", th(TH_TITLE));
-	mvwhline(w, 1, 0, ACS_HLINE | th(TH_DIM), cols);
+	mvwhline(w, 1, 0, ACS_HLINE | th(TH_BORDER), cols);
 	int y = 3;
 	for (int f = 0; f < E__COUNT; f++) {
 		bool focus = e->focus == f;

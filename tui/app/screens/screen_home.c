@@ -89,7 +89,7 @@ static void draw_bar(struct home *h, WINDOW *w, int cols)
 		attr_t ring_a = gr->unseen ? th(TH_RING) : th(TH_RING_SEEN);
 		attr_t name_a = gr->unseen ? th(TH_BOLD) : th(TH_DIM);
 		if (sel) {
-			ring_a |= A_REVERSE;
+			ring_a = th(TH_STORY_SELECTED);
 			name_a = th(TH_TAB_ON);
 		}
 		put_str(w, 0, x, ring_w, gr->unseen ? g.ring : g.ring_seen, ring_a);
@@ -107,7 +107,7 @@ static void home_draw(struct screen *s, WINDOW *w, int rows, int cols)
 	struct home *h = (struct home *)s;
 	struct model *m = s->m;
 	draw_bar(h, w, cols);
-	mvwhline(w, 1, 0, ACS_HLINE | th(TH_DIM), cols);
+	mvwhline(w, 1, 0, ACS_HLINE | th(TH_BORDER), cols);
 	int y0 = 2;
 	h->banner = m->new_posts > 0;
 	if (h->banner) {

@@ -195,22 +195,29 @@ static void login_draw(struct screen *s, WINDOW *w, int rows, int cols)
 	int n;
 	const enum field *o = order(l, &n);
 	int inputs = n - 2;
-	int box_w = 56, box_h = 6 + inputs * 3 + 2;
+	/* On a short terminal each label sits beside its field and the
+	 * tagline goes. */
+	bool compact = 4 + 8 + inputs * 3 + 3 > rows;
+	int per_field = compact ? 2 : 3, above = compact ? 2 : 4;
+	int box_w = 56, box_h = 8 + inputs * per_field;
 	int x0 = (cols - box_w) / 2, y0 = (rows - box_h) / 2;
-	if (y0 < 4)
-		y0 = 4;
-	put_str(w, y0 - 4, (cols - 8) / 2, 8, "ansigram", th(TH_BRAND));
+	if (compact)
+		y0 = above + (rows - above - 2 - box_h > 0 ? (rows - above - 2 - box_h) / 2 : 0);
+	if (y0 < above)
+		y0 = above;
+	put_str(w, y0 - above, (cols - 8) / 2, 8, "ansigram", th(TH_BRAND));
 	const char *tagline = "share moments from your terminal";
-	put_str(w, y0 - 3, (cols - (int)strlen(tagline)) / 2, cols, tagline, th(TH_DIM));
+	if (!compact)
+		put_str(w, y0 - 3, (cols - (int)strlen(tagline)) / 2, cols, tagline, th(TH_DIM));
 	/* The frame, drawn by hand so the box can sit in any window. */
-	mvwaddch(w, y0, x0, ACS_ULCORNER | th(TH_DIM));
-	mvwhline(w, y0, x0 + 1, ACS_HLINE | th(TH_DIM), box_w - 2);
-	mvwaddch(w, y0, x0 + box_w - 1, ACS_URCORNER | th(TH_DIM));
+	mvwaddch(w, y0, x0, ACS_ULCORNER | th(TH_BORDER));
+	mvwhline(w, y0, x0 + 1, ACS_HLINE | th(TH_BORDER), box_w - 2);
+	mvwaddch(w, y0, x0 + box_w - 1, ACS_URCORNER | th(TH_BORDER));
 	mvwvline(w, y0 + 1, x0, ACS_VLINE | th(TH_DIM), box_h - 2);
 	mvwvline(w, y0 + 1, x0 + box_w - 1, ACS_VLINE | th(TH_DIM), box_h - 2);
-	mvwaddch(w, y0 + box_h - 1, x0, ACS_LLCORNER | th(TH_DIM));
-	mvwhline(w, y0 + box_h - 1, x0 + 1, ACS_HLINE | th(TH_DIM), box_w - 2);
-	mvwaddch(w, y0 + box_h - 1, x0 + box_w - 1, ACS_LRCORNER | th(TH_DIM));
+	mvwaddch(w, y0 + box_h - 1, x0, ACS_LLCORNER | th(TH_BORDER));
+	mvwhline(w, y0 + box_h - 1, x0 + 1, ACS_HLINE | th(TH_BORDER), box_w - 2);
+	mvwaddch(w, y0 + box_h - 1, x0 + box_w - 1, ACS_LRCORNER | th(TH_BORDER));
 
 	int x = x0 + 3, fw = box_w - 6;
 	int y = y0 + 1;
@@ -219,18 +226,20 @@ static void login_draw(struct screen *s, WINDOW *w, int rows, int cols)
 	for (int i = 0; i < inputs; i++) {
 		enum field f = o[i];
 		bool focus = l->focus == f;
-		put_str(w, y, x, fw, label(f), focus ? th(TH_ACCENT) : th(TH_NORMAL));
-		put_fill(w, y + 1, x, fw, th(TH_INPUT));
+		int label_w = compact ? 22 : 0;
+		int fy = compact ? y : y + 1;
+		put_fit(w, y, x, compact ? label_w - 1 : fw, label(f), focus ? th(TH_ACCENT) : th(TH_NORMAL));
+		put_fill(w, fy, x + label_w, fw - label_w, th(TH_INPUT));
 		int cy, cx;
-		ed_draw(&l->ed[f], w, y + 1, x, 1, fw, th(TH_INPUT), &cy, &cx);
+		ed_draw(&l->ed[f], w, fy, x + label_w, 1, fw - label_w, th(TH_INPUT), &cy, &cx);
 		if (focus) {
 			s->cur_y = cy;
 			s->cur_x = cx;
 		}
-		l->field_y[f] = y + 1;
+		l->field_y[f] = fy;
 		if (l->error[f][0])
-			put_fit(w, y + 2, x, fw, l->error[f], th(TH_ERROR));
-		y += 3;
+			put_fit(w, fy + 1, x + label_w, fw - label_w, l->error[f], th(TH_ERROR));
+		y += per_field;
 	}
 	if (l->error[F_SUBMIT][0])
 		put_fit(w, y, x, fw, l->error[F_SUBMIT], th(TH_ERROR));
@@ -247,13 +256,14 @@ static void login_draw(struct screen *s, WINDOW *w, int rows, int cols)
 		s->cur_y = -1;
 
 	const char *help = "Tab next field  ·  Enter continue  ·  Ctrl-C quit";
-	put_str(w, y0 + box_h + 1, (cols - text_cols(help, strlen(help))) / 2, cols, help, th(TH_DIM));
+	int below = compact ? y0 + box_h : y0 + box_h + 1;
+	put_str(w, below, (cols - text_cols(help, strlen(help))) / 2, cols, help, th(TH_DIM));
 	char where[1200];
 	const char *state = m->conn == CONN_ONLINE ? "connected" : m->conn == CONN_OFFLINE
 		? "unreachable, retrying" : "connecting";
 	snprintf(where, sizeof where, "%s  ·  %s", m->server_url, state);
 	int wc = text_cols(where, strlen(where));
-	put_fit(w, y0 + box_h + 2, wc < cols ? (cols - wc) / 2 : 0, cols, where,
+	put_fit(w, below + 1, wc < cols ? (cols - wc) / 2 : 0, cols, where,
 		m->conn == CONN_OFFLINE ? th(TH_WARN) : th(TH_DIM));
 }
 

@@ -35,7 +35,7 @@ static void convo_item(void *ctx, int idx, struct pen *p, bool selected)
 		}
 		ag_time_ago(c->last.created_at, app_now(ms->base.app), age, sizeof age);
 		int aw = text_cols(age, strlen(age));
-		put_str(p->w, y, p->x0 + p->width - aw, aw, age, th(TH_DIM));
+		put_str(p->w, y, p->x0 + p->width - aw, aw, age, th(TH_TIME));
 	}
 	p->vy++;
 	if ((y = pen_row(p)) >= 0) {
@@ -76,11 +76,11 @@ static void messages_draw(struct screen *s, WINDOW *w, int rows, int cols)
 	if (m->unread_msgs > 0) {
 		char count[32];
 		snprintf(count, sizeof count, "%lld unread", (long long)m->unread_msgs);
-		put_str(w, 0, 4 + used, 20, count, th(TH_ACCENT));
+		used += 2 + put_str(w, 0, 4 + used, 20, count, th(TH_ACCENT));
 	}
 	const char *keys = "Enter open  ·  m new message";
-	put_str(w, 0, cols - 2 - text_cols(keys, strlen(keys)), cols / 2, keys, th(TH_DIM));
-	mvwhline(w, 1, 0, ACS_HLINE | th(TH_DIM), cols);
+	put_right(w, 0, 2 + used, cols, keys, th(TH_DIM));
+	mvwhline(w, 1, 0, ACS_HLINE | th(TH_BORDER), cols);
 	ms->list_y0 = 2;
 	struct view *v = m->convos;
 	if (v == NULL)

@@ -46,7 +46,7 @@ static void notif_item(void *ctx, int idx, struct pen *p, bool selected)
 		ag_time_ago(n->created_at, app_now(ns->base.app), age, sizeof age);
 		int aw = text_cols(age, strlen(age));
 		put_fit(p->w, y, x + 5, p->width - x - aw - 6, n->text, n->is_read ? th(TH_NORMAL) : th(TH_UNREAD));
-		put_str(p->w, y, p->x0 + p->width - aw, aw, age, th(TH_DIM));
+		put_str(p->w, y, p->x0 + p->width - aw, aw, age, th(TH_TIME));
 	}
 	p->vy++;
 }
@@ -75,11 +75,11 @@ static void notifs_draw(struct screen *s, WINDOW *w, int rows, int cols)
 	if (m->unread_notifs > 0) {
 		char count[32];
 		snprintf(count, sizeof count, "%lld unread", (long long)m->unread_notifs);
-		put_str(w, 0, 4 + used, 20, count, th(TH_ACCENT));
+		used += 2 + put_str(w, 0, 4 + used, 20, count, th(TH_ACCENT));
 	}
 	const char *keys = "Enter open  ·  space read  ·  a all read";
-	put_str(w, 0, cols - 2 - text_cols(keys, strlen(keys)), cols / 2, keys, th(TH_DIM));
-	mvwhline(w, 1, 0, ACS_HLINE | th(TH_DIM), cols);
+	put_right(w, 0, 2 + used, cols, keys, th(TH_DIM));
+	mvwhline(w, 1, 0, ACS_HLINE | th(TH_BORDER), cols);
 	ns->list_y0 = 2;
 	struct view *v = m->notifs;
 	if (v == NULL)

@@ -57,7 +57,7 @@ static void comment_draw(struct app *a, const struct comment *c, struct pen *p, 
 		int used = put_fit(p->w, y, x, width - 14, who, th(TH_AUTHOR));
 		used += 1 + put_str(p->w, y, x + used + 1, 4, g.sep, th(TH_DIM));
 		ag_time_ago(c->created_at, app_now(a), age, sizeof age);
-		put_str(p->w, y, x + used + 1, width - used - 1, age, th(TH_DIM));
+		put_str(p->w, y, x + used + 1, width - used - 1, age, th(TH_TIME));
 	}
 	p->vy++;
 	int n = wrap_text(c->content, width, NULL, 0);
@@ -93,7 +93,7 @@ static void item_draw(void *ctx, int idx, struct pen *p, bool selected)
 		if ((y = pen_row(p)) >= 0) {
 			char head[64];
 			snprintf(head, sizeof head, " Comments (%lld) ", (long long)c->post->comment_count);
-			mvwhline(p->w, y, p->x0 + 2, ACS_HLINE | th(TH_DIM), p->width - 3);
+			mvwhline(p->w, y, p->x0 + 2, ACS_HLINE | th(TH_BORDER), p->width - 3);
 			put_str(p->w, y, p->x0 + 4, p->width - 6, head, th(TH_DIM));
 		}
 		p->vy++;
@@ -134,9 +134,9 @@ static void post_draw(struct screen *s, WINDOW *w, int rows, int cols)
 	struct post *post = model_post(s->m, ps->post_id);
 	char title[120];
 	snprintf(title, sizeof title, "Post by @%s", post ? post->author : "…");
-	put_str(w, 0, 2, cols - 20, title, th(TH_TITLE));
-	put_str(w, 0, cols - 12, 12, "Esc: back", th(TH_DIM));
-	mvwhline(w, 1, 0, ACS_HLINE | th(TH_DIM), cols);
+	int used = put_fit(w, 0, 2, cols - 16, title, th(TH_TITLE));
+	put_right(w, 0, 2 + used, cols, "Esc: back", th(TH_DIM));
+	mvwhline(w, 1, 0, ACS_HLINE | th(TH_BORDER), cols);
 	ps->list_y0 = 2;
 	int list_rows = rows - 4;
 	if (post == NULL) {
@@ -147,7 +147,7 @@ static void post_draw(struct screen *s, WINDOW *w, int rows, int cols)
 		listbox_draw(&ps->lb, w, ps->list_y0, 1, list_rows, cols - 2, item_count(ps), item_draw, &ctx);
 	}
 	/* The compose line. */
-	mvwhline(w, rows - 2, 0, ACS_HLINE | th(TH_DIM), cols);
+	mvwhline(w, rows - 2, 0, ACS_HLINE | th(TH_BORDER), cols);
 	int x = 2;
 	x += put_str(w, rows - 1, x, 3, ">", ps->composing ? th(TH_ACCENT) : th(TH_DIM)) + 1;
 	if (!ps->composing && ed_text(&ps->line)[0] == '\0') {

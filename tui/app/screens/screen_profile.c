@@ -163,7 +163,7 @@ static void profile_draw(struct screen *s, WINDOW *w, int rows, int cols)
 	}
 	/* The button on the right. */
 	const char *button = mine(ps) ? " e  Edit profile " : pr->is_following ? " Following " : " Follow ";
-	attr_t ba = mine(ps) ? th(TH_TAB) : pr->is_following ? th(TH_TAB) | A_BOLD : th(TH_TAB_ON);
+	attr_t ba = mine(ps) ? th(TH_TAB) : pr->is_following ? th(TH_FOLLOWING) : th(TH_TAB_ON);
 	put_str(w, y, cols - 2 - text_cols(button, strlen(button)), 20, button, ba);
 	y++;
 	/* Bio: up to three lines. */
@@ -212,9 +212,9 @@ static void profile_draw(struct screen *s, WINDOW *w, int rows, int cols)
 	}
 	const char *keys = mine(ps) ? "←/→ sections  ·  e edit  ·  X log out"
 		: "←/→ sections  ·  f follow  ·  m message";
-	put_str(w, y, x + 2, cols - x - 4, keys, th(TH_DIM));
+	put_fit(w, y, x + 2, cols - x - 4, keys, th(TH_DIM));
 	y++;
-	mvwhline(w, y, 0, ACS_HLINE | th(TH_DIM), cols);
+	mvwhline(w, y, 0, ACS_HLINE | th(TH_BORDER), cols);
 	y++;
 	ps->list_y0 = y;
 	if (ps->sec == SEC_POSTS)

@@ -170,16 +170,16 @@ static void search_draw(struct screen *sc, WINDOW *w, int rows, int cols)
 	put_fill(w, 0, x, cols - x - 2, th(TH_INPUT));
 	int cy, cx;
 	if (ed_text(&s->q)[0] == '\0' && !s->in_input)
-		put_str(w, 0, x + 1, cols - x - 4, "press / to type", th(TH_INPUT) | A_DIM);
+		put_str(w, 0, x + 1, cols - x - 4, "press / to type", th(TH_PLACEHOLDER));
 	ed_draw(&s->q, w, 0, x + 1, 1, cols - x - 4, th(TH_INPUT), &cy, &cx);
 	if (s->in_input) {
 		sc->cur_y = cy;
 		sc->cur_x = cx;
 	}
-	put_str(w, 1, 2, cols - 4, s->in_input
+	put_fit(w, 1, 2, cols - 4, s->in_input
 		? "Type a name or a #tag  ·  ↓ results  ·  Enter open  ·  Esc leave the field"
 		: "j/k move  ·  Enter open  ·  / edit the search", th(TH_DIM));
-	mvwhline(w, 2, 0, ACS_HLINE | th(TH_DIM), cols);
+	mvwhline(w, 2, 0, ACS_HLINE | th(TH_BORDER), cols);
 	s->list_y0 = 3;
 	build(s);
 	if (s->n_entries == 0) {

@@ -121,7 +121,7 @@ static void story_draw(struct screen *s, WINDOW *w, int rows, int cols)
 	int used = put_str(w, 2, 2, cols / 2, who, th(TH_AUTHOR));
 	used += 1 + put_str(w, 2, 3 + used, 4, g.sep, th(TH_DIM));
 	ag_time_ago(st->created_at, app_now(s->app), age, sizeof age);
-	put_str(w, 2, 3 + used, 20, age, th(TH_DIM));
+	put_str(w, 2, 3 + used, 20, age, th(TH_TIME));
 	char where[64];
 	snprintf(where, sizeof where, "%zu/%zu", si + 1, gr->n);
 	if (ss->paused_at)
@@ -131,7 +131,7 @@ static void story_draw(struct screen *s, WINDOW *w, int rows, int cols)
 	/* The story itself, centred in a card. */
 	int bw = cols - 16 > 64 ? 64 : cols - 16, bh = rows - 7;
 	int bx = (cols - bw) / 2, by = 4;
-	chtype fa = th(TH_DIM);
+	chtype fa = th(TH_BORDER);
 	mvwaddch(w, by, bx, ACS_ULCORNER | fa);
 	mvwhline(w, by, bx + 1, ACS_HLINE | fa, bw - 2);
 	mvwaddch(w, by, bx + bw - 1, ACS_URCORNER | fa);

@@ -16,15 +16,15 @@ static void tag_draw(struct screen *s, WINDOW *w, int rows, int cols)
 	struct tag_screen *t = (struct tag_screen *)s;
 	char title[160];
 	snprintf(title, sizeof title, "#%s", t->tag);
-	int used = put_fit(w, 0, 2, cols / 2, title, th(TH_TAG) | A_BOLD);
+	int used = put_fit(w, 0, 2, cols / 2, title, th(TH_TAG_TITLE));
 	struct view *v = t->posts.v;
 	if (v->loaded) {
 		char count[64];
 		snprintf(count, sizeof count, "%zu%s post%s", v->n, v->at_end ? "" : "+", v->n == 1 ? "" : "s");
-		put_str(w, 0, 4 + used, 20, count, th(TH_DIM));
+		used += 2 + put_str(w, 0, 4 + used, 20, count, th(TH_DIM));
 	}
-	put_str(w, 0, cols - 12, 12, "Esc: back", th(TH_DIM));
-	mvwhline(w, 1, 0, ACS_HLINE | th(TH_DIM), cols);
+	put_right(w, 0, 2 + used, cols, "Esc: back", th(TH_DIM));
+	mvwhline(w, 1, 0, ACS_HLINE | th(TH_BORDER), cols);
 	t->list_y0 = 2;
 	postlist_draw(s->app, &t->posts, w, 2, rows - 2, cols);
 }

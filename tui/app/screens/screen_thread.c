@@ -76,7 +76,7 @@ static void bubble_item(void *ctx, int idx, struct pen *p, bool selected)
 		ag_time_ago(msg->created_at, app_now(a), age, sizeof age);
 		snprintf(meta, sizeof meta, "%s%s", age, mine && msg->is_read ? "  · seen" : "");
 		int mw = text_cols(meta, strlen(meta));
-		put_str(p->w, y, mine ? p->x0 + p->width - mw - 1 : x + 1, mw, meta, th(TH_DIM));
+		put_str(p->w, y, mine ? p->x0 + p->width - mw - 1 : x + 1, mw, meta, th(TH_TIME));
 	}
 	p->vy++;
 	free(lines);
@@ -112,9 +112,9 @@ static void thread_draw(struct screen *s, WINDOW *w, int rows, int cols)
 	snprintf(title, sizeof title, "@%s", pr->u.username ? pr->u.username : "…");
 	int used = put_str(w, 0, 2, cols / 2, title, th(TH_TITLE));
 	if (pr->u.full_name)
-		put_fit(w, 0, 4 + used, cols / 3, pr->u.full_name, th(TH_DIM));
-	put_str(w, 0, cols - 26, 26, "p profile  ·  Esc back", th(TH_DIM));
-	mvwhline(w, 1, 0, ACS_HLINE | th(TH_DIM), cols);
+		used += 2 + put_fit(w, 0, 4 + used, cols / 3, pr->u.full_name, th(TH_DIM));
+	put_right(w, 0, 2 + used, cols, "p profile  ·  Esc back", th(TH_DIM));
+	mvwhline(w, 1, 0, ACS_HLINE | th(TH_BORDER), cols);
 	t->list_y0 = 2;
 	int list_rows = rows - 4;
 	int n = count_items(t);
@@ -130,7 +130,7 @@ static void thread_draw(struct screen *s, WINDOW *w, int rows, int cols)
 		t->lb.stick_bottom = t->at_bottom;
 		listbox_draw(&t->lb, w, t->list_y0, 1, list_rows, cols - 2, n, bubble_item, t);
 	}
-	mvwhline(w, rows - 2, 0, ACS_HLINE | th(TH_DIM), cols);
+	mvwhline(w, rows - 2, 0, ACS_HLINE | th(TH_BORDER), cols);
 	int x = 2;
 	x += put_str(w, rows - 1, x, 3, ">", t->composing ? th(TH_ACCENT) : th(TH_DIM)) + 1;
 	if (ed_text(&t->line)[0] == '\0') {
