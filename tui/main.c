@@ -32,29 +32,11 @@ int main(int argc, char **argv)
 	for (int k = 1; k < argc && strcmp(argv[k], "--") != 0; k++)
 		if (strcmp(argv[k], "--json") == 0)
 			c.opts.json = 1;
-	int i = 1;
-	for (; i < argc; i++) {
-		const char *w = argv[i];
-		if (strcmp(w, "--help") == 0 || strcmp(w, "-h") == 0) {
-			cli_help_program(&c);
-			return CLI_OK;
-		}
-		if (strcmp(w, "--version") == 0) {
-			printf("ansigram %s (protocol %d)\n", AG_VERSION, AG_PROTOCOL_VERSION);
-			return CLI_OK;
-		}
-		if (strcmp(w, "--") == 0) {
-			i++;
-			break;
-		}
-		if (w[0] != '-')
-			break;
-		int got = cli_global_option(&c, argc, argv, &i);
-		if (got == 0)
-			return cli_usage(&c, "unknown option '%s'", w);
-		if (got != 1)
-			return got;
-	}
+	int i;
+	int leading = cli_leading_options(&c, argc - 1, argv + 1, &i);
+	if (leading != CLI_GO_ON)
+		return leading;
+	i++;  /* an index into argv */
 	int code;
 	if (i < argc) {
 		code = cli_run(&c, argc - i, argv + i);

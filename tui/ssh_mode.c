@@ -212,29 +212,10 @@ static int login_by_key(struct cli *c, const char *key, bool *linked)
  * first, then the command. */
 static int run_command(struct cli *c, int n, char **words)
 {
-	int i = 0;
-	for (; i < n; i++) {
-		const char *w = words[i];
-		if (strcmp(w, "--help") == 0 || strcmp(w, "-h") == 0) {
-			cli_help_program(c);
-			return CLI_OK;
-		}
-		if (strcmp(w, "--version") == 0) {
-			printf("ansigram %s (protocol %d)\n", AG_VERSION, AG_PROTOCOL_VERSION);
-			return CLI_OK;
-		}
-		if (strcmp(w, "--") == 0) {
-			i++;
-			break;
-		}
-		if (w[0] != '-')
-			break;
-		int got = cli_global_option(c, n, words, &i);
-		if (got == 0)
-			return cli_usage(c, "unknown option '%s'", w);
-		if (got != 1)
-			return got;
-	}
+	int i;
+	int code = cli_leading_options(c, n, words, &i);
+	if (code != CLI_GO_ON)
+		return code;
 	if (i == n)
 		return cli_usage(c, "give a command, e.g. 'ssh HOST feed', or none for the full-screen app");
 	return cli_run(c, n - i, words + i);

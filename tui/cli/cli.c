@@ -217,6 +217,35 @@ static bool is_option(const char *word, const char *name)
 		(word[2 + n] == '\0' || word[2 + n] == '=');
 }
 
+int cli_leading_options(struct cli *c, int n, char **words, int *next)
+{
+	int i = 0;
+	for (; i < n; i++) {
+		const char *w = words[i];
+		if (strcmp(w, "--help") == 0 || strcmp(w, "-h") == 0) {
+			cli_help_program(c);
+			return CLI_OK;
+		}
+		if (strcmp(w, "--version") == 0) {
+			printf("ansigram %s (protocol %d)\n", AG_VERSION, AG_PROTOCOL_VERSION);
+			return CLI_OK;
+		}
+		if (strcmp(w, "--") == 0) {
+			i++;
+			break;
+		}
+		if (w[0] != '-')
+			break;
+		int got = cli_global_option(c, n, words, &i);
+		if (got == 0)
+			return cli_usage(c, "unknown option '%s'", w);
+		if (got != 1)
+			return got;
+	}
+	*next = i;
+	return CLI_GO_ON;
+}
+
 int cli_global_option(struct cli *c, int argc, char **argv, int *i)
 {
 	static const char *const with_value[] = {"server", "pub", "session", "ca",

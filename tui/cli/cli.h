@@ -127,6 +127,12 @@ void cli_json_error(const char *code, const char *message, const char *field);
 /* Handles a program-wide option at argv[*i] (moving *i past its value).
  * Returns 1 when it was one, 0 when not, or CLI_ERR_USAGE after a message. */
 int cli_global_option(struct cli *c, int argc, char **argv, int *i);
+/* Reads the program-wide options at the start of words (and --help,
+ * --version, --), setting *next to the first word after them. Returns
+ * CLI_GO_ON when the command line goes on, else the exit code of what it
+ * did (help or version printed, or a usage error). */
+#define CLI_GO_ON (-1)
+int cli_leading_options(struct cli *c, int n, char **words, int *next);
 
 /* ---- ssh_mode.c: ansigram --ssh, run by sshd's ForceCommand ---- */
 

@@ -113,18 +113,25 @@ static int cmd_post(struct cli *c, struct cli_line *line)
 	return send_text_or_image(c, line, "post");
 }
 
+/* Fetches the post named by the first word into post (post.get), after
+ * setting that id in line's own request too; get is freed by the caller. */
+static int get_post_of_word(struct cli *c, struct cli_line *line, struct ag_req *get,
+	struct ag_reply *post)
+{
+	memset(post, 0, sizeof *post);
+	cli_req_init(get, "post.get");
+	int code = cli_req_set_text(c, get, "post_id", line->pos[0], "POST_ID");
+	if (code == CLI_OK)
+		code = set_id_word(c, line, 0, "post_id", "POST_ID");
+	return code == CLI_OK ? cli_send(c, get, post) : code;
+}
+
 static int cmd_show(struct cli *c, struct cli_line *line)
 {
 	struct ag_req get;
-	cli_req_init(&get, "post.get");
-	int code = cli_req_set_text(c, &get, "post_id", line->pos[0], "POST_ID");
-	if (code == CLI_OK)
-		code = set_id_word(c, line, 0, "post_id", "POST_ID");
 	struct ag_reply post, comments;
-	memset(&post, 0, sizeof post);
 	memset(&comments, 0, sizeof comments);
-	if (code == CLI_OK)
-		code = cli_send(c, &get, &post);
+	int code = get_post_of_word(c, line, &get, &post);
 	if (code == CLI_OK)
 		code = cli_send(c, &line->req, &comments);
 	if (code == CLI_OK && c->opts.json) {
@@ -172,15 +179,9 @@ static int cmd_like(struct cli *c, struct cli_line *line)
 static int cmd_unlike(struct cli *c, struct cli_line *line)
 {
 	struct ag_req get;
-	cli_req_init(&get, "post.get");
-	int code = cli_req_set_text(c, &get, "post_id", line->pos[0], "POST_ID");
-	if (code == CLI_OK)
-		code = set_id_word(c, line, 0, "post_id", "POST_ID");
 	struct ag_reply post, rep;
-	memset(&post, 0, sizeof post);
 	memset(&rep, 0, sizeof rep);
-	if (code == CLI_OK)
-		code = cli_send(c, &get, &post);
+	int code = get_post_of_word(c, line, &get, &post);
 	bool liked = code == CLI_OK && ag_obj_bool(post.data, "liked_by_me");
 	int64_t likes = code == CLI_OK ? ag_obj_int(post.data, "like_count") : 0;
 	for (int tries = 0; code == CLI_OK && liked && tries < 2; tries++) {
