@@ -247,6 +247,9 @@ enum ag_err h_post_create(struct req *rq)
 		image_url = NULL;
 	if (!content && !image_url)
 		return req_fail(rq, AG_E_BAD_REQUEST, "A post needs content or an image URL.");
+	if (content && !image_url && ag_text_is_blank(content, strlen(content)))
+		return ag_error_set(rq->err, AG_E_BAD_REQUEST, "content",
+			"content must not be only white space unless the post has an image.");
 
 	struct saga_run run;
 	enum ag_err err = saga_begin(&run, rq, &saga_create_post);
