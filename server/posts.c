@@ -10,6 +10,7 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <wctype.h>
 
 #include "buf.h"
@@ -145,26 +146,64 @@ static bool is_tag_char(uint32_t cp)
 	return cp == '_' || iswalnum((wint_t)cp);
 }
 
-/* Links post_id to every hashtag of text: '#' then letters, digits or '_'
- * (Unicode), lowercased, the first MAX_TAGS_PER_POST distinct ones, in
- * order of first appearance. */
+/* A '#' right after one of these is inside a word, a path, a query or an
+ * entity ("a#b", "C#", "x.org/#top", "?q=#x", "&#35;"): no hashtag. */
+static bool blocks_hashtag(uint32_t cp)
+{
+	return is_tag_char(cp) || cp == '.' || cp == '/' || cp == '#' || cp == '&' ||
+		cp == '?' || cp == '=' || cp == ':';
+}
+
+/* The length of the URL token at s, from "http://" or "https://" (any
+ * case) to the next white space; 0 when s does not start one. */
+static size_t url_token_len(const char *s, size_t len)
+{
+	size_t scheme = len >= 7 && strncasecmp(s, "http://", 7) == 0 ? 7
+		: len >= 8 && strncasecmp(s, "https://", 8) == 0 ? 8 : 0;
+	if (scheme == 0)
+		return 0;
+	size_t i = scheme;
+	uint32_t cp;
+	int n;
+	while (i < len && (n = ag_utf8_decode(s + i, len - i, &cp)) > 0 && !ag_is_white_space(cp))
+		i += (size_t)n;
+	return i;
+}
+
+/* Links post_id to every hashtag of text, the first MAX_TAGS_PER_POST
+ * distinct ones in order of first appearance, lowercased. A hashtag is
+ * '#' then letters, digits or '_' (Unicode), where the '#' starts the text
+ * or follows a character that does not block it (blocks_hashtag), and is
+ * not inside a URL token. */
 static enum ag_err link_hashtags(struct saga_run *run, int64_t post_id, const char *text)
 {
 	size_t len = strlen(text), i = 0;
 	int linked = 0;
+	uint32_t prev = ' ';   /* the start of the text counts as white space */
 	struct ag_buf tag = {0};
 	enum ag_err err = AG_OK;
 	while (i < len && linked < MAX_TAGS_PER_POST) {
-		/* '#' is ASCII, so never part of a multi-byte sequence */
-		if (text[i++] != '#')
+		size_t url = url_token_len(text + i, len - i);
+		if (url > 0) {
+			i += url;
+			prev = '/';
+			continue;
+		}
+		uint32_t cp;
+		int n = ag_utf8_decode(text + i, len - i, &cp);
+		if (n <= 0)
+			break;
+		i += (size_t)n;
+		bool starts_tag = cp == '#' && !blocks_hashtag(prev);
+		prev = cp;
+		if (!starts_tag)
 			continue;
 		ag_buf_reset(&tag);
-		uint32_t cp;
-		int n;
 		while ((n = ag_utf8_decode(text + i, len - i, &cp)) > 0 && is_tag_char(cp)) {
 			char lower[4];
 			ag_buf_append(&tag, lower, (size_t)ag_utf8_encode((uint32_t)towlower((wint_t)cp), lower));
 			i += (size_t)n;
+			prev = cp;
 		}
 		if (tag.len == 0)
 			continue;
