@@ -1,8 +1,9 @@
 /* posts.c: posts and their hashtags.
  *
- * post.create runs the create_post saga (create_post, extract_hashtags);
- * post.delete runs delete_post, whose steps remove the post's comments,
- * likes, hashtag links and notifications before the post itself. Each
+ * post.create runs the create_post saga (create_post, extract_hashtags,
+ * notify_mentions); post.delete runs delete_post, whose steps remove the
+ * post's comments, likes, hashtag links and notifications (likes,
+ * comments, mentions) before the post itself. Each
  * deletion step saves the rows it removes in the saga's context, in the
  * same transaction, so its compensation can put them back exactly (same
  * ids, same timestamps). Also here: the Post object packers that the feed,
@@ -43,7 +44,7 @@ static int delete_post_rows(struct db *db, int64_t post_id)
 		rc = exec_with_id(db, "DELETE FROM comments WHERE post_id = ?1", post_id);
 	if (rc == SQLITE_DONE)
 		rc = exec_with_id(db, "DELETE FROM notifications "
-			"WHERE type IN ('like', 'comment') AND reference_id = ?1", post_id);
+			"WHERE type IN ('like', 'comment', 'mention') AND reference_id = ?1", post_id);
 	if (rc == SQLITE_DONE)
 		rc = exec_with_id(db, "DELETE FROM posts WHERE id = ?1", post_id);
 	return rc;
@@ -264,6 +265,7 @@ static enum ag_err undo_extract_hashtags(struct saga_run *run)
 static const struct saga_step create_post_steps[] = {
 	{"create_post", step_create_post, undo_create_post},
 	{"extract_hashtags", step_extract_hashtags, undo_extract_hashtags},
+	{"notify_mentions", saga_notify_mentions, saga_unnotify_mentions},
 };
 
 static enum ag_err create_post_reply(struct saga_run *run, struct req *rq)
@@ -408,9 +410,9 @@ static enum ag_err step_delete_notifications(struct saga_run *run)
 		"SELECT json_group_array(json_object('id', id, 'user_id', user_id, "
 		"'actor_id', actor_id, 'type', type, 'reference_id', reference_id, "
 		"'message', message, 'is_read', is_read, 'created_at', created_at)) "
-		"FROM notifications WHERE type IN ('like', 'comment') AND reference_id = ?1))) "
+		"FROM notifications WHERE type IN ('like', 'comment', 'mention') AND reference_id = ?1))) "
 		"WHERE id = ?2",
-		"DELETE FROM notifications WHERE type IN ('like', 'comment') AND reference_id = ?1",
+		"DELETE FROM notifications WHERE type IN ('like', 'comment', 'mention') AND reference_id = ?1",
 		"delete notifications");
 }
 
