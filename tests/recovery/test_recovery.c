@@ -54,11 +54,12 @@ static void b_follows_a(struct world *w)
 static void a_post_with_everything(struct world *w)
 {
 	w->post_a = ag_obj_int(h_ok(w->a.c, "post.create", "content:s",
-		"a post with #cats and #dogs"), "id");
+		h_fmt("a post with #cats and #dogs for @%s", w->b.username)), "id");
 	h_ok(w->b.c, "post.like", "post_id:i", w->post_a);
 	h_ok(w->b.c, "comment.create", "post_id:i content:s", w->post_a, "lovely");
 	h_ok(w->b.c, "comment.create", "post_id:i content:s", w->post_a, "again");
-	h_ok(w->a.c, "comment.create", "post_id:i content:s", w->post_a, "thanks");
+	h_ok(w->a.c, "comment.create", "post_id:i content:s", w->post_a,
+		h_fmt("thanks @%s", w->b.username));
 }
 
 static void b_post(struct world *w)
@@ -88,8 +89,8 @@ static void probe_follow(struct world *w)
  * returns. */
 static int do_create_post(struct world *w, struct ag_client *c, const char *idem, struct ag_reply *r)
 {
-	(void)w;
-	return ag_client_callf(c, r, "post.create", idem, "content:s", "fresh #news #today");
+	return ag_client_callf(c, r, "post.create", idem, "content:s",
+		h_fmt("fresh #news #today @%s", w->b.username));
 }
 
 static int do_delete_post(struct world *w, struct ag_client *c, const char *idem, struct ag_reply *r)
@@ -122,7 +123,7 @@ static int do_create_story(struct world *w, struct ag_client *c, const char *ide
 static int do_comment(struct world *w, struct ag_client *c, const char *idem, struct ag_reply *r)
 {
 	return ag_client_callf(c, r, "comment.create", idem, "post_id:i content:s",
-		w->post_b, "first!");
+		w->post_b, h_fmt("first! @%s", w->b.username));
 }
 
 struct saga_case {
@@ -139,9 +140,12 @@ struct saga_case {
 };
 
 static const struct saga_case cases[] = {
-	{"create_post", {"create_post", "extract_hashtags"}, 2,
-	 b_follows_a, probe_message, {"message", "notification"}, do_create_post, {"post"},
-	 "SELECT count(*) FROM posts WHERE author_id = ?1 AND content = 'fresh #news #today'"},
+	{"create_post", {"create_post", "extract_hashtags", "notify_mentions"}, 3,
+	 b_follows_a, probe_message, {"message", "notification"}, do_create_post,
+	 {"post", "notification"},
+	 "SELECT count(*) FROM posts p WHERE author_id = ?1 AND content LIKE 'fresh #news #today @%' "
+	 "AND (SELECT count(*) FROM notifications WHERE type = 'mention' AND user_id = ?2 "
+	 "AND reference_id = p.id) = 1"},
 	{"delete_post", {"delete_comments", "delete_likes", "delete_hashtags",
 	                 "delete_notifications", "delete_post"}, 5,
 	 a_post_with_everything, probe_message, {"message", "notification"}, do_delete_post, {NULL},
@@ -158,9 +162,12 @@ static const struct saga_case cases[] = {
 	{"create_story", {"create_story"}, 1,
 	 b_follows_a, probe_message, {"message", "notification"}, do_create_story, {"story"},
 	 "SELECT count(*) FROM stories WHERE author_id = ?1 AND content = 'right now'"},
-	{"comment", {"create_comment", "create_notification"}, 2,
+	/* B, mentioned in a comment on B's post, gets the comment notification only */
+	{"comment", {"create_comment", "create_notification", "notify_mentions"}, 3,
 	 b_post, probe_message, {"message", "notification"}, do_comment, {"notification"},
-	 "SELECT count(*) FROM comments WHERE author_id = ?1 AND content = 'first!'"},
+	 "SELECT count(*) FROM comments WHERE author_id = ?1 AND content LIKE 'first! @%' "
+	 "AND NOT EXISTS (SELECT 1 FROM notifications WHERE type = 'mention' AND user_id = ?2 "
+	 "AND reference_id = ?4)"},
 };
 
 static const struct saga_case *case_named(const char *type)
@@ -569,6 +576,7 @@ static void run_crash_resend(const char *type, const char *step)
 
 #define EVERY_STEP(X) \
 	X(create_post, create_post) X(create_post, extract_hashtags) \
+	X(create_post, notify_mentions) \
 	X(delete_post, delete_comments) X(delete_post, delete_likes) \
 	X(delete_post, delete_hashtags) X(delete_post, delete_notifications) \
 	X(delete_post, delete_post) \
@@ -576,7 +584,8 @@ static void run_crash_resend(const char *type, const char *step)
 	X(follow_user, create_follow) X(follow_user, create_notification) \
 	X(send_message, create_message) X(send_message, create_notification) \
 	X(create_story, create_story) \
-	X(comment, create_comment) X(comment, create_notification)
+	X(comment, create_comment) X(comment, create_notification) \
+	X(comment, notify_mentions)
 
 #define FAIL_TEST(saga, step) \
 	Test(recovery, fail_##saga##__##step) { run_fail(#saga, #step); }
