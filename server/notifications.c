@@ -142,19 +142,6 @@ static int64_t mentioned_user(struct db *db, const char *text, size_t len, size_
 	return trimmed < n ? user_named(db, name, trimmed, failed) : 0;
 }
 
-/* Appends a mention notification's id to the context's mention_ids. */
-static enum ag_err remember_mention(struct saga_run *run, int64_t id)
-{
-	sqlite3_stmt *st = db_prep(run->db,
-		"UPDATE sagas SET context = json_set(context, '$.mention_ids', json_insert("
-		"coalesce(json_extract(context, '$.mention_ids'), '[]'), '$[#]', ?2)) WHERE id = ?1");
-	if (!st)
-		return saga_db_error(run, "remember mention");
-	sqlite3_bind_text(st, 1, run->id, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 2, id);
-	return sqlite3_step(st) == SQLITE_DONE ? AG_OK : saga_db_error(run, "remember mention");
-}
-
 /* The user the saga's earlier step notified ("notification_id"), or 0. */
 static int64_t already_notified(struct saga_run *run, bool *failed)
 {
@@ -212,7 +199,7 @@ static enum ag_err notify_text_mentions(struct saga_run *run, const char *text, 
 		int64_t nid;
 		if (notify_create(run->db, uid, run->initiator, "mention", post_id, run->now, &nid) != AG_OK)
 			return saga_db_error(run, "create mention");
-		enum ag_err err = remember_mention(run, nid);
+		enum ag_err err = saga_append_int(run, "mention_ids", nid);
 		if (err == AG_OK)
 			err = saga_emit(run, "notification", PUSH_TO_USER, uid, 0,
 				pack_notification_by_id, nid);

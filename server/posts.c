@@ -216,6 +216,9 @@ static enum ag_err link_hashtags(struct saga_run *run, int64_t post_id, const ch
 			err = saga_db_error(run, "insert hashtag");
 			break;
 		}
+		if (sqlite3_changes(run->db->conn) > 0 && (err = saga_append_int(run,
+				"new_hashtag_ids", sqlite3_last_insert_rowid(run->db->conn))) != AG_OK)
+			break;
 		st = db_prep(run->db,
 			"INSERT OR IGNORE INTO post_hashtags (post_id, hashtag_id, position) "
 			"SELECT ?1, id, ?2 FROM hashtags WHERE name = ?3");
@@ -253,12 +256,22 @@ static enum ag_err step_extract_hashtags(struct saga_run *run)
 	return err;
 }
 
-/* The hashtag rows stay; their post_count follows the links (triggers). */
+/* Unlinks the post's hashtags (their post_count follows the links, by
+ * triggers), then removes the hashtags this step created that no other
+ * post took up meanwhile. */
 static enum ag_err undo_extract_hashtags(struct saga_run *run)
 {
 	if (exec_with_id(run->db, "DELETE FROM post_hashtags WHERE post_id = ?1",
 			saga_get_int(run, "post_id")) != SQLITE_DONE)
 		return saga_db_error(run, "unlink hashtags");
+	sqlite3_stmt *st = db_prep(run->db, "DELETE FROM hashtags WHERE post_count = 0 AND id IN ("
+		"SELECT value FROM sagas, json_each(sagas.context, '$.new_hashtag_ids') "
+		"WHERE sagas.id = ?1)");
+	if (!st)
+		return saga_db_error(run, "remove new hashtags");
+	sqlite3_bind_text(st, 1, run->id, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) != SQLITE_DONE)
+		return saga_db_error(run, "remove new hashtags");
 	return AG_OK;
 }
 

@@ -201,6 +201,9 @@ enum ag_err saga_begin(struct saga_run *run, struct req *rq, const struct saga_d
  * saga_execute or inside steps (then atomically with the step). */
 enum ag_err saga_set_int(struct saga_run *run, const char *key, int64_t v);
 enum ag_err saga_set_str(struct saga_run *run, const char *key, const char *s);
+/* Appends v to the context's array key (made when missing): ids a step
+ * created, for its compensation to read with json_each. */
+enum ag_err saga_append_int(struct saga_run *run, const char *key, int64_t v);
 int64_t saga_get_int(struct saga_run *run, const char *key);  /* 0 if unset */
 char *saga_get_str(struct saga_run *run, const char *key);    /* malloc'd; NULL if unset */
 /* Runs every step, each in its own transaction with its log row. When a

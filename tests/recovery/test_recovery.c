@@ -19,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <nng/nng.h>
 
@@ -35,6 +36,7 @@ TestSuite(recovery, .fini = rec_test_fini, .timeout = 60);
 #define EXIT_TIMEOUT_MS 10000
 #define EVENT_TIMEOUT_MS 2000
 #define QUIET_MS 300
+#define OUTBOX_TIMEOUT_MS 10000
 
 /* ---- the people and things a saga acts on ---- */
 
@@ -320,6 +322,19 @@ static void expect_saga(const struct world *w, const char *id, const char *state
 
 /* ---- the shared course of a test ---- */
 
+/* Waits (at most OUTBOX_TIMEOUT_MS) until every queued event is published:
+ * the fixtures' events must be sealed for the sessions that existed then,
+ * not for B's live session opened after them. */
+static void wait_outbox_drained(void)
+{
+	double deadline = live_now_ms() + OUTBOX_TIMEOUT_MS;
+	while (h_db_int("SELECT count(*) FROM outbox", 0) > 0) {
+		cr_assert_lt(live_now_ms(), deadline, "events stayed unpublished for %d ms",
+			OUTBOX_TIMEOUT_MS);
+		nanosleep(&(struct timespec){0, 10 * 1000000L}, NULL);
+	}
+}
+
 /* Users, the saga's fixtures and B's subscribed session, checked live
  * with the probe. Returns the seq of B's last event. (The publisher sends
  * before it commits the seq, so the database may lag behind for a moment.) */
@@ -329,6 +344,7 @@ static int64_t build_world(struct world *w, const struct saga_case *k)
 	h_user_new(&w->b);
 	w->ac = w->a.c;
 	k->setup(w);
+	wait_outbox_drained();
 	live_login(&w->lb, &w->b);
 	live_subscribe(&w->lb);
 	k->probe(w);
