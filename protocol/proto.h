@@ -135,6 +135,11 @@ const char *ag_arg_str(const struct ag_args *a, const char *name);
 bool ag_validate_str(enum ag_str_rule rule, const char *s, size_t len,
 	int64_t min, int64_t max, char *why, size_t why_size);
 
+/* Unicode White_Space. */
+bool ag_is_white_space(uint32_t cp);
+/* s (valid UTF-8) is empty or holds only white space. */
+bool ag_text_is_blank(const char *s, size_t len);
+
 /* ---- frames ---- */
 
 /* Walks bytes without allocating: exactly one MessagePack value, every

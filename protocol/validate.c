@@ -26,8 +26,7 @@ static bool is_line_breaker(uint32_t cp)
 		(cp >= 0x2066 && cp <= 0x2069);
 }
 
-/* Unicode White_Space. */
-static bool is_space(uint32_t cp)
+bool ag_is_white_space(uint32_t cp)
 {
 	return (cp >= 0x09 && cp <= 0x0D) || cp == 0x20 || cp == 0x85 || cp == 0xA0 ||
 		cp == 0x1680 || (cp >= 0x2000 && cp <= 0x200A) || cp == 0x2028 ||
@@ -54,6 +53,11 @@ static bool all_cps(const char *s, size_t len, bool (*keep)(uint32_t cp))
 	return true;
 }
 
+bool ag_text_is_blank(const char *s, size_t len)
+{
+	return all_cps(s, len, ag_is_white_space);
+}
+
 static bool line_cp(uint32_t cp)
 {
 	return !is_control(cp) && !is_line_breaker(cp);
@@ -66,7 +70,7 @@ static bool text_cp(uint32_t cp)
 
 static bool email_cp(uint32_t cp)
 {
-	return !is_control(cp) && !is_space(cp) && !is_line_breaker(cp);
+	return !is_control(cp) && !ag_is_white_space(cp) && !is_line_breaker(cp);
 }
 
 static bool email_shape_ok(const char *s, size_t len)
@@ -152,7 +156,7 @@ static bool check_str(enum ag_str_rule rule, const char *s, size_t len, int64_t 
 				"must not contain control characters other than newline and tab");
 			return false;
 		}
-		if (rule == AG_R_NONBLANK_TEXT && all_cps(s, len, is_space)) {
+		if (rule == AG_R_NONBLANK_TEXT && ag_text_is_blank(s, len)) {
 			snprintf(why, why_size, "must not be only white space");
 			return false;
 		}

@@ -1,7 +1,8 @@
 /* comments.c: comments on posts.
  *
- * comment.create runs the comment saga (create_comment, then a
- * notification for the post's author); comment.delete is one plain
+ * comment.create runs the comment saga (create_comment, a notification
+ * for the post's author, then one for each user the comment mentions who
+ * did not get that one); comment.delete is one plain
  * transaction, allowed to the comment's author and the post's author.
  */
 #include <stdlib.h>
@@ -93,6 +94,7 @@ static enum ag_err step_notify_comment(struct saga_run *run)
 static const struct saga_step comment_steps[] = {
 	{"create_comment", step_create_comment, undo_create_comment},
 	{"create_notification", step_notify_comment, saga_unnotify},
+	{"notify_mentions", saga_notify_mentions, saga_unnotify_mentions},
 };
 
 static enum ag_err comment_reply(struct saga_run *run, struct req *rq)

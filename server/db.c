@@ -14,13 +14,15 @@
 #include "log.h"
 #include "utf8.h"
 
-extern const char ag_schema_sql[], ag_migration_2_sql[], ag_migration_3_sql[];
+extern const char ag_schema_sql[], ag_migration_2_sql[], ag_migration_3_sql[],
+	ag_migration_4_sql[];
 
 /* Each migration brings the schema from version i to i + 1. */
 static const char *const migrations[] = {
 	ag_schema_sql,
 	ag_migration_2_sql,
 	ag_migration_3_sql,
+	ag_migration_4_sql,
 };
 #define N_MIGRATIONS (sizeof migrations / sizeof migrations[0])
 

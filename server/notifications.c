@@ -1,11 +1,16 @@
 /* notifications.c: telling people what others did to them. notify_create
  * is called by the saga steps of likes, comments, follows and messages;
- * the handlers list notifications, mark them read and count what is
- * unread in the inbox (notifications and direct messages). */
+ * the notify_mentions step of posts and comments tells the people whose
+ * @username the text holds. The handlers list notifications, mark them
+ * read and count what is unread in the inbox (notifications and direct
+ * messages). */
+#include <stdlib.h>
 #include <string.h>
+#include <wctype.h>
 
 #include "log.h"
 #include "server.h"
+#include "utf8.h"
 
 #define NOTIFICATION_COLUMNS "n.id, n.user_id, n.actor_id, " \
 	"(SELECT username FROM users WHERE id = n.actor_id), n.type, n.reference_id, " \
@@ -19,6 +24,7 @@ static const struct {
 	{"comment", " commented on your post"},
 	{"follow", " started following you"},
 	{"message", " sent you a message"},
+	{"mention", " mentioned you"},
 };
 
 enum ag_err notify_create(struct db *db, int64_t user_id, int64_t actor_id,
@@ -79,6 +85,163 @@ enum ag_err saga_unnotify(struct saga_run *run)
 	sqlite3_bind_int64(st, 1, saga_get_int(run, "notification_id"));
 	if (sqlite3_step(st) != SQLITE_DONE)
 		return saga_db_error(run, "undo notification");
+	return AG_OK;
+}
+
+/* ---- mentions ---- */
+
+#define USERNAME_MIN 3
+#define USERNAME_MAX 30
+
+static bool is_username_byte(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+		c == '.' || c == '_';
+}
+
+/* The id of the user named name[0..len) (any case), or 0 for none. */
+static int64_t user_named(struct db *db, const char *name, size_t len, bool *failed)
+{
+	if (len < USERNAME_MIN || len > USERNAME_MAX)
+		return 0;
+	sqlite3_stmt *st = db_prep(db, "SELECT id FROM users WHERE username = lower(?1)");
+	if (!st) {
+		*failed = true;
+		return 0;
+	}
+	sqlite3_bind_text(st, 1, name, (int)len, SQLITE_STATIC);
+	int rc = sqlite3_step(st);
+	int64_t id = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+	sqlite3_reset(st);
+	*failed = rc != SQLITE_ROW && rc != SQLITE_DONE;
+	return id;
+}
+
+/* The user an @ at text[at] mentions (0: none). The '@' must start the
+ * text or follow a character that is not a letter, digit, '_' or '.';
+ * the name is the longest run of username characters after it, or, when
+ * no user has that name, the run without its trailing dots ("@bob." at
+ * the end of a sentence). Sets *end past the run. */
+static int64_t mentioned_user(struct db *db, const char *text, size_t len, size_t at,
+	uint32_t prev, size_t *end, bool *failed)
+{
+	size_t i = at + 1;
+	while (i < len && is_username_byte(text[i]))
+		i++;
+	*end = i;
+	if (prev == '_' || prev == '.' || iswalnum((wint_t)prev))
+		return 0;
+	const char *name = text + at + 1;
+	size_t n = i - at - 1;
+	int64_t id = user_named(db, name, n, failed);
+	if (id != 0 || *failed)
+		return id;
+	size_t trimmed = n;
+	while (trimmed > 0 && name[trimmed - 1] == '.')
+		trimmed--;
+	return trimmed < n ? user_named(db, name, trimmed, failed) : 0;
+}
+
+/* The user the saga's earlier step notified ("notification_id"), or 0. */
+static int64_t already_notified(struct saga_run *run, bool *failed)
+{
+	int64_t nid = saga_get_int(run, "notification_id");
+	if (nid == 0)
+		return 0;
+	sqlite3_stmt *st = db_prep(run->db, "SELECT user_id FROM notifications WHERE id = ?1");
+	if (!st) {
+		*failed = true;
+		return 0;
+	}
+	sqlite3_bind_int64(st, 1, nid);
+	int rc = sqlite3_step(st);
+	int64_t uid = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+	sqlite3_reset(st);
+	*failed = rc != SQLITE_ROW && rc != SQLITE_DONE;
+	return uid;
+}
+
+/* Creates the mention notifications of text, one per user, each queued
+ * for push and recorded in mention_ids. skip holds users not to notify
+ * (the initiator, whoever the saga already notified); it grows. */
+static enum ag_err notify_text_mentions(struct saga_run *run, const char *text, int64_t post_id,
+	int64_t **skip, size_t *n_skip)
+{
+	size_t len = strlen(text), i = 0;
+	uint32_t prev = ' ';
+	bool failed = false;
+	while (i < len) {
+		uint32_t cp;
+		int n = ag_utf8_decode(text + i, len - i, &cp);
+		if (n <= 0)
+			break;
+		if (cp != '@') {
+			i += (size_t)n;
+			prev = cp;
+			continue;
+		}
+		size_t end;
+		int64_t uid = mentioned_user(run->db, text, len, i, prev, &end, &failed);
+		if (failed)
+			return saga_db_error(run, "find mentioned user");
+		prev = end > i + 1 ? (uint32_t)(unsigned char)text[end - 1] : '@';
+		i = end;
+		bool skipped = uid == 0;
+		for (size_t k = 0; k < *n_skip && !skipped; k++)
+			skipped = (*skip)[k] == uid;
+		if (skipped)
+			continue;
+		int64_t *grown = realloc(*skip, (*n_skip + 1) * sizeof **skip);
+		if (!grown)
+			return saga_fail(run, AG_E_INTERNAL, "The server could not complete the request.");
+		*skip = grown;
+		(*skip)[(*n_skip)++] = uid;
+		int64_t nid;
+		if (notify_create(run->db, uid, run->initiator, "mention", post_id, run->now, &nid) != AG_OK)
+			return saga_db_error(run, "create mention");
+		enum ag_err err = saga_append_int(run, "mention_ids", nid);
+		if (err == AG_OK)
+			err = saga_emit(run, "notification", PUSH_TO_USER, uid, 0,
+				pack_notification_by_id, nid);
+		if (err != AG_OK)
+			return err;
+	}
+	return AG_OK;
+}
+
+enum ag_err saga_notify_mentions(struct saga_run *run)
+{
+	char *text = saga_get_str(run, "content");
+	if (!text)
+		return AG_OK;
+	bool failed = false;
+	int64_t notified = already_notified(run, &failed);
+	enum ag_err err = failed ? saga_db_error(run, "find notified user") : AG_OK;
+	int64_t *skip = malloc(2 * sizeof *skip);
+	size_t n_skip = 0;
+	if (err == AG_OK && !skip)
+		err = saga_fail(run, AG_E_INTERNAL, "The server could not complete the request.");
+	if (err == AG_OK) {
+		skip[n_skip++] = run->initiator;
+		if (notified != 0)
+			skip[n_skip++] = notified;
+		err = notify_text_mentions(run, text, saga_get_int(run, "post_id"), &skip, &n_skip);
+	}
+	free(skip);
+	free(text);
+	return err;
+}
+
+enum ag_err saga_unnotify_mentions(struct saga_run *run)
+{
+	sqlite3_stmt *st = db_prep(run->db,
+		"DELETE FROM notifications WHERE type = 'mention' AND id IN ("
+		"SELECT value FROM sagas, json_each(sagas.context, '$.mention_ids') WHERE sagas.id = ?1)");
+	if (!st)
+		return saga_db_error(run, "undo mentions");
+	sqlite3_bind_text(st, 1, run->id, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) != SQLITE_DONE)
+		return saga_db_error(run, "undo mentions");
 	return AG_OK;
 }
 

@@ -1,8 +1,9 @@
 /* posts.c: posts and their hashtags.
  *
- * post.create runs the create_post saga (create_post, extract_hashtags);
- * post.delete runs delete_post, whose steps remove the post's comments,
- * likes, hashtag links and notifications before the post itself. Each
+ * post.create runs the create_post saga (create_post, extract_hashtags,
+ * notify_mentions); post.delete runs delete_post, whose steps remove the
+ * post's comments, likes, hashtag links and notifications (likes,
+ * comments, mentions) before the post itself. Each
  * deletion step saves the rows it removes in the saga's context, in the
  * same transaction, so its compensation can put them back exactly (same
  * ids, same timestamps). Also here: the Post object packers that the feed,
@@ -10,6 +11,7 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <wctype.h>
 
 #include "buf.h"
@@ -42,7 +44,7 @@ static int delete_post_rows(struct db *db, int64_t post_id)
 		rc = exec_with_id(db, "DELETE FROM comments WHERE post_id = ?1", post_id);
 	if (rc == SQLITE_DONE)
 		rc = exec_with_id(db, "DELETE FROM notifications "
-			"WHERE type IN ('like', 'comment') AND reference_id = ?1", post_id);
+			"WHERE type IN ('like', 'comment', 'mention') AND reference_id = ?1", post_id);
 	if (rc == SQLITE_DONE)
 		rc = exec_with_id(db, "DELETE FROM posts WHERE id = ?1", post_id);
 	return rc;
@@ -145,26 +147,64 @@ static bool is_tag_char(uint32_t cp)
 	return cp == '_' || iswalnum((wint_t)cp);
 }
 
-/* Links post_id to every hashtag of text: '#' then letters, digits or '_'
- * (Unicode), lowercased, the first MAX_TAGS_PER_POST distinct ones, in
- * order of first appearance. */
+/* A '#' right after one of these is inside a word, a path, a query or an
+ * entity ("a#b", "C#", "x.org/#top", "?q=#x", "&#35;"): no hashtag. */
+static bool blocks_hashtag(uint32_t cp)
+{
+	return is_tag_char(cp) || cp == '.' || cp == '/' || cp == '#' || cp == '&' ||
+		cp == '?' || cp == '=' || cp == ':';
+}
+
+/* The length of the URL token at s, from "http://" or "https://" (any
+ * case) to the next white space; 0 when s does not start one. */
+static size_t url_token_len(const char *s, size_t len)
+{
+	size_t scheme = len >= 7 && strncasecmp(s, "http://", 7) == 0 ? 7
+		: len >= 8 && strncasecmp(s, "https://", 8) == 0 ? 8 : 0;
+	if (scheme == 0)
+		return 0;
+	size_t i = scheme;
+	uint32_t cp;
+	int n;
+	while (i < len && (n = ag_utf8_decode(s + i, len - i, &cp)) > 0 && !ag_is_white_space(cp))
+		i += (size_t)n;
+	return i;
+}
+
+/* Links post_id to every hashtag of text, the first MAX_TAGS_PER_POST
+ * distinct ones in order of first appearance, lowercased. A hashtag is
+ * '#' then letters, digits or '_' (Unicode), where the '#' starts the text
+ * or follows a character that does not block it (blocks_hashtag), and is
+ * not inside a URL token. */
 static enum ag_err link_hashtags(struct saga_run *run, int64_t post_id, const char *text)
 {
 	size_t len = strlen(text), i = 0;
 	int linked = 0;
+	uint32_t prev = ' ';   /* the start of the text counts as white space */
 	struct ag_buf tag = {0};
 	enum ag_err err = AG_OK;
 	while (i < len && linked < MAX_TAGS_PER_POST) {
-		/* '#' is ASCII, so never part of a multi-byte sequence */
-		if (text[i++] != '#')
+		size_t url = url_token_len(text + i, len - i);
+		if (url > 0) {
+			i += url;
+			prev = '/';
+			continue;
+		}
+		uint32_t cp;
+		int n = ag_utf8_decode(text + i, len - i, &cp);
+		if (n <= 0)
+			break;
+		i += (size_t)n;
+		bool starts_tag = cp == '#' && !blocks_hashtag(prev);
+		prev = cp;
+		if (!starts_tag)
 			continue;
 		ag_buf_reset(&tag);
-		uint32_t cp;
-		int n;
 		while ((n = ag_utf8_decode(text + i, len - i, &cp)) > 0 && is_tag_char(cp)) {
 			char lower[4];
 			ag_buf_append(&tag, lower, (size_t)ag_utf8_encode((uint32_t)towlower((wint_t)cp), lower));
 			i += (size_t)n;
+			prev = cp;
 		}
 		if (tag.len == 0)
 			continue;
@@ -176,6 +216,9 @@ static enum ag_err link_hashtags(struct saga_run *run, int64_t post_id, const ch
 			err = saga_db_error(run, "insert hashtag");
 			break;
 		}
+		if (sqlite3_changes(run->db->conn) > 0 && (err = saga_append_int(run,
+				"new_hashtag_ids", sqlite3_last_insert_rowid(run->db->conn))) != AG_OK)
+			break;
 		st = db_prep(run->db,
 			"INSERT OR IGNORE INTO post_hashtags (post_id, hashtag_id, position) "
 			"SELECT ?1, id, ?2 FROM hashtags WHERE name = ?3");
@@ -213,18 +256,29 @@ static enum ag_err step_extract_hashtags(struct saga_run *run)
 	return err;
 }
 
-/* The hashtag rows stay; their post_count follows the links (triggers). */
+/* Unlinks the post's hashtags (their post_count follows the links, by
+ * triggers), then removes the hashtags this step created that no other
+ * post took up meanwhile. */
 static enum ag_err undo_extract_hashtags(struct saga_run *run)
 {
 	if (exec_with_id(run->db, "DELETE FROM post_hashtags WHERE post_id = ?1",
 			saga_get_int(run, "post_id")) != SQLITE_DONE)
 		return saga_db_error(run, "unlink hashtags");
+	sqlite3_stmt *st = db_prep(run->db, "DELETE FROM hashtags WHERE post_count = 0 AND id IN ("
+		"SELECT value FROM sagas, json_each(sagas.context, '$.new_hashtag_ids') "
+		"WHERE sagas.id = ?1)");
+	if (!st)
+		return saga_db_error(run, "remove new hashtags");
+	sqlite3_bind_text(st, 1, run->id, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) != SQLITE_DONE)
+		return saga_db_error(run, "remove new hashtags");
 	return AG_OK;
 }
 
 static const struct saga_step create_post_steps[] = {
 	{"create_post", step_create_post, undo_create_post},
 	{"extract_hashtags", step_extract_hashtags, undo_extract_hashtags},
+	{"notify_mentions", saga_notify_mentions, saga_unnotify_mentions},
 };
 
 static enum ag_err create_post_reply(struct saga_run *run, struct req *rq)
@@ -247,6 +301,9 @@ enum ag_err h_post_create(struct req *rq)
 		image_url = NULL;
 	if (!content && !image_url)
 		return req_fail(rq, AG_E_BAD_REQUEST, "A post needs content or an image URL.");
+	if (content && !image_url && ag_text_is_blank(content, strlen(content)))
+		return ag_error_set(rq->err, AG_E_BAD_REQUEST, "content",
+			"content must not be only white space unless the post has an image.");
 
 	struct saga_run run;
 	enum ag_err err = saga_begin(&run, rq, &saga_create_post);
@@ -366,9 +423,9 @@ static enum ag_err step_delete_notifications(struct saga_run *run)
 		"SELECT json_group_array(json_object('id', id, 'user_id', user_id, "
 		"'actor_id', actor_id, 'type', type, 'reference_id', reference_id, "
 		"'message', message, 'is_read', is_read, 'created_at', created_at)) "
-		"FROM notifications WHERE type IN ('like', 'comment') AND reference_id = ?1))) "
+		"FROM notifications WHERE type IN ('like', 'comment', 'mention') AND reference_id = ?1))) "
 		"WHERE id = ?2",
-		"DELETE FROM notifications WHERE type IN ('like', 'comment') AND reference_id = ?1",
+		"DELETE FROM notifications WHERE type IN ('like', 'comment', 'mention') AND reference_id = ?1",
 		"delete notifications");
 }
 

@@ -223,6 +223,19 @@ enum ag_err saga_set_str(struct saga_run *run, const char *key, const char *s)
 	return sqlite3_step(st) == SQLITE_DONE ? AG_OK : saga_db_error(run, "saga_set_str");
 }
 
+enum ag_err saga_append_int(struct saga_run *run, const char *key, int64_t v)
+{
+	sqlite3_stmt *st = db_prep(run->db,
+		"UPDATE sagas SET context = json_set(context, '$.' || ?2, json_insert("
+		"coalesce(json_extract(context, '$.' || ?2), '[]'), '$[#]', ?3)) WHERE id = ?1");
+	if (!st)
+		return saga_db_error(run, "saga_append_int");
+	sqlite3_bind_text(st, 1, run->id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, key, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 3, v);
+	return sqlite3_step(st) == SQLITE_DONE ? AG_OK : saga_db_error(run, "saga_append_int");
+}
+
 static sqlite3_stmt *context_read(struct saga_run *run, const char *key)
 {
 	sqlite3_stmt *st = db_prep(run->db,

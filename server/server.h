@@ -204,6 +204,9 @@ enum ag_err saga_begin(struct saga_run *run, struct req *rq, const struct saga_d
  * saga_execute or inside steps (then atomically with the step). */
 enum ag_err saga_set_int(struct saga_run *run, const char *key, int64_t v);
 enum ag_err saga_set_str(struct saga_run *run, const char *key, const char *s);
+/* Appends v to the context's array key (made when missing): ids a step
+ * created, for its compensation to read with json_each. */
+enum ag_err saga_append_int(struct saga_run *run, const char *key, int64_t v);
 int64_t saga_get_int(struct saga_run *run, const char *key);  /* 0 if unset */
 char *saga_get_str(struct saga_run *run, const char *key);    /* malloc'd; NULL if unset */
 /* Runs every step, each in its own transaction with its log row. When a
@@ -302,7 +305,8 @@ int sessions_in_memory(void);
 /* ---- shared domain helpers ---- */
 
 /* Creates a notification for user_id caused by actor_id ("like",
- * "comment", "follow" or "message"; ref = post, follower or message id).
+ * "comment", "follow", "message" or "mention"; ref = post, follower or
+ * message id).
  * Sets *out_id (0 when none was due: e.g. acting on your own post). */
 enum ag_err notify_create(struct db *db, int64_t user_id, int64_t actor_id,
 	const char *type, int64_t ref, int64_t now, int64_t *out_id);
@@ -313,6 +317,13 @@ enum ag_err notify_create(struct db *db, int64_t user_id, int64_t actor_id,
 enum ag_err saga_notify(struct saga_run *run, int64_t user_id, const char *type, int64_t ref);
 /* The matching compensation: deletes that notification, if any. */
 enum ag_err saga_unnotify(struct saga_run *run);
+/* The notify_mentions step of create_post and comment: a `mention`
+ * notification (reference: the context's post_id) for each user the
+ * context's content names as @username, once each, leaving out the
+ * initiator and the user the saga's notification_id already notified. */
+enum ag_err saga_notify_mentions(struct saga_run *run);
+/* Its compensation: deletes those notifications. */
+enum ag_err saga_unnotify_mentions(struct saga_run *run);
 /* Reads a post's author into *author. Returns AG_OK, or not_found /
  * internal with err filled (err: rq->err or run->err). */
 enum ag_err post_author(struct db *db, int64_t post_id, int64_t *author, struct ag_error *err);

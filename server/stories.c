@@ -2,6 +2,7 @@
  * one runs the create_story saga (a single step); a story whose
  * expires_at has passed is never returned, by any op. */
 #include <stdlib.h>
+#include <string.h>
 
 #include "server.h"
 
@@ -67,6 +68,9 @@ enum ag_err h_story_create(struct req *rq)
 	if (!content && !image_url)
 		return ag_error_set(rq->err, AG_E_BAD_REQUEST, "content",
 			"A story needs content or an image_url.");
+	if (content && !image_url && ag_text_is_blank(content, strlen(content)))
+		return ag_error_set(rq->err, AG_E_BAD_REQUEST, "content",
+			"content must not be only white space unless the story has an image.");
 	if ((rc = saga_begin(&run, rq, &saga_create_story)) != AG_OK
 			|| (content && (rc = saga_set_str(&run, "content", content)) != AG_OK)
 			|| (image_url && (rc = saga_set_str(&run, "image_url", image_url)) != AG_OK)

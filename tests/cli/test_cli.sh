@@ -515,6 +515,8 @@ expect "exit 2: out of range" 2 alice feed --limit 500
 expect "exit 2: not an id" 2 alice post get --post-id abc
 expect "exit 2: missing arg" 2 alice post get
 expect "exit 2: bad text" 2 alice comment "$post_id" '   '
+expect "exit 1: a post of only white space" 1 alice post '   '
+has "error names content" "$ERR" "content"
 expect "exit 2: bad bool" 2 alice notification list --unread-only maybe
 expect "exit 2: unknown verb" 2 alice post creat
 ANSIGRAM_SESSION="$dir/alice.session" "$ANSIGRAM" --server "ipc://$dir/nobody.sock" feed \

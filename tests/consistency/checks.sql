@@ -62,7 +62,7 @@ FROM post_hashtags WHERE hashtag_id NOT IN (SELECT id FROM hashtags);
 SELECT 'notification ' || id || ' (' || type || ') is about post ' || reference_id
 	|| ', which does not exist'
 FROM notifications
-WHERE type IN ('like', 'comment') AND reference_id NOT IN (SELECT id FROM posts);
+WHERE type IN ('like', 'comment', 'mention') AND reference_id NOT IN (SELECT id FROM posts);
 
 -- ---- notifications about follows and messages ----
 

@@ -34,17 +34,19 @@ static void work_fini(void)
 
 TestSuite(consistency, .fini = work_fini);
 
-/* Some of everything, made by the server: posts with hashtags, a like, a
- * comment, follows, a message, a story, a deleted post and an unfollow. */
+/* Some of everything, made by the server: posts with hashtags and
+ * mentions, a like, comments with mentions, follows, a message, a story, a
+ * deleted post and an unfollow. */
 static void populate(void)
 {
 	struct h_user a, b, c;
 	h_user_new(&a);
 	h_user_new(&b);
 	h_user_new(&c);
-	int64_t p1 = ag_obj_int(h_ok(a.c, "post.create", "content:s", "hello #cats #dogs"), "id");
+	int64_t p1 = ag_obj_int(h_ok(a.c, "post.create", "content:s",
+		h_fmt("hello #cats #dogs @%s", b.username)), "id");
 	h_ok(b.c, "post.like", "post_id:i", p1);
-	h_ok(b.c, "comment.create", "post_id:i content:s", p1, "nice");
+	h_ok(b.c, "comment.create", "post_id:i content:s", p1, h_fmt("nice, @%s", c.username));
 	h_ok(b.c, "follow.create", "user_id:i", a.id);
 	h_ok(c.c, "follow.create", "user_id:i", a.id);
 	h_ok(c.c, "follow.create", "user_id:i", b.id);
@@ -54,7 +56,7 @@ static void populate(void)
 	int64_t p2 = ag_obj_int(h_ok(b.c, "post.create", "content:s", "#cats too"), "id");
 	h_ok(a.c, "post.like", "post_id:i", p2);
 	int64_t p3 = ag_obj_int(h_ok(c.c, "post.create", "content:s", "gone #soon"), "id");
-	h_ok(a.c, "comment.create", "post_id:i content:s", p3, "bye");
+	h_ok(a.c, "comment.create", "post_id:i content:s", p3, h_fmt("bye @%s", b.username));
 	h_ok(c.c, "post.delete", "post_id:i", p3);
 }
 
@@ -178,6 +180,10 @@ static const struct corruption corruptions[] = {
 	 "INSERT INTO notifications (user_id, actor_id, type, reference_id, message, created_at) "
 	 "VALUES (" SOME_USER ", " OTHER_USER ", 'like', " MISSING ", 'x', 0)",
 	 "(like) is about post " MISSING ", which does not exist", 1},
+	{"a mention notification about a missing post",
+	 "INSERT INTO notifications (user_id, actor_id, type, reference_id, message, created_at) "
+	 "VALUES (" SOME_USER ", " OTHER_USER ", 'mention', " MISSING ", 'x', 0)",
+	 "(mention) is about post " MISSING ", which does not exist", 1},
 	{"a follow notification about a missing user",
 	 "INSERT INTO notifications (user_id, actor_id, type, reference_id, message, created_at) "
 	 "VALUES (" SOME_USER ", " MISSING ", 'follow', " MISSING ", 'x', 0)",

@@ -14,6 +14,8 @@
  * request ("crashloop cl3.57"), so rows per marker must be exactly the
  * acknowledged ones; a like applied twice is an unlike, a follow applied
  * twice answers `conflict`, a delete applied twice answers `not_found`.
+ * Posts and comments also mention a user, and every live acknowledged post
+ * must have made exactly one mention notification.
  * Ends with one summary line; fails on any duplicate, loss, unexpected
  * error reply or checker finding. */
 #include <criterion/criterion.h>
@@ -47,12 +49,12 @@ TestSuite(crashloop, .fini = rec_test_fini, .timeout = 300);
  * saga step the writers run that is not listed here fails the test (see
  * check_points_known), so the list cannot silently fall behind. */
 static const char *const crash_points[] = {
-	"create_post.create_post", "create_post.extract_hashtags",
+	"create_post.create_post", "create_post.extract_hashtags", "create_post.notify_mentions",
 	"delete_post.delete_comments", "delete_post.delete_likes",
 	"delete_post.delete_hashtags", "delete_post.delete_notifications",
 	"delete_post.delete_post",
 	"like_post.toggle_like", "like_post.create_notification",
-	"comment.create_comment", "comment.create_notification",
+	"comment.create_comment", "comment.create_notification", "comment.notify_mentions",
 	"follow_user.create_follow", "follow_user.create_notification",
 	"send_message.create_message", "send_message.create_notification",
 	"create_story.create_story",
@@ -108,6 +110,13 @@ static int rnd(struct writer *wr, int n)
 	return (int)(rand_r(&wr->rng) % (unsigned)n);
 }
 
+/* The user a writer's posts (or comments) mention: never the same one,
+ * so that each post's own mention can be counted by its reference. */
+static const struct h_user *mentioned(const struct writer *wr, enum kind kind)
+{
+	return &targets[(wr->index + (kind == K_COMMENT ? TARGETS / 2 : 0)) % TARGETS];
+}
+
 static struct write *new_write(struct writer *wr, enum kind kind)
 {
 	if (wr->n == wr->cap) {
@@ -120,8 +129,10 @@ static struct write *new_write(struct writer *wr, enum kind kind)
 	memset(w, 0, sizeof *w);
 	w->kind = kind;
 	snprintf(w->idem, sizeof w->idem, "crashloop-%d-%zu", wr->index, wr->n);
-	snprintf(w->content, sizeof w->content, "crashloop cl%d.%zu%s", wr->index, wr->n,
-		kind == K_POST ? " #crashloop" : "");
+	bool mentions = kind == K_POST || kind == K_COMMENT;
+	snprintf(w->content, sizeof w->content, "crashloop cl%d.%zu%s%s%s", wr->index, wr->n,
+		kind == K_POST ? " #crashloop" : "", mentions ? " @" : "",
+		mentions ? mentioned(wr, kind)->username : "");
 	wr->n++;
 	return w;
 }
@@ -322,6 +333,22 @@ static bool row_exists(sqlite3 *db, const char *sql, int64_t a, int64_t b)
 	return found;
 }
 
+/* The mention notifications of writer wr's post about post_id. */
+static int64_t mentions_of_post(sqlite3 *db, const struct writer *wr, int64_t post_id)
+{
+	sqlite3_stmt *st;
+	cr_assert_eq(sqlite3_prepare_v2(db, "SELECT count(*) FROM notifications WHERE type = "
+		"'mention' AND reference_id = ?1 AND user_id = ?2 AND actor_id = ?3", -1, &st, NULL),
+		SQLITE_OK, "%s", sqlite3_errmsg(db));
+	sqlite3_bind_int64(st, 1, post_id);
+	sqlite3_bind_int64(st, 2, mentioned(wr, K_POST)->id);
+	sqlite3_bind_int64(st, 3, wr->user.id);
+	cr_assert_eq(sqlite3_step(st), SQLITE_ROW);
+	int64_t n = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return n;
+}
+
 static bool target_deleted(struct writer *wr, const struct write *w)
 {
 	const struct write *post = post_by_id(wr, w->target);
@@ -353,9 +380,15 @@ static void check_data(const char *db_path)
 			cr_assert(w->acked, "crashloop: %s idem %s has no reply", kind_op[w->kind], w->idem);
 			int want = 0;
 			switch (w->kind) {
-			case K_POST:
+			case K_POST: {
 				want = w->ok && !w->deleted;
+				int64_t mentions = w->ok ? mentions_of_post(db, wr, w->id) : 0;
+				if (mentions > want)
+					problem(w, &duplicates, "mentioned its user twice");
+				else if (mentions < want)
+					problem(w, &lost, "acknowledged but its mention is missing");
 				break;
+			}
 			case K_COMMENT:
 				want = w->ok && !target_deleted(wr, w);
 				break;

@@ -2,8 +2,9 @@
  * fail. The caller gets `internal` with the saga id, saga.get shows the
  * saga compensated, and nothing the saga wrote is left: no row, no counter
  * change, no notification; a failed post delete leaves the post exactly as
- * it was. The file's server arms one step of most sagas; create_post and
- * delete_post get servers of their own, since the other tests need posts. */
+ * it was. The file's server arms one step of most sagas; create_post,
+ * delete_post and the mention steps get servers of their own, since the
+ * other tests need posts and comments. */
 #include "harness.h"
 
 #include <stdlib.h>
@@ -207,6 +208,45 @@ Test(faults, create_post_extract_hashtags)
 	stop_own_server();
 }
 
+Test(faults, create_post_notify_mentions)
+{
+	use_own_server("create_post.notify_mentions=fail");
+	struct h_user u, named;
+	h_user_new(&u);
+	h_user_new(&named);
+	const char *tag = h_unique("unsaid");
+	const char *const before[] = {"create_post", "extract_hashtags"};
+	assert_compensated(&u, h_call(u.c, "post.create", "content:s",
+		h_fmt("#%s for @%s", tag, named.username)), "create_post", "notify_mentions", before, 2);
+	cr_assert_eq(h_db_int("SELECT count(*) FROM posts WHERE author_id = ?1", 1, u.id), 0);
+	cr_assert_eq(h_db_int("SELECT count(*) FROM post_hashtags", 0), 0);
+	cr_assert_eq(notifications_of(named.id), 0);
+	cr_assert_eq(ag_obj_int(h_ok(named.c, "inbox.counts", ""), "notifications_unread"), 0);
+	cr_assert_eq(ag_obj_int(h_ok(h_client(), "user.get", "user_id:i", u.id), "post_count"), 0);
+	h_assert_counters();
+	stop_own_server();
+}
+
+Test(faults, comment_notify_mentions)
+{
+	use_own_server("comment.notify_mentions=fail");
+	struct h_user author, fan, named;
+	h_user_new(&author);
+	h_user_new(&fan);
+	h_user_new(&named);
+	int64_t post = ag_obj_int(h_ok(author.c, "post.create", "content:s", "hush"), "id");
+	const char *const before[] = {"create_comment", "create_notification"};
+	assert_compensated(&fan, h_call(fan.c, "comment.create", "post_id:i content:s", post,
+		h_fmt("@%s @%s", author.username, named.username)), "comment", "notify_mentions",
+		before, 2);
+	cr_assert_eq(h_db_int("SELECT count(*) FROM comments WHERE post_id = ?1", 1, post), 0);
+	cr_assert_eq(ag_obj_int(h_ok(h_client(), "post.get", "post_id:i", post), "comment_count"), 0);
+	cr_assert_eq(notifications_of(author.id), 0);
+	cr_assert_eq(notifications_of(named.id), 0);
+	h_assert_counters();
+	stop_own_server();
+}
+
 /* Everything a post delete touches, as text, to compare before and after. */
 static const char *post_snapshot(int64_t post, int64_t author)
 {
@@ -226,11 +266,12 @@ static const char *post_snapshot(int64_t post, int64_t author)
 		h_db_text("SELECT ifnull(group_concat(id || ':' || user_id || ':' || actor_id || ':' || "
 			"type || ':' || message || ':' || is_read || ':' || created_at, ','), '') FROM "
 			"(SELECT * FROM notifications WHERE reference_id = ?1 "
-			"AND type IN ('like', 'comment') ORDER BY id)", 1, post),
+			"AND type IN ('like', 'comment', 'mention') ORDER BY id)", 1, post),
 		(long long)h_db_int("SELECT post_count FROM users WHERE id = ?1", 1, author));
 }
 
-/* Builds a post with hashtags, likes, comments and their notifications,
+/* Builds a post with hashtags, likes, comments and their notifications
+ * (a mention among them),
  * then has its delete fail at `step`: the post must come back whole. */
 static void assert_failed_delete_restores(const char *step, const char *const *before,
 	size_t n_before)
@@ -246,12 +287,15 @@ static void assert_failed_delete_restores(const char *step, const char *const *b
 		h_ok(fans[i].c, "post.like", "post_id:i", post);
 		h_ok(fans[i].c, "comment.create", "post_id:i content:s", post, h_fmt("comment %d", i));
 	}
-	h_ok(author.c, "comment.create", "post_id:i content:s", post, "thanks all");
+	h_ok(author.c, "comment.create", "post_id:i content:s", post,
+		h_fmt("thanks all, @%s", fans[0].username));
 	h_ok(author.c, "notification.mark_read", "notification_id:i",
 		ag_obj_int(ag_obj_at(h_ok(author.c, "notification.list", ""), 0), "id"));
 	const char *snapshot = post_snapshot(post, author.id);
 	cr_assert_eq(h_db_int("SELECT count(*) FROM notifications WHERE reference_id = ?1 "
 		"AND type IN ('like', 'comment')", 1, post), 6, "the fixture is incomplete");
+	cr_assert_eq(h_db_int("SELECT count(*) FROM notifications WHERE reference_id = ?1 "
+		"AND type = 'mention'", 1, post), 1, "the fixture has no mention");
 
 	assert_compensated(&author, h_call(author.c, "post.delete", "post_id:i", post),
 		"delete_post", step, before, n_before);

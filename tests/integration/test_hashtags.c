@@ -1,6 +1,7 @@
 /* test_hashtags.c: hashtags taken from posts (# then letters, digits or _,
- * Unicode-aware, stored lowercase, deduplicated per post) and the two
- * hashtag searches: search.hashtags and search.posts_by_hashtag. */
+ * Unicode-aware, stored lowercase, deduplicated per post; never from inside
+ * a word or a URL) and the two hashtag searches: search.hashtags and
+ * search.posts_by_hashtag. */
 #include "harness.h"
 
 #include <ctype.h>
@@ -87,6 +88,60 @@ Test(hashtags, end_at_the_first_other_character)
 	const msgpack_object *p = create_post(&u, h_fmt("#%s. #%s-more (#%s) # lonely #", a, b, c));
 	const char *want[] = {a, b, c};
 	assert_tags(p, want, 3);
+}
+
+/* No hashtag named name exists at all. */
+static void assert_no_tag_named(const char *name)
+{
+	cr_assert_eq(tag_post_count(name), -1, "\"%s\" became a hashtag", name);
+}
+
+Test(hashtags, url_fragments_and_queries_are_not_hashtags)
+{
+	struct h_user u;
+	h_user_new(&u);
+	const char *frag = h_unique("frag"), *top = h_unique("top"), *q = h_unique("q");
+	const char *bare = h_unique("bare"), *real = h_unique("real"), *next = h_unique("next");
+	const msgpack_object *p = create_post(&u, h_fmt(
+		"https://x.org/a#%s see HTTP://y.org/#%s?x=1 (http://z.org/p?q=#%s)\n"
+		"https://w.org/#%s,#%s #%s\thttps://v.org/#a\n#%s", frag, top, q, bare, bare, real,
+		next));
+	const char *want[] = {real, next};
+	assert_tags(p, want, 2);
+	assert_no_tag_named(frag);
+	assert_no_tag_named(top);
+	assert_no_tag_named(q);
+	assert_no_tag_named(bare);
+	cr_assert_eq(ag_obj_len(h_ok(h_client(), "search.posts_by_hashtag", "tag:s", frag)), 0);
+}
+
+Test(hashtags, hash_inside_a_word_is_not_a_hashtag)
+{
+	struct h_user u;
+	h_user_new(&u);
+	const char *id = h_unique("");
+	const msgpack_object *p = create_post(&u, h_fmt(
+		"a#w%s C# C#c%s x.y#d%s path/#s%s &#35%s q=#e%s k:#k%s ##h%s "
+		"caf\xc3\xa9#u%s _#n%s 7#g%s what?#a%s", id, id, id, id, id, id, id, id, id, id, id, id));
+	assert_tags(p, NULL, 0);
+	static const char *const prefixes[] = {"w", "c", "d", "s", "35", "e", "k", "h", "u", "n",
+		"g", "a"};
+	for (size_t i = 0; i < sizeof prefixes / sizeof prefixes[0]; i++)
+		assert_no_tag_named(h_fmt("%s%s", prefixes[i], id));
+}
+
+Test(hashtags, start_after_white_space_or_punctuation)
+{
+	struct h_user u;
+	h_user_new(&u);
+	const char *id = h_unique("");
+	const msgpack_object *p = create_post(&u, h_fmt(
+		"#t1x%s\n#t2x%s\t#t3x%s (#t4x%s) \"#t5x%s\" ,#t6x%s !#t7x%s -#t8x%s "
+		"\xe3\x80\x80#t9x%s", id, id, id, id, id, id, id, id, id));
+	const char *want[9];
+	for (int i = 0; i < 9; i++)
+		want[i] = h_fmt("t%dx%s", i + 1, id);
+	assert_tags(p, want, 9);
 }
 
 Test(hashtags, post_without_hashtags_has_none)

@@ -41,9 +41,9 @@ Test(sagas, create_post_record)
 {
 	struct h_user u;
 	h_user_new(&u);
-	const char *const steps[] = {"create_post", "extract_hashtags"};
+	const char *const steps[] = {"create_post", "extract_hashtags", "notify_mentions"};
 	assert_completed_saga(&u, h_call(u.c, "post.create", "content:s", "#saga"),
-		"create_post", steps, 2);
+		"create_post", steps, 3);
 }
 
 Test(sagas, delete_post_record)
@@ -109,11 +109,11 @@ Test(sagas, comment_record)
 	h_user_new(&u);
 	h_user_new(&fan);
 	int64_t post = ag_obj_int(h_ok(u.c, "post.create", "content:s", "say something"), "id");
-	const char *const steps[] = {"create_comment", "create_notification"};
+	const char *const steps[] = {"create_comment", "create_notification", "notify_mentions"};
 	assert_completed_saga(&fan, h_call(fan.c, "comment.create", "post_id:i content:s", post,
-		"something"), "comment", steps, 2);
+		"something"), "comment", steps, 3);
 	assert_completed_saga(&u, h_call(u.c, "comment.create", "post_id:i content:s", post,
-		"my own"), "comment", steps, 2);
+		"my own"), "comment", steps, 3);
 }
 
 Test(sagas, every_saga_op_of_the_table_replies_with_a_saga_id)

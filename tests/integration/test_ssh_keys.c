@@ -502,7 +502,7 @@ Test(ssh_keys, a_version_1_database_upgrades_and_keeps_its_data)
 	h_assert_str(add_key(&u, k.pub), "fingerprint", k.fingerprint);
 	h_test_fini();
 	cr_assert_eq(h_server_stop(&s), 0);
-	cr_assert_eq(user_version(path), 3);
+	cr_assert_eq(user_version(path), 4);
 	static const char *const files[] = {"", "-wal", "-shm"};
 	for (size_t i = 0; i < 3; i++)
 		unlink(h_fmt("%s%s", path, files[i]));

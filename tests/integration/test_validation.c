@@ -220,6 +220,54 @@ Test(validation, post_needs_content_or_image)
 		"a post with only an image");
 }
 
+/* White space in the sense of Unicode, alone, is no post: bad_request on
+ * content, and nothing stored. With an image it is a caption like any. */
+static const char *const blank_texts[] = {" ", "   ", "\n\t \n", "\xc2\xa0" /* U+00A0 */,
+	"\xe3\x80\x80" /* U+3000 */, " \xe2\x80\x83 " /* U+2003 */};
+#define N_BLANK_TEXTS (sizeof blank_texts / sizeof blank_texts[0])
+
+Test(validation, post_of_only_white_space_needs_an_image)
+{
+	struct h_user u;
+	h_user_new(&u);
+	for (size_t i = 0; i < N_BLANK_TEXTS; i++) {
+		assert_rejected(h_call(u.c, "post.create", "content:s", blank_texts[i]), "content",
+			h_fmt("a post of white space %zu", i));
+		assert_rejected(h_call(u.c, "post.create", "content:s image_url:n", blank_texts[i]),
+			"content", h_fmt("a post of white space %zu and a nil image", i));
+		assert_rejected(h_call(u.c, "post.create", "content:s image_url:s", blank_texts[i], ""),
+			"content", h_fmt("a post of white space %zu and an empty image", i));
+	}
+	cr_assert_eq(post_count(u.id), 0);
+	cr_assert_eq(h_db_int("SELECT count(*) FROM sagas WHERE initiator = ?1", 1, u.id), 0);
+	cr_assert_eq(ag_obj_int(h_ok(h_client(), "user.get", "user_id:i", u.id), "post_count"), 0);
+
+	const msgpack_object *p = h_ok(u.c, "post.create", "content:s image_url:s", "  \n ",
+		"https://example.com/p.jpg");
+	h_assert_str(p, "image_url", "https://example.com/p.jpg");
+	assert_accepted(h_call(u.c, "post.create", "content:s", " x "), "a post with one letter");
+	assert_accepted(h_call(u.c, "post.create", "content:s", "\xe3\x80\x80."),
+		"a post with a full stop");
+	cr_assert_eq(post_count(u.id), 3);
+}
+
+Test(validation, story_of_only_white_space_needs_an_image)
+{
+	struct h_user u;
+	h_user_new(&u);
+	for (size_t i = 0; i < N_BLANK_TEXTS; i++) {
+		assert_rejected(h_call(u.c, "story.create", "content:s", blank_texts[i]), "content",
+			h_fmt("a story of white space %zu", i));
+		assert_rejected(h_call(u.c, "story.create", "content:s image_url:s", blank_texts[i], ""),
+			"content", h_fmt("a story of white space %zu and an empty image", i));
+	}
+	cr_assert_eq(h_db_int("SELECT count(*) FROM stories WHERE author_id = ?1", 1, u.id), 0);
+	assert_accepted(h_call(u.c, "story.create", "content:s image_url:s", " ",
+		"https://example.com/s.jpg"), "a story of white space with an image");
+	assert_accepted(h_call(u.c, "story.create", "content:s", "\t!"), "a story with a mark");
+	cr_assert_eq(h_db_int("SELECT count(*) FROM stories WHERE author_id = ?1", 1, u.id), 2);
+}
+
 Test(validation, comment_is_1_to_1000_and_not_blank)
 {
 	struct h_user u;

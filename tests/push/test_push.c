@@ -1,7 +1,7 @@
 /* test_push.c: the push plane (PROTOCOL.md section 6) end to end: who
- * receives which event, that nobody else can open it, seq without gaps
- * (also in a burst from concurrent senders), latency over ipc, logout,
- * liveness, and events queued at SIGTERM. The file's server serves the
+ * receives which event (mentions among them), that nobody else can open
+ * it, seq without gaps (also in a burst from concurrent senders), latency
+ * over ipc, logout, liveness, and events queued at SIGTERM. The file's server serves the
  * tests with little traffic; the others run their own (see own_server). */
 #include <criterion/criterion.h>
 #include <pthread.h>
@@ -278,6 +278,49 @@ Test(push, followers_get_post_and_story_events_and_nobody_else_does)
 	live_expect_none(&ls, QUIET_MS);
 	live_expect_none(&la, 0);
 	live_expect_none(&lf, 0);
+}
+
+/* Waits for l's next event and asserts it is by's mention about post. */
+static void expect_mention(struct live *l, const struct h_user *by, int64_t post)
+{
+	struct ag_event ev;
+	cr_assert_eq(live_next(l, EVENT_TIMEOUT_MS, &ev), 0, "no event for %s within %d ms",
+		l->user->username, EVENT_TIMEOUT_MS);
+	cr_expect_str_eq(ev.type, "notification");
+	h_assert_str(ev.data, "type", "mention");
+	h_assert_str(ev.data, "message", h_fmt("%s mentioned you", by->username));
+	cr_expect_eq(ag_obj_int(ev.data, "user_id"), l->user->id);
+	cr_expect_eq(ag_obj_int(ev.data, "actor_id"), by->id);
+	cr_expect_eq(ag_obj_int(ev.data, "reference_id"), post);
+	ag_event_free(&ev);
+}
+
+Test(push, a_mention_reaches_the_mentioned_users_sessions_only)
+{
+	struct h_user author, named, commenter, bystander;
+	h_user_new(&author);
+	h_user_new(&named);
+	h_user_new(&commenter);
+	h_user_new(&bystander);
+	struct live ln, la, lb;
+	live_login(&ln, &named);
+	live_login(&la, &author);
+	live_login(&lb, &bystander);
+	live_subscribe(&ln);
+	live_subscribe(&la);
+	live_subscribe(&lb);
+
+	int64_t post = ag_obj_int(h_ok(author.c, "post.create", "content:s",
+		h_fmt("hello @%s and @%s", named.username, author.username)), "id");
+	expect_mention(&ln, &author, post);
+	/* The post's author hears of the comment once, not of the mention too. */
+	h_ok(commenter.c, "comment.create", "post_id:i content:s", post,
+		h_fmt("@%s @%s", named.username, author.username));
+	expect_mention(&ln, &commenter, post);
+	live_expect(&la, "notification", EVENT_TIMEOUT_MS, NULL);
+	live_expect_none(&ln, QUIET_MS);
+	live_expect_none(&la, 0);
+	live_expect_none(&lb, 0);
 }
 
 Test(push, a_message_goes_to_the_receiver_and_the_senders_other_sessions_only)

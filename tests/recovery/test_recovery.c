@@ -19,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <nng/nng.h>
 
@@ -35,6 +36,7 @@ TestSuite(recovery, .fini = rec_test_fini, .timeout = 60);
 #define EXIT_TIMEOUT_MS 10000
 #define EVENT_TIMEOUT_MS 2000
 #define QUIET_MS 300
+#define OUTBOX_TIMEOUT_MS 10000
 
 /* ---- the people and things a saga acts on ---- */
 
@@ -54,11 +56,12 @@ static void b_follows_a(struct world *w)
 static void a_post_with_everything(struct world *w)
 {
 	w->post_a = ag_obj_int(h_ok(w->a.c, "post.create", "content:s",
-		"a post with #cats and #dogs"), "id");
+		h_fmt("a post with #cats and #dogs for @%s", w->b.username)), "id");
 	h_ok(w->b.c, "post.like", "post_id:i", w->post_a);
 	h_ok(w->b.c, "comment.create", "post_id:i content:s", w->post_a, "lovely");
 	h_ok(w->b.c, "comment.create", "post_id:i content:s", w->post_a, "again");
-	h_ok(w->a.c, "comment.create", "post_id:i content:s", w->post_a, "thanks");
+	h_ok(w->a.c, "comment.create", "post_id:i content:s", w->post_a,
+		h_fmt("thanks @%s", w->b.username));
 }
 
 static void b_post(struct world *w)
@@ -88,8 +91,8 @@ static void probe_follow(struct world *w)
  * returns. */
 static int do_create_post(struct world *w, struct ag_client *c, const char *idem, struct ag_reply *r)
 {
-	(void)w;
-	return ag_client_callf(c, r, "post.create", idem, "content:s", "fresh #news #today");
+	return ag_client_callf(c, r, "post.create", idem, "content:s",
+		h_fmt("fresh #news #today @%s", w->b.username));
 }
 
 static int do_delete_post(struct world *w, struct ag_client *c, const char *idem, struct ag_reply *r)
@@ -122,7 +125,7 @@ static int do_create_story(struct world *w, struct ag_client *c, const char *ide
 static int do_comment(struct world *w, struct ag_client *c, const char *idem, struct ag_reply *r)
 {
 	return ag_client_callf(c, r, "comment.create", idem, "post_id:i content:s",
-		w->post_b, "first!");
+		w->post_b, h_fmt("first! @%s", w->b.username));
 }
 
 struct saga_case {
@@ -139,9 +142,12 @@ struct saga_case {
 };
 
 static const struct saga_case cases[] = {
-	{"create_post", {"create_post", "extract_hashtags"}, 2,
-	 b_follows_a, probe_message, {"message", "notification"}, do_create_post, {"post"},
-	 "SELECT count(*) FROM posts WHERE author_id = ?1 AND content = 'fresh #news #today'"},
+	{"create_post", {"create_post", "extract_hashtags", "notify_mentions"}, 3,
+	 b_follows_a, probe_message, {"message", "notification"}, do_create_post,
+	 {"post", "notification"},
+	 "SELECT count(*) FROM posts p WHERE author_id = ?1 AND content LIKE 'fresh #news #today @%' "
+	 "AND (SELECT count(*) FROM notifications WHERE type = 'mention' AND user_id = ?2 "
+	 "AND reference_id = p.id) = 1"},
 	{"delete_post", {"delete_comments", "delete_likes", "delete_hashtags",
 	                 "delete_notifications", "delete_post"}, 5,
 	 a_post_with_everything, probe_message, {"message", "notification"}, do_delete_post, {NULL},
@@ -158,9 +164,12 @@ static const struct saga_case cases[] = {
 	{"create_story", {"create_story"}, 1,
 	 b_follows_a, probe_message, {"message", "notification"}, do_create_story, {"story"},
 	 "SELECT count(*) FROM stories WHERE author_id = ?1 AND content = 'right now'"},
-	{"comment", {"create_comment", "create_notification"}, 2,
+	/* B, mentioned in a comment on B's post, gets the comment notification only */
+	{"comment", {"create_comment", "create_notification", "notify_mentions"}, 3,
 	 b_post, probe_message, {"message", "notification"}, do_comment, {"notification"},
-	 "SELECT count(*) FROM comments WHERE author_id = ?1 AND content = 'first!'"},
+	 "SELECT count(*) FROM comments WHERE author_id = ?1 AND content LIKE 'first! @%' "
+	 "AND NOT EXISTS (SELECT 1 FROM notifications WHERE type = 'mention' AND user_id = ?2 "
+	 "AND reference_id = ?4)"},
 };
 
 static const struct saga_case *case_named(const char *type)
@@ -313,6 +322,19 @@ static void expect_saga(const struct world *w, const char *id, const char *state
 
 /* ---- the shared course of a test ---- */
 
+/* Waits (at most OUTBOX_TIMEOUT_MS) until every queued event is published:
+ * the fixtures' events must be sealed for the sessions that existed then,
+ * not for B's live session opened after them. */
+static void wait_outbox_drained(void)
+{
+	double deadline = live_now_ms() + OUTBOX_TIMEOUT_MS;
+	while (h_db_int("SELECT count(*) FROM outbox", 0) > 0) {
+		cr_assert_lt(live_now_ms(), deadline, "events stayed unpublished for %d ms",
+			OUTBOX_TIMEOUT_MS);
+		nanosleep(&(struct timespec){0, 10 * 1000000L}, NULL);
+	}
+}
+
 /* Users, the saga's fixtures and B's subscribed session, checked live
  * with the probe. Returns the seq of B's last event. (The publisher sends
  * before it commits the seq, so the database may lag behind for a moment.) */
@@ -322,6 +344,7 @@ static int64_t build_world(struct world *w, const struct saga_case *k)
 	h_user_new(&w->b);
 	w->ac = w->a.c;
 	k->setup(w);
+	wait_outbox_drained();
 	live_login(&w->lb, &w->b);
 	live_subscribe(&w->lb);
 	k->probe(w);
@@ -569,6 +592,7 @@ static void run_crash_resend(const char *type, const char *step)
 
 #define EVERY_STEP(X) \
 	X(create_post, create_post) X(create_post, extract_hashtags) \
+	X(create_post, notify_mentions) \
 	X(delete_post, delete_comments) X(delete_post, delete_likes) \
 	X(delete_post, delete_hashtags) X(delete_post, delete_notifications) \
 	X(delete_post, delete_post) \
@@ -576,7 +600,8 @@ static void run_crash_resend(const char *type, const char *step)
 	X(follow_user, create_follow) X(follow_user, create_notification) \
 	X(send_message, create_message) X(send_message, create_notification) \
 	X(create_story, create_story) \
-	X(comment, create_comment) X(comment, create_notification)
+	X(comment, create_comment) X(comment, create_notification) \
+	X(comment, notify_mentions)
 
 #define FAIL_TEST(saga, step) \
 	Test(recovery, fail_##saga##__##step) { run_fail(#saga, #step); }

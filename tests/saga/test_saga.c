@@ -1,7 +1,9 @@
 /* test_saga.c: the saga executor against a real SQLite file: steps commit
  * one by one with their log rows, a failing step compensates the completed
  * ones in reverse, a failing compensation leaves the saga `failed`, the
- * context is persisted atomically with each step, and fault points fire. */
+ * context is persisted atomically with each step, and fault points fire.
+ * Also the notify_mentions step of posts and comments, and its compensation,
+ * in a saga of the test's own. */
 #include <criterion/criterion.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -242,4 +244,69 @@ Test(saga, context_strings_round_trip)
 	free(s);
 	cr_expect_null(saga_get_str(&run, "absent"));
 	cr_expect_eq(saga_get_int(&run, "absent"), 0);
+}
+
+/* ---- the notify_mentions step and its compensation ---- */
+
+/* Users 7 (alice, the initiator), 8 (bob) and 9 (carol), alice's post 1,
+ * and bob's mention of carol from elsewhere, which must stay. */
+static void mention_fixture(void)
+{
+	cr_assert_eq(db_exec(&db,
+		"INSERT INTO users (id, username, email, password_hash, created_at) VALUES "
+		"(7, 'alice', 'a@example.com', 'x', 1), (8, 'bob', 'b@example.com', 'x', 1), "
+		"(9, 'carol', 'c@example.com', 'x', 1);"
+		"INSERT INTO posts (id, author_id, content, created_at) VALUES (1, 7, 'p', 1);"
+		"INSERT INTO notifications (user_id, actor_id, type, reference_id, message, created_at) "
+		"VALUES (9, 8, 'mention', 1, 'bob mentioned you', 1)"), SQLITE_OK);
+}
+
+static enum ag_err set_mention_text(struct saga_run *run)
+{
+	enum ag_err e = saga_set_int(run, "post_id", 1);
+	return e == AG_OK ? saga_set_str(run, "content", "@bob, @Carol and @BOB; @alice") : e;
+}
+
+static const struct saga_step mention_steps[] = {
+	{"text", set_mention_text, NULL},
+	{"notify_mentions", saga_notify_mentions, saga_unnotify_mentions},
+	{"three", a3, c3},
+};
+static const struct saga_def mention_saga = {"mention_test", mention_steps, 3, NULL};
+
+static enum ag_err run_mention_saga(struct saga_run *run, struct ag_error *err)
+{
+	struct req rq = {.db = &db, .err = err, .uid = 7, .now = 1000};
+	cr_assert_eq(saga_begin(run, &rq, &mention_saga), AG_OK);
+	return saga_execute(run);
+}
+
+Test(saga, notify_mentions_notifies_each_named_user_once)
+{
+	mention_fixture();
+	struct saga_run run;
+	struct ag_error err = {0};
+	cr_assert_eq(run_mention_saga(&run, &err), AG_OK);
+	cr_expect_eq(count("SELECT count(*) FROM notifications WHERE type = 'mention' "
+		"AND actor_id = 7 AND reference_id = 1 AND message = 'alice mentioned you'"), 2);
+	cr_expect_eq(count("SELECT count(*) FROM notifications WHERE user_id = 8"), 1);
+	cr_expect_eq(count("SELECT count(*) FROM notifications WHERE user_id = 9"), 2);
+	cr_expect_eq(count("SELECT count(*) FROM notifications WHERE user_id = 7"), 0);
+	cr_expect_eq(count("SELECT count(*) FROM outbox WHERE type = 'notification'"), 2);
+}
+
+Test(saga, notify_mentions_compensation_deletes_only_its_notifications)
+{
+	mention_fixture();
+	failing_step = 3;
+	struct saga_run run;
+	struct ag_error err = {0};
+	cr_assert_eq(run_mention_saga(&run, &err), AG_E_CONFLICT);
+	expect_state(run.id, "compensated");
+	expect_log(run.id, "text:completed notify_mentions:completed three:failed "
+		"notify_mentions:compensated text:compensated");
+	cr_expect_eq(count("SELECT count(*) FROM notifications"), 1,
+		"the compensation left mentions behind or took another's");
+	cr_expect_eq(count("SELECT count(*) FROM notifications WHERE actor_id = 8"), 1);
+	cr_expect_eq(count("SELECT count(*) FROM outbox"), 0, "events of a compensated saga stay");
 }
