@@ -987,7 +987,8 @@ static void handle_key(struct app *a, struct key *k)
 	global_key(a, k);
 }
 
-/* Reads every key waiting. Esc followed at once by a key is Alt+key. */
+/* Reads every key waiting. Esc followed at once by a key is Alt+key, or
+ * the start of an escape sequence (keys.c). */
 static void read_keys(struct app *a)
 {
 	for (;;) {
@@ -1001,16 +1002,13 @@ static void read_keys(struct app *a)
 		} else {
 			k.ch = ch;
 			if (ch == 27 && !a->paste) {
-				wint_t next;
-				int r2 = wget_wch(stdscr, &next);
-				if (r2 == OK) {
-					k.ch = next;
-					k.alt = true;
-				} else if (r2 == KEY_CODE_YES) {
-					/* Esc then a function key: handle both. */
-					handle_key(a, &k);
-					k = (struct key){.code = (int)next};
-				}
+				struct key seq[2];
+				int n = key_after_esc(stdscr, seq);
+				if (n == 0)
+					continue;    /* an unknown sequence, swallowed */
+				if (n == 2)
+					handle_key(a, &seq[0]);
+				k = seq[n - 1];
 			}
 		}
 		handle_key(a, &k);

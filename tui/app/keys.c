@@ -245,3 +245,107 @@ const char *action_section(enum action a)
 {
 	return actions[a].section;
 }
+
+/* ---- escape sequences curses did not know ---- */
+
+#define SEQ_WAIT_MS 50   /* the rest of a sequence is normally already read */
+
+/* The next character of a sequence, or 0 when none came in time or it
+ * was a function key. */
+static wint_t seq_next(WINDOW *w)
+{
+	wint_t ch;
+	return wget_wch(w, &ch) == OK ? ch : 0;
+}
+
+/* The key a CSI sequence (ESC [ params final) stands for, or 0. */
+static int csi_key(int param, wint_t final)
+{
+	switch (final) {
+	case 'A': return KEY_UP;
+	case 'B': return KEY_DOWN;
+	case 'C': return KEY_RIGHT;
+	case 'D': return KEY_LEFT;
+	case 'H': return KEY_HOME;
+	case 'F': return KEY_END;
+	case 'Z': return KEY_BTAB;
+	case '~':
+		break;
+	default:
+		return 0;
+	}
+	switch (param) {
+	case 1: case 7: return KEY_HOME;
+	case 4: case 8: return KEY_END;
+	case 2: return KEY_IC;
+	case 3: return KEY_DC;
+	case 5: return KEY_PPAGE;
+	case 6: return KEY_NPAGE;
+	default: return 0;
+	}
+}
+
+/* The key an SS3 sequence (ESC O x) stands for, or 0. */
+static int ss3_key(wint_t x)
+{
+	switch (x) {
+	case 'A': return KEY_UP;
+	case 'B': return KEY_DOWN;
+	case 'C': return KEY_RIGHT;
+	case 'D': return KEY_LEFT;
+	case 'H': return KEY_HOME;
+	case 'F': return KEY_END;
+	case 'M': return KEY_ENTER;
+	case 'P': case 'Q': case 'R': case 'S': return KEY_F(1 + (int)(x - 'P'));
+	default: return 0;
+	}
+}
+
+/* Reads the rest of a CSI sequence up to its final byte (ESC [ already
+ * read) and returns its key, or 0 for one we do not know or a broken one:
+ * either way the whole sequence is gone, none of it typed. */
+static int read_csi(WINDOW *w)
+{
+	int param = -1;         /* the first parameter */
+	bool first = true;
+	for (int n = 0; n < 32; n++) {
+		wint_t c = seq_next(w);
+		if (c >= 0x40 && c <= 0x7E)
+			return csi_key(param < 0 ? 1 : param, c);
+		if (c < 0x20 || c > 0x3F)
+			return 0;    /* not a CSI byte: the sequence was cut */
+		if (c == ';' || c == ':')
+			first = false;
+		else if (first && c >= '0' && c <= '9')
+			param = (param < 0 ? 0 : param) * 10 + (int)(c - '0');
+		if (param > 9999)
+			param = 9999;
+	}
+	return 0;
+}
+
+int key_after_esc(WINDOW *w, struct key out[2])
+{
+	wint_t next;
+	int r = wget_wch(w, &next);
+	int delay = wgetdelay(w);
+	wtimeout(w, SEQ_WAIT_MS);
+	int n = 1;
+	out[0] = (struct key){.ch = 27};
+	if (r == KEY_CODE_YES) {
+		out[n++] = (struct key){.code = (int)next};   /* Esc, then the key */
+	} else if (r == OK && next == '[') {
+		int code = read_csi(w);
+		out[0] = (struct key){.code = code};
+		n = code ? 1 : 0;
+	} else if (r == OK && next == 'O') {
+		wint_t x = seq_next(w);
+		int code = x ? ss3_key(x) : 0;
+		out[0] = x ? (struct key){.code = code} : (struct key){.ch = 'O', .alt = true};
+		n = x && !code ? 0 : 1;
+	} else if (r == OK) {
+		out[0] = (struct key){.ch = next, .alt = true};
+	}
+	wtimeout(w, delay);
+	return n;
+}

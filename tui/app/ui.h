@@ -39,6 +39,11 @@ struct key {
 #define CTRL(c) ((c) & 0x1f)
 
 bool key_is(const struct key *k, enum action a);
+/* Decodes what follows an Esc read from w: Alt+key, a plain Esc, Esc and
+ * a function key, or a CSI or SS3 sequence curses did not know (Home as
+ * ESC [ 1 ~ or ESC O H, End as ESC [ 4 ~ ...; unknown ones are swallowed
+ * whole). Fills out with 0, 1 or 2 keys and returns how many. */
+int key_after_esc(WINDOW *w, struct key out[2]);
 /* A printable character typed (not a paste, not Alt): for list screens
  * that take a few letters themselves. */
 bool key_char(const struct key *k, wint_t *out);
