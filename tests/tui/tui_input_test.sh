@@ -20,6 +20,38 @@ wait_cursor() {
 	return 1
 }
 
+unset VISUAL EDITOR
+
+# The editor the TUI is given: notes its arguments, the file's mode and
+# text, then writes $TMP/editor.text into the file, or fails when asked.
+cat >"$TMP/editor.sh" <<'SCRIPT'
+#!/bin/sh
+dir=$(dirname "$0")
+for last; do :; done
+printf '%s\n' "$@" >"$dir/editor.args"
+stat -c %a "$last" >"$dir/editor.mode"
+cat "$last" >"$dir/editor.before"
+[ -e "$dir/editor.fail" ] && exit 3
+cat "$dir/editor.text" >"$last"
+SCRIPT
+chmod +x "$TMP/editor.sh"
+mkdir -p "$TMP/tmpdir"
+
+# quit_tui: q on home, then the TUI's exit status line.
+quit_tui() {
+	press 1 q
+	local deadline=$(($(now_ms) + 3000))
+	until [ -s "$TMP/tui.exit" ] || [ "$(now_ms)" -ge "$deadline" ]; do sleep 0.05; done
+	cat "$TMP/tui.exit" 2>/dev/null
+}
+
+restart_tui() {
+	tmux -L "$SOCK" kill-server 2>/dev/null
+	rm -f "$TMP/tui.exit"
+	start_tui "$@"
+	check "the TUI starts again" "1 Home" 8000
+}
+
 # ---- data ----
 start_server
 for who in alice bob; do
@@ -30,7 +62,7 @@ cli auth register --username bobby --email bobby@example.com --password "$PASSWO
 printf '%s\n' "$PASSWORD" | cli auth login --username alice --password-stdin >/dev/null
 
 # ---- Home and End as xterm, PuTTY and tmux send them ----
-start_tui TERM=xterm-256color
+start_tui TERM=xterm-256color "EDITOR='$TMP/editor.sh --from-test'" "TMPDIR='$TMP/tmpdir'"
 check "the saved session opens home" "1 Home" 8000
 press n
 check "n opens the composer" "What's happening?"
@@ -102,6 +134,96 @@ if wait_cursor "$start_col"; then
 else
 	fail "left steps over a ZWJ sequence in one go (at $(cursor_x), want $start_col)"
 fi
+press Escape
+check "Esc keeps the draft" "Draft kept"
+
+# ---- one key table, shown by ? ----
+press 1 '?'
+check "? on home shows the posts' keys" "like / unlike"
+screen | grep -qF "l Right" && fail "l is not also right in the help" ||
+	pass "l is not also right in the help"
+screen | grep -qF "pause a story" && fail "home's help has no story keys" ||
+	pass "home's help has no story keys"
+press Escape
+wait_gone "like / unlike" && pass "the help closes" || fail "the help closes"
+press 3 '?'
+check "? on activity shows its keys" "mark all read"
+screen | grep -qF "like / unlike" && fail "activity's help has no post keys" ||
+	pass "activity's help has no post keys"
+press Escape
+press 1 q
+check "q with an unsent draft asks first" "Discard the draft and quit?"
+press n
+wait_gone "Discard the draft" && pass "n keeps the app and the draft" ||
+	fail "n keeps the app and the draft"
+[ -e "$TMP/tui.exit" ] && fail "the app is still running" || pass "the app is still running"
+
+# ---- writing in $EDITOR ----
+press 6
+check "the draft is still there" "x${family}yz"
+printf 'written in the editor #ed\n' >"$TMP/editor.text"
+press C-e
+check "Ctrl-E puts the editor's text in the field" "written in the editor #ed"
+check "the counter counts it (trailing newline trimmed)" "25 / 2200"
+grep -qxF "x${family}yz" "$TMP/editor.before" && pass "the editor got the draft" ||
+	fail "the editor got the draft ($(cat "$TMP/editor.before"))"
+[ "$(cat "$TMP/editor.mode")" = 600 ] && pass "the temporary file is 0600" ||
+	fail "the temporary file is 0600 ($(cat "$TMP/editor.mode"))"
+[ "$(head -1 "$TMP/editor.args")" = "--from-test" ] && pass "\$EDITOR's words are its arguments" ||
+	fail "\$EDITOR's words are its arguments ($(cat "$TMP/editor.args"))"
+tmpfile=$(tail -1 "$TMP/editor.args")
+case $tmpfile in
+"$TMP/tmpdir/"*) pass "the temporary file is in \$TMPDIR" ;;
+*) fail "the temporary file is in \$TMPDIR ($tmpfile)" ;;
+esac
+[ -e "$tmpfile" ] && fail "the temporary file is removed" || pass "the temporary file is removed"
+touch "$TMP/editor.fail"
+printf 'never used\n' >"$TMP/editor.text"
+press C-e
+check "an editor that fails says so" "did not finish cleanly"
+screen | grep -qF "written in the editor #ed" && pass "and the text is unchanged" ||
+	fail "and the text is unchanged"
+rm -f "$TMP/editor.fail"
+printf 'https://example.com/a.png\n' >"$TMP/editor.text"
+press Tab C-e
+check "Ctrl-E works in a one-line field" "https://example.com/a.png"
+press C-s
+check "the post written in the editor is published" "written in the editor #ed" 5000
+
+# ---- the composer opens as a post after a story ----
+press s
+check "s opens the story composer" "What's your story?"
+type_text "a story from the composer"
+press C-s
+check "the story is shared" "Your story is up for 24 hours." 5000
+wait_gone "What's your story?" && pass "the composer closes" || fail "the composer closes"
+press 6
+check "after a story the composer opens as a post" "What's happening?"
+screen | grep -qF "New story" && fail "not as a story" || pass "not as a story"
+press C-t
+check "Ctrl-T still switches to a story" "What's your story?"
+press C-t Escape
+
+# ---- quitting with nothing unsent asks nothing ----
+[ "$(quit_tui)" = "exit=0" ] && pass "q with no draft quits at once" ||
+	fail "q with no draft quits at once ($(cat "$TMP/tui.exit" 2>/dev/null))"
+
+# ---- a hostile $EDITOR is never a shell command ----
+restart_tui "EDITOR='$TMP/editor.sh;touch $TMP/pwned'"
+press 6
+check "the composer opens" "What's happening?"
+press C-e
+check "an editor that cannot be run says so" "Could not run the editor"
+[ -e "$TMP/pwned" ] && fail "\$EDITOR did not go through a shell" ||
+	pass "\$EDITOR did not go through a shell"
+press Escape
+
+# ---- no editor and no vi ----
+restart_tui "PATH=/nonexistent"
+press 6
+check "the composer opens again" "What's happening?"
+press C-e
+check "with no editor at all a message says what to set" "No editor: set \$VISUAL or \$EDITOR"
 press Escape
 
 echo "$passed passed, $failed failed"

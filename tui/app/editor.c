@@ -297,9 +297,6 @@ enum ed_result ed_key(struct editor *e, const struct key *k)
 		case CTRL('a'):
 			e->cur = line_start(e, e->cur);
 			break;
-		case CTRL('e'):
-			e->cur = line_end(e, e->cur);
-			break;
 		case CTRL('b'):
 			e->cur = prev_boundary(e, e->cur);
 			break;

@@ -221,12 +221,26 @@ static void compose_destroy(struct screen *s)
 	free(c);
 }
 
+static struct editor *compose_field(struct screen *s)
+{
+	struct compose *c = (struct compose *)s;
+	return c->on_image ? &c->image : &c->text;
+}
+
+static bool compose_has_draft(struct screen *s)
+{
+	struct compose *c = (struct compose *)s;
+	return !ed_blank(&c->text) || ed_text(&c->image)[0] != '\0';
+}
+
 static const struct screen_ops compose_ops = {
 	.draw = compose_draw,
 	.key = compose_key,
 	.click = compose_click,
 	.note = compose_note,
 	.destroy = compose_destroy,
+	.field = compose_field,
+	.has_draft = compose_has_draft,
 };
 
 void screen_compose_mode(struct screen *s, bool story)
@@ -242,7 +256,8 @@ struct screen *screen_compose_new(struct app *a)
 	struct compose *c = calloc(1, sizeof *c);
 	if (c == NULL)
 		abort();
-	c->base = (struct screen){.ops = &compose_ops, .app = a, .m = app_model(a), .typing = true};
+	c->base = (struct screen){.ops = &compose_ops, .app = a, .m = app_model(a), .typing = true,
+		.keys = KEYS_TEXT};
 	ed_init(&c->text, false);
 	c->text.highlight = true;
 	ed_init(&c->image, true);

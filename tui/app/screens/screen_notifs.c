@@ -136,7 +136,7 @@ static bool notifs_key(struct screen *s, const struct key *k)
 	if (v->n == 0 || (size_t)ns->lb.sel >= v->n)
 		return false;
 	struct notif *n = v->items[ns->lb.sel];
-	if (key_is(k, ACT_OPEN) || (k->code == 0 && k->ch == 'l' && !k->paste)) {
+	if (key_is(k, ACT_OPEN)) {
 		open_notif(ns, n);
 	} else if (key_is(k, ACT_MARK_READ)) {
 		model_notif_read(m, n);
@@ -185,6 +185,7 @@ struct screen *screen_notifs_new(struct app *a)
 	struct notifs *ns = calloc(1, sizeof *ns);
 	if (ns == NULL)
 		abort();
-	ns->base = (struct screen){.ops = &notifs_ops, .app = a, .m = app_model(a)};
+	ns->base = (struct screen){.ops = &notifs_ops, .app = a, .m = app_model(a),
+		.keys = KEYS_ACTIVITY};
 	return &ns->base;
 }

@@ -258,7 +258,8 @@ struct screen *screen_story_new(struct app *a, size_t group)
 	struct story_screen *ss = calloc(1, sizeof *ss);
 	if (ss == NULL)
 		abort();
-	ss->base = (struct screen){.ops = &story_ops, .app = a, .m = app_model(a), .full = true};
+	ss->base = (struct screen){.ops = &story_ops, .app = a, .m = app_model(a), .full = true,
+		.keys = KEYS_STORY};
 	show(ss, group, first_unseen(ss->base.m, group));
 	return &ss->base;
 }

@@ -269,6 +269,17 @@ static void thread_destroy(struct screen *s)
 	free(t);
 }
 
+static struct editor *thread_field(struct screen *s)
+{
+	struct thread *t = (struct thread *)s;
+	return t->composing ? &t->line : NULL;
+}
+
+static bool thread_has_draft(struct screen *s)
+{
+	return !ed_blank(&((struct thread *)s)->line);
+}
+
 static const struct screen_ops thread_ops = {
 	.draw = thread_draw,
 	.key = thread_key,
@@ -277,6 +288,8 @@ static const struct screen_ops thread_ops = {
 	.shown = thread_shown,
 	.hidden = thread_hidden,
 	.destroy = thread_destroy,
+	.field = thread_field,
+	.has_draft = thread_has_draft,
 };
 
 struct screen *screen_thread_new(struct app *a, int64_t user_id)
@@ -284,7 +297,8 @@ struct screen *screen_thread_new(struct app *a, int64_t user_id)
 	struct thread *t = calloc(1, sizeof *t);
 	if (t == NULL)
 		abort();
-	t->base = (struct screen){.ops = &thread_ops, .app = a, .m = app_model(a)};
+	t->base = (struct screen){.ops = &thread_ops, .app = a, .m = app_model(a),
+		.keys = KEYS_TEXT};
 	t->user_id = user_id;
 	t->at_bottom = true;
 	ed_init(&t->line, true);
