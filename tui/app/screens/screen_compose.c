@@ -205,6 +205,7 @@ static void compose_note(struct screen *s, enum note n, int64_t id, int64_t aux,
 		ed_set(&c->text, "");
 		ed_set(&c->image, "");
 		c->on_image = false;
+		c->story = false;     /* the next one is a post unless chosen otherwise */
 		app_toast(s->app, msg, TH_OK);
 		app_switch_tab(s->app, TAB_HOME);
 	} else if (n == NOTE_COMPOSE_FAILED) {
