@@ -204,6 +204,42 @@ press C-t
 check "Ctrl-T still switches to a story" "What's your story?"
 press C-t Escape
 
+# ---- @mentions: completed, opened, and notified ----
+press 6
+check "the composer is back" "What's happening?"
+type_text "hey @bobb"
+press Tab
+type_text "x"
+check "Tab completes the one name that fits, with a space" "hey @bobby x"
+press C-u
+wait_gone "hey @bobby" && pass "C-u clears it" || fail "C-u clears it"
+type_text "hello @bo"
+press Tab
+check "Tab lists everyone a name could be" "@bobby"
+screen | grep -qE '^ +(@bob @bobby|@bobby @bob) *$' && pass "both of them" || fail "both of them"
+type_text " x"
+check "and completes what they share" "hello @bob x"
+press C-s
+check "the post with a mention is published" "hello @bob x" 5000
+wait_gone "What's happening?" && pass "back on the feed" || fail "back on the feed"
+press @
+check "@ on a post opens the mentioned profile" "Bob Tester"
+press Escape
+mention_post=$(sqlite3 "$TMP/ansigram.db" "SELECT id FROM posts WHERE content = 'hello @bob x';")
+bob_id=$(sqlite3 "$TMP/ansigram.db" "SELECT id FROM users WHERE username = 'bob';")
+alice_id=$(sqlite3 "$TMP/ansigram.db" "SELECT id FROM users WHERE username = 'alice';")
+# A mention notification as PROTOCOL.md section 8 has the server write it.
+sqlite3 "$TMP/ansigram.db" "PRAGMA ignore_check_constraints = ON;
+	INSERT INTO notifications (user_id, actor_id, type, reference_id, message, created_at)
+	VALUES ($alice_id, $bob_id, 'mention', $mention_post, 'bob mentioned you',
+	CAST(strftime('%s', 'now') AS INTEGER) * 1000);"
+press 3 r
+check "Activity lists the mention" "bob mentioned you"
+press g Enter
+check "Enter on a mention opens the post" "Post by @alice"
+check "the post is the one mentioning" "hello @bob x"
+press Escape 1
+
 # ---- quitting with nothing unsent asks nothing ----
 [ "$(quit_tui)" = "exit=0" ] && pass "q with no draft quits at once" ||
 	fail "q with no draft quits at once ($(cat "$TMP/tui.exit" 2>/dev/null))"

@@ -22,7 +22,7 @@ enum action {
 	ACT_TAB_HOME, ACT_TAB_SEARCH, ACT_TAB_ACTIVITY, ACT_TAB_MESSAGES, ACT_TAB_PROFILE, ACT_TAB_NEW,
 	ACT_HELP, ACT_LIKE, ACT_COMMENT, ACT_FOLLOW, ACT_NEW_POST, ACT_NEW_STORY, ACT_MESSAGE, ACT_SEARCH,
 	ACT_REFRESH, ACT_DELETE, ACT_AUTHOR, ACT_EDIT, ACT_MARK_READ, ACT_MARK_ALL_READ, ACT_PAUSE,
-	ACT_SUBMIT, ACT_LOGOUT, ACT_REDRAW, ACT_EXTERNAL_EDITOR,
+	ACT_SUBMIT, ACT_LOGOUT, ACT_REDRAW, ACT_EXTERNAL_EDITOR, ACT_MENTION,
 	ACT__COUNT
 };
 
@@ -218,6 +218,12 @@ const char *ed_text(const struct editor *e);
 size_t ed_chars(const struct editor *e);
 bool ed_blank(const struct editor *e);
 enum ed_result ed_key(struct editor *e, const struct key *k);
+/* Inserts text at the cursor as if typed; false (nothing inserted) when
+ * it would pass max_chars. */
+bool ed_insert(struct editor *e, const char *text);
+/* The length of the name (letters, digits, _ and .) right before the
+ * cursor when mark comes before it ("@na|" with '@': 2), else 0. */
+size_t ed_word_before(const struct editor *e, char mark);
 /* Draws the text in rows x cols at (y, x); returns the cursor's window
  * position through cy, cx. */
 void ed_draw(struct editor *e, WINDOW *w, int y, int x, int rows, int cols, attr_t base,
@@ -327,6 +333,9 @@ void postlist_draw(struct app *a, struct postlist *pl, WINDOW *w, int y0, int ro
  * delete. True when used. */
 bool postlist_key(struct app *a, struct postlist *pl, const struct key *k);
 void postlist_click(struct app *a, struct postlist *pl, int y);
+/* Opens the profile @mentioned in text: the one there is, or the one
+ * picked from a prompt when there are several; says so when none. */
+void open_mention(struct app *a, const char *text);
 /* Draws a dim centred line (empty lists, loading). */
 void draw_hint(WINDOW *w, int y, int cols, const char *text, attr_t a);
 /* The line under a list: an error, "loading", or the end marker. */

@@ -60,16 +60,23 @@ static void bubble_item(void *ctx, int idx, struct pen *p, bool selected)
 	int bw = inner + 2;
 	int x = mine ? p->x0 + p->width - bw - 1 : p->x0 + 2;
 	attr_t ba = mine ? th(TH_BUBBLE_ME) : th(TH_BUBBLE_THEM);
+	size_t len = strlen(msg->content);
+	unsigned char *cls = malloc(len + 1);   /* @mentions and #tags lit */
+	if (cls == NULL)
+		abort();
+	rich_classes(msg->content, len, cls);
 	for (int i = 0; i < n; i++) {
 		int y = pen_row(p);
 		if (y >= 0) {
 			if (selected)
 				put_str(p->w, y, p->x0, 1, g.select, th(TH_SELECT));
 			put_fill(p->w, y, x, bw, ba);
-			put_text(p->w, y, x + 1, inner, msg->content + lines[i].off, lines[i].len, ba);
+			put_rich(p->w, y, x + 1, inner, msg->content + lines[i].off, lines[i].len,
+				cls + lines[i].off, ba);
 		}
 		p->vy++;
 	}
+	free(cls);
 	int y = pen_row(p);
 	if (y >= 0) {
 		char meta[64], age[32];
