@@ -683,7 +683,7 @@ static void draw_help(struct app *a)
 	draw_help_column(w, left, nl, 2, col_w, 1, rows, a->ov.scroll);
 	draw_help_column(w, right, nr, 4 + col_w, col_w, 1, rows, a->ov.scroll);
 	put_fit(w, h - 3, 2, wd - 4,
-		"Text fields: arrows, Home/End, C-w word, C-u line, C-s send. Mouse: wheel, click.",
+		"Text fields: arrows, Home/End, C-a line start, C-w word, C-u/C-k line. Mouse: wheel, click.",
 		th(TH_DIM));
 	char foot[1100];
 	snprintf(foot, sizeof foot, "Settings and key changes: %s",

@@ -150,7 +150,8 @@ int wrap_text(const char *s, int width, struct span *lines, int max);
 /* Columns of s[0..len). */
 int text_cols(const char *s, size_t len);
 /* Byte length of the next character cluster at s (a character with its
- * combining marks, variation selectors and joined emoji). */
+ * combining marks, variation selectors, skin tone and joined emoji, or a
+ * flag's pair of regional indicators). */
 size_t cluster_len(const char *s, size_t len);
 
 /* ---- list box: cards of any height, scrolled by rows (list.c) ---- */
