@@ -170,7 +170,7 @@ static void story_draw(struct screen *s, WINDOW *w, int rows, int cols)
 	}
 	/* Where we are among the authors, and the keys. */
 	char foot[160];
-	snprintf(foot, sizeof foot, "%zu of %zu  ·  h/l step  ·  space pause  ·  m reply  ·  p profile  ·  q close",
+	snprintf(foot, sizeof foot, "%zu of %zu  ·  ←/→ step  ·  space pause  ·  m reply  ·  p profile  ·  q close",
 		gi + 1, m->n_groups);
 	draw_hint(w, rows - 1, cols, foot, th(TH_DIM));
 }
