@@ -244,8 +244,16 @@ press Escape 1
 [ "$(quit_tui)" = "exit=0" ] && pass "q with no draft quits at once" ||
 	fail "q with no draft quits at once ($(cat "$TMP/tui.exit" 2>/dev/null))"
 
-# ---- a hostile $EDITOR is never a shell command ----
+# ---- a hostile $EDITOR is never a shell command; a clashing key is refused ----
+mkdir -p "$XDG_CONFIG_HOME/ansigram"
+printf 'key.like = q\n' >"$XDG_CONFIG_HOME/ansigram/config"
 restart_tui "EDITOR='$TMP/editor.sh;touch $TMP/pwned'"
+check "a key.<action> that would clash is refused with a warning" "q for like is already back"
+press '?'
+check "the help shows like" "like / unlike"
+screen | grep -qE ' l +like / unlike' && pass "still on l alone" || fail "still on l alone"
+press Escape
+rm -f "$XDG_CONFIG_HOME/ansigram/config"
 press 6
 check "the composer opens" "What's happening?"
 press C-e
