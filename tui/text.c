@@ -1,13 +1,16 @@
 /* text.c: showing other people's text safely and fitted to a terminal
  * (see text.h). Widths come from wcwidth under a UTF-8 locale object, so
  * they are right even when the process runs in the C locale; when no
- * UTF-8 locale exists at all, a small table of wide ranges stands in. */
+ * UTF-8 locale exists at all, a small table of wide ranges stands in.
+ * Widths are counted by character cluster, as terminals draw emoji
+ * sequences and flags: one cluster, two columns. */
 #include "text.h"
 
 #include <locale.h>
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <string.h>
 #include <time.h>
 
 #include "utf8.h"
@@ -106,45 +109,118 @@ static int cp_columns(uint32_t cp, bool have_locale)
 	return have_locale ? ag_cp_width(cp) : table_width(cp);
 }
 
-int ag_text_width(const char *s)
+static bool is_regional(uint32_t cp)
+{
+	return cp >= 0x1F1E6 && cp <= 0x1F1FF;
+}
+
+/* Code points that join the cluster before them: combining marks and
+ * other zero-width characters, variation selectors, ZWJ, the keycap mark,
+ * skin tones and the tag characters of subdivision flags. */
+static bool is_extend(uint32_t cp, bool have_locale)
+{
+	if (is_control(cp))
+		return false;
+	if ((cp >= 0xFE00 && cp <= 0xFE0F) || cp == 0x200D || cp == 0x20E3 ||
+	    (cp >= 0x1F3FB && cp <= 0x1F3FF) || (cp >= 0xE0020 && cp <= 0xE007F))
+		return true;
+	return cp_columns(cp, have_locale) == 0;
+}
+
+/* Columns of a code point inside a cluster: tag characters show nothing. */
+static int part_columns(uint32_t cp, bool have_locale)
+{
+	if (cp >= 0xE0020 && cp <= 0xE007F)
+		return 0;
+	return cp_columns(cp, have_locale);
+}
+
+/* One cluster at s, as ag_text_cluster, with the locale already chosen. */
+static size_t cluster_scan(const char *s, size_t len, bool have_locale, int *cols)
+{
+	uint32_t cp;
+	int n = ag_utf8_decode(s, len, &cp);
+	if (n <= 0) {
+		*cols = len ? 1 : 0;   /* a stray byte shows as one placeholder */
+		return len ? 1 : 0;
+	}
+	int base = cp_columns(cp, have_locale);
+	int sum = base;
+	bool emoji = false;         /* VS16, a skin tone, a keycap or a flag */
+	bool joined = false;        /* something was glued on by ZWJ */
+	bool after_zwj = false;
+	bool first = true;
+	size_t i = (size_t)n;
+	while (i < len) {
+		uint32_t next;
+		int m = ag_utf8_decode(s + i, len - i, &next);
+		if (m <= 0 || is_control(next))
+			break;
+		if (after_zwj) {
+			sum += part_columns(next, have_locale);
+			joined = true;
+			after_zwj = false;
+		} else if (first && is_regional(cp) && is_regional(next)) {
+			emoji = true;
+		} else if (is_extend(next, have_locale)) {
+			if (next == 0xFE0F || next == 0x20E3 || (next >= 0x1F3FB && next <= 0x1F3FF))
+				emoji = true;
+			after_zwj = next == 0x200D;
+		} else {
+			break;
+		}
+		first = false;
+		i += (size_t)m;
+	}
+	if (emoji || (joined && base == 2))
+		*cols = 2;
+	else
+		*cols = sum;
+	return i;
+}
+
+size_t ag_text_cluster(const char *s, size_t len, int *cols)
 {
 	locale_t saved = width_begin();
-	int cols = 0;
-	for (const char *p = s; *p; ) {
-		uint32_t cp;
-		int n = ag_utf8_decode(p, 4, &cp);
-		if (n < 0) {
-			cols++;
-			p++;
-			continue;
-		}
-		cols += cp_columns(cp, saved != (locale_t)0);
-		p += n;
+	int ignored;
+	size_t n = cluster_scan(s, len, saved != (locale_t)0, cols ? cols : &ignored);
+	width_end(saved);
+	return n;
+}
+
+int ag_text_cols(const char *s, size_t len)
+{
+	locale_t saved = width_begin();
+	int total = 0;
+	for (size_t i = 0; i < len; ) {
+		int w;
+		i += cluster_scan(s + i, len - i, saved != (locale_t)0, &w);
+		total += w;
 	}
 	width_end(saved);
-	return cols;
+	return total;
+}
+
+int ag_text_width(const char *s)
+{
+	return ag_text_cols(s, strlen(s));
 }
 
 size_t ag_text_fit(const char *s, int cols)
 {
 	locale_t saved = width_begin();
+	size_t len = strlen(s), i = 0;
 	int used = 0;
-	const char *p = s;
-	while (*p) {
-		uint32_t cp;
-		int n = ag_utf8_decode(p, 4, &cp);
-		int w = 1;
-		if (n < 0)
-			n = 1;
-		else
-			w = cp_columns(cp, saved != (locale_t)0);
+	while (i < len) {
+		int w;
+		size_t n = cluster_scan(s + i, len - i, saved != (locale_t)0, &w);
 		if (used + w > cols)
 			break;
 		used += w;
-		p += n;
+		i += n;
 	}
 	width_end(saved);
-	return (size_t)(p - s);
+	return i;
 }
 
 void ag_time_ago(int64_t then_ms, int64_t now_ms, char *out, size_t size)

@@ -1,8 +1,10 @@
 /* fuzz_text.c: libFuzzer target for showing other people's text (text.h):
  * ag_text_sanitize must leave valid UTF-8 without control characters (but
  * \n when asked to keep lines), text-direction controls or separators and be idempotent; ag_text_width and
- * ag_text_fit must agree on widths and never split a character. The first
- * byte picks keep_newlines and the fit width. */
+ * ag_text_fit must agree on widths and never split a character cluster,
+ * and the clusters of ag_text_cluster must tile the text and add up to
+ * its width. The first byte picks keep_newlines and the fit width. */
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -57,6 +59,24 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (fit == once.len && width > cols)
 		abort();
 	free(prefix);
+
+	/* Clusters tile the text, one ends exactly where the fit does, and
+	 * their columns add up to the width. */
+	size_t at = 0;
+	int sum = 0;
+	bool fit_on_boundary = fit == 0;
+	while (at < once.len) {
+		int w = -1;
+		size_t n = ag_text_cluster(once.data + at, once.len - at, &w);
+		if (n == 0 || n > once.len - at || w < 0 || w > 2 * (int)n)
+			abort();
+		at += n;
+		sum += w;
+		if (at == fit)
+			fit_on_boundary = true;
+	}
+	if (!fit_on_boundary || sum != width || ag_text_cols(once.data, once.len) != width)
+		abort();
 
 	/* Raw bytes too: the width of unsanitized text must not read past it. */
 	char *raw = strndup(text, len);

@@ -622,14 +622,19 @@ static int help_add(struct help_line *lines, int n, const char *keys, const char
 	return n + 1;
 }
 
-/* Lines for the actions of one section, skipping the tab numbers (they
- * get one line of their own). */
-static int help_section(struct help_line *lines, int n, const char *section)
+/* Lines for the actions of one section that work on a screen of these
+ * kinds (none, not even the title, when none does), skipping the tab
+ * numbers (they get one line of their own). */
+static int help_section(struct help_line *lines, int n, const char *section, unsigned kinds)
 {
-	n = help_add(lines, n, section, NULL, true);
+	bool titled = false;
 	for (int i = 0; i < ACT__COUNT; i++) {
-		if (strcmp(action_section(i), section) != 0 || (i >= ACT_TAB_HOME && i <= ACT_TAB_NEW))
+		if (strcmp(action_section(i), section) != 0 || (i >= ACT_TAB_HOME && i <= ACT_TAB_NEW) ||
+		    !(action_kind(i) & kinds))
 			continue;
+		if (!titled)
+			n = help_add(lines, n, section, NULL, true);
+		titled = true;
 		char keys[64];
 		keys_describe(i, keys, sizeof keys);
 		n = help_add(lines, n, keys, action_help(i), false);
@@ -660,9 +665,13 @@ static void draw_help(struct app *a)
 	werase(w);
 	frame(w);
 	put_str(w, 0, 2, wd - 4, " Keys ", th(TH_TITLE));
-	struct help_line left[ACT__COUNT + 4], right[ACT__COUNT + 2];
-	int nl = help_section(left, 0, "Moving");
-	nl = help_section(left, nl, "Screens");
+	/* The keys of the screen underneath: one table, so what is shown is
+	 * what works there. */
+	struct screen *top = top_screen(a);
+	unsigned kinds = KC_ALL | (top ? top->keys : 0);
+	struct help_line left[ACT__COUNT + 4], right[ACT__COUNT + 8];
+	int nl = help_section(left, 0, "Moving", kinds);
+	nl = help_section(left, nl, "Screens", kinds);
 	char tabs[64] = "";
 	for (int t = ACT_TAB_HOME; t <= ACT_TAB_NEW; t++) {
 		char k[16];
@@ -671,7 +680,11 @@ static void draw_help(struct app *a)
 		snprintf(tabs + used, sizeof tabs - used, "%s%s", t == ACT_TAB_HOME ? "" : " ", k);
 	}
 	nl = help_add(left, nl, tabs, "go to a screen", false);
-	int nr = help_section(right, 0, "Actions");
+	static const char *const kind_sections[] = {"Actions", "Posts", "Profile", "Activity",
+		"Stories", "Text fields"};
+	int nr = 0;
+	for (size_t i = 0; i < sizeof kind_sections / sizeof kind_sections[0]; i++)
+		nr = help_section(right, nr, kind_sections[i], kinds);
 	int rows = h - 4;
 	int col_w = (wd - 6) / 2;
 	/* Narrow: one column, the actions after a blank line. */
@@ -694,7 +707,7 @@ static void draw_help(struct app *a)
 		draw_help_column(w, right, nr, 4 + col_w, col_w, 1, rows, a->ov.scroll);
 	}
 	put_fit(w, h - 3, 2, wd - 4,
-		"Text fields: arrows, Home/End, C-w word, C-u line, C-s send. Mouse: wheel, click.",
+		"Text fields: arrows, Home/End, C-a line start, C-w word, C-u/C-k line. Mouse: wheel, click.",
 		th(TH_DIM));
 	char foot[1100];
 	snprintf(foot, sizeof foot, "Settings and key changes: %s",
@@ -968,6 +981,28 @@ static void suspend(struct app *a)
 	a->dirty = true;
 }
 
+static void quit_yes(struct app *a, void *ctx, int64_t id)
+{
+	(void)ctx;
+	(void)id;
+	a->quit = true;
+}
+
+/* q on a tab's first screen: quits, asking first when a post, comment or
+ * message is written but not sent. */
+static void quit_asking(struct app *a)
+{
+	for (int t = 0; t < TAB__COUNT; t++)
+		for (int i = 0; i < a->depth[t]; i++) {
+			struct screen *s = a->stack[t][i];
+			if (s->ops->has_draft && s->ops->has_draft(s)) {
+				app_confirm(a, "Discard the draft and quit?", quit_yes, NULL, 0);
+				return;
+			}
+		}
+	a->quit = true;
+}
+
 /* Keys nobody else wanted: tabs, help, global actions, back and quit. */
 static void global_key(struct app *a, const struct key *k)
 {
@@ -1009,7 +1044,7 @@ static void global_key(struct app *a, const struct key *k)
 		if (a->depth[a->tab] > 1)
 			pop_top(a);
 		else if (key_is(k, ACT_BACK) && !esc)
-			a->quit = true;
+			quit_asking(a);
 		else if (a->tab != TAB_HOME)
 			app_switch_tab(a, TAB_HOME);
 	}
@@ -1055,6 +1090,25 @@ static void resize(struct app *a)
 	a->dirty = true;
 }
 
+/* Ctrl-E: the text field with the focus (a prompt's or the screen's) is
+ * written in $EDITOR. False when no field has the focus. */
+static bool edit_externally(struct app *a)
+{
+	struct screen *top = top_screen(a);
+	struct editor *e = NULL;
+	if (a->ov.kind == OV_PROMPT)
+		e = &a->ov.ed;
+	else if (a->ov.kind == OV_NONE && top && top->ops->field)
+		e = top->ops->field(top);
+	if (e == NULL)
+		return false;
+	char why[200];
+	if (!ed_external(e, why, sizeof why))
+		app_toast(a, why, TH_ERROR);
+	a->dirty = true;
+	return true;
+}
+
 static void handle_key(struct app *a, struct key *k)
 {
 	if (k->code == KEY_RESIZE) {
@@ -1088,6 +1142,8 @@ static void handle_key(struct app *a, struct key *k)
 			a->quit = true;
 		return;
 	}
+	if (key_is(k, ACT_EXTERNAL_EDITOR) && edit_externally(a))
+		return;
 	if (a->ov.kind != OV_NONE) {
 		overlay_key(a, k);
 		return;
@@ -1106,7 +1162,8 @@ static void handle_key(struct app *a, struct key *k)
 	global_key(a, k);
 }
 
-/* Reads every key waiting. Esc followed at once by a key is Alt+key. */
+/* Reads every key waiting. Esc followed at once by a key is Alt+key, or
+ * the start of an escape sequence (keys.c). */
 static void read_keys(struct app *a)
 {
 	for (;;) {
@@ -1120,16 +1177,13 @@ static void read_keys(struct app *a)
 		} else {
 			k.ch = ch;
 			if (ch == 27 && !a->paste) {
-				wint_t next;
-				int r2 = wget_wch(stdscr, &next);
-				if (r2 == OK) {
-					k.ch = next;
-					k.alt = true;
-				} else if (r2 == KEY_CODE_YES) {
-					/* Esc then a function key: handle both. */
-					handle_key(a, &k);
-					k = (struct key){.code = (int)next};
-				}
+				struct key seq[2];
+				int n = key_after_esc(stdscr, seq);
+				if (n == 0)
+					continue;    /* an unknown sequence, swallowed */
+				if (n == 2)
+					handle_key(a, &seq[0]);
+				k = seq[n - 1];
 			}
 		}
 		handle_key(a, &k);

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <wctype.h>
 
+#include "text.h"
 #include "ui.h"
 #include "utf8.h"
 
@@ -41,6 +42,71 @@ void glyphs_init(void)
 
 static const char replacement[] = "\xEF\xBF\xBD";   /* U+FFFD */
 
+/* Columns curses gives s[0..len), adding up its characters' widths (a
+ * control or a bad byte is the one-column placeholder). */
+static int curses_cols(const char *s, size_t len)
+{
+	int cols = 0;
+	for (size_t i = 0; i < len; ) {
+		uint32_t cp;
+		int n = ag_utf8_decode(s + i, len - i, &cp);
+		int cw = n > 0 ? ag_cp_width(cp) : -1;
+		cols += cw < 0 || cp == '\n' || cp == '\t' ? 1 : cw;
+		i += n > 0 ? (size_t)n : 1;
+	}
+	return cols;
+}
+
+/* Writes s[0..len) character by character; controls and bad bytes as the
+ * placeholder, never raw. */
+static void put_chars(WINDOW *w, const char *s, size_t len)
+{
+	for (size_t i = 0; i < len; ) {
+		uint32_t cp;
+		int n = ag_utf8_decode(s + i, len - i, &cp);
+		if (n <= 0 || ag_cp_width(cp) < 0 || cp == '\n' || cp == '\t') {
+			waddnstr(w, replacement, 3);
+			i += n <= 0 ? 1 : (size_t)n;
+			continue;
+		}
+		waddnstr(w, s + i, n);
+		i += (size_t)n;
+	}
+}
+
+/* Writes one cluster whose columns differ from what curses would add up
+ * (an emoji ZWJ sequence, a skin tone, VS16) as a single cell padded with
+ * spaces to its width, so curses and the terminal agree on where the next
+ * character goes. A base curses counts as narrow keeps only its marks
+ * (no VS16, nothing joined), which every terminal shows one column wide. */
+static void put_cluster_cell(WINDOW *w, const char *s, size_t len, int cols)
+{
+	uint32_t cp;
+	int n = ag_utf8_decode(s, len, &cp);
+	wchar_t base[2] = {(wchar_t)cp, 0};
+	cchar_t cell;
+	if (n <= 0 || setcchar(&cell, base, 0, 0, NULL) == ERR)
+		return;
+	int base_cols = ag_cp_width(cp);
+	int parts = 1;
+	for (size_t i = (size_t)n; i < len && parts < CCHARW_MAX; ) {
+		uint32_t next;
+		int m = ag_utf8_decode(s + i, len - i, &next);
+		if (m <= 0 || (base_cols < 2 && next == 0x200D))
+			break;
+		if (!(base_cols < 2 && next == 0xFE0F))
+			cell.chars[parts++] = (wchar_t)next;
+		i += (size_t)m;
+	}
+	if (parts > 1 && cell.chars[parts - 1] == 0x200D)   /* cut after a joiner */
+		parts--;
+	for (int k = parts; k < CCHARW_MAX; k++)
+		cell.chars[k] = 0;
+	wadd_wch(w, &cell);
+	for (int pad = cols - (base_cols > 0 ? base_cols : 0); pad > 0; pad--)
+		waddch(w, ' ');
+}
+
 int put_text(WINDOW *w, int y, int x, int maxw, const char *s, size_t len, attr_t a)
 {
 	if (maxw <= 0 || w == NULL)
@@ -50,27 +116,20 @@ int put_text(WINDOW *w, int y, int x, int maxw, const char *s, size_t len, attr_
 	int used = 0;
 	size_t i = 0;
 	while (i < len) {
-		uint32_t cp;
-		int n = ag_utf8_decode(s + i, len - i, &cp);
-		const char *bytes = s + i;
-		int nbytes = n;
 		int cw;
-		if (n <= 0 || (cw = ag_cp_width(cp)) < 0 || cp == '\n' || cp == '\t') {
-			/* Never a raw control byte on the terminal. */
-			bytes = replacement;
-			nbytes = 3;
-			cw = 1;
-			n = n <= 0 ? 1 : n;
-		}
+		size_t n = ag_text_cluster(s + i, len - i, &cw);
 		if (used + cw > maxw)
 			break;
 		if (cw == 0 && used == 0) {   /* a mark with nothing to sit on */
-			i += (size_t)n;
+			i += n;
 			continue;
 		}
-		waddnstr(w, bytes, nbytes);
+		if (cw != curses_cols(s + i, n))
+			put_cluster_cell(w, s + i, n, cw);
+		else
+			put_chars(w, s + i, n);
 		used += cw;
-		i += (size_t)n;
+		i += n;
 	}
 	return used;
 }
@@ -111,45 +170,12 @@ void put_fill(WINDOW *w, int y, int x, int width, attr_t a)
 
 int text_cols(const char *s, size_t len)
 {
-	int cols = 0;
-	size_t i = 0;
-	while (i < len) {
-		uint32_t cp;
-		int n = ag_utf8_decode(s + i, len - i, &cp);
-		if (n <= 0) {
-			cols++;
-			i++;
-			continue;
-		}
-		int cw = ag_cp_width(cp);
-		cols += cw < 0 ? 1 : cw;
-		i += (size_t)n;
-	}
-	return cols;
+	return ag_text_cols(s, len);
 }
 
 size_t cluster_len(const char *s, size_t len)
 {
-	uint32_t cp;
-	int n = ag_utf8_decode(s, len, &cp);
-	if (n <= 0)
-		return len ? 1 : 0;
-	size_t i = (size_t)n;
-	bool joined = false;
-	while (i < len) {
-		uint32_t next;
-		int m = ag_utf8_decode(s + i, len - i, &next);
-		if (m <= 0)
-			break;
-		bool zero = ag_cp_width(next) == 0 && next != '\n';
-		if (joined || zero || (next >= 0x1F3FB && next <= 0x1F3FF)) {
-			joined = next == 0x200D;   /* a zero width joiner glues the next one */
-			i += (size_t)m;
-			continue;
-		}
-		break;
-	}
-	return i;
+	return ag_text_cluster(s, len, NULL);
 }
 
 /* ---- highlighting ---- */

@@ -5,6 +5,7 @@
  * whole (bracketed paste) and is inserted as text, never as commands. */
 #include <stdlib.h>
 #include <string.h>
+#include <wctype.h>
 
 #include "ui.h"
 #include "utf8.h"
@@ -251,6 +252,33 @@ static bool over_limit(const struct editor *e, size_t adding_chars)
 	return e->max_chars && ed_chars(e) + adding_chars > e->max_chars;
 }
 
+bool ed_insert(struct editor *e, const char *text)
+{
+	size_t n = strlen(text);
+	if (over_limit(e, ag_utf8_count(text, n)))
+		return false;
+	insert_bytes(e, text, n);
+	e->want_col = -1;
+	return true;
+}
+
+size_t ed_word_before(const struct editor *e, char mark)
+{
+	size_t i = e->cur;
+	while (i > 0 && ((e->buf[i - 1] >= 'a' && e->buf[i - 1] <= 'z') ||
+	       (e->buf[i - 1] >= 'A' && e->buf[i - 1] <= 'Z') ||
+	       (e->buf[i - 1] >= '0' && e->buf[i - 1] <= '9') || e->buf[i - 1] == '_' ||
+	       e->buf[i - 1] == '.'))
+		i--;
+	if (i == 0 || e->buf[i - 1] != mark)
+		return 0;
+	/* "hi@bob" is no mention: the mark starts the text or follows a non-word. */
+	if (i >= 2 && (iswalnum((wint_t)(unsigned char)e->buf[i - 2]) || e->buf[i - 2] == '_' ||
+	    e->buf[i - 2] == '.'))
+		return 0;
+	return e->cur - i;
+}
+
 enum ed_result ed_key(struct editor *e, const struct key *k)
 {
 	bool vertical = false;
@@ -296,9 +324,6 @@ enum ed_result ed_key(struct editor *e, const struct key *k)
 			break;
 		case CTRL('a'):
 			e->cur = line_start(e, e->cur);
-			break;
-		case CTRL('e'):
-			e->cur = line_end(e, e->cur);
 			break;
 		case CTRL('b'):
 			e->cur = prev_boundary(e, e->cur);

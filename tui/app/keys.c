@@ -1,7 +1,10 @@
-/* keys.c: which keys do what. Every action has default keys (vim keys
- * next to arrows); the config file can rebind an action with
- * "key.<action> = KEYS". The help overlay reads its text from here, so it
- * always shows the keys actually in force. */
+/* keys.c: which keys do what, the one table both the screens' dispatch
+ * and the help overlay read. Every action has default keys (vim keys next
+ * to arrows) and a kind of screen where they work (everywhere, posts,
+ * activity, stories, profiles, text fields); no key does two things on
+ * any one screen, and the config file's "key.<action> = KEYS" is refused
+ * when it would make one. Also decodes escape sequences curses did not
+ * know. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,51 +21,61 @@ struct binding {
 
 struct action_info {
 	const char *name;      /* for the config file */
-	const char *section;
+	const char *section;   /* its heading in the help */
 	const char *help;
 	const char *defaults;  /* space-separated key names */
+	unsigned ctx;          /* the kind of screen where it works (KC_*) */
 	struct binding keys[MAX_KEYS];
 	int n_keys;
 };
 
 static struct action_info actions[ACT__COUNT] = {
-	[ACT_UP] = {"up", "Moving", "previous item", "k Up"},
-	[ACT_DOWN] = {"down", "Moving", "next item", "j Down"},
-	[ACT_TOP] = {"top", "Moving", "first item", "g Home"},
-	[ACT_BOTTOM] = {"bottom", "Moving", "last item", "G End"},
-	[ACT_PAGE_UP] = {"page_up", "Moving", "page up", "PgUp C-b"},
-	[ACT_PAGE_DOWN] = {"page_down", "Moving", "page down", "PgDn C-f"},
-	[ACT_LEFT] = {"left", "Moving", "back / prev story", "h Left"},
-	[ACT_RIGHT] = {"right", "Moving", "next story", "l Right"},
-	[ACT_OPEN] = {"open", "Moving", "open", "Enter"},
-	[ACT_BACK] = {"back", "Moving", "back", "Esc q"},
-	[ACT_QUIT] = {"quit", "Moving", "quit ansigram", "C-c"},
-	[ACT_NEXT_TAB] = {"next_tab", "Screens", "next screen", "Tab"},
-	[ACT_PREV_TAB] = {"prev_tab", "Screens", "previous screen", "S-Tab"},
-	[ACT_TAB_HOME] = {"home", "Screens", "home", "1"},
-	[ACT_TAB_SEARCH] = {"search_tab", "Screens", "search", "2"},
-	[ACT_TAB_ACTIVITY] = {"activity", "Screens", "notifications", "3"},
-	[ACT_TAB_MESSAGES] = {"messages", "Screens", "messages", "4"},
-	[ACT_TAB_PROFILE] = {"profile", "Screens", "my profile", "5"},
-	[ACT_TAB_NEW] = {"new", "Screens", "new post", "6"},
-	[ACT_HELP] = {"help", "Screens", "this help", "?"},
-	[ACT_LIKE] = {"like", "Actions", "like / unlike", "l"},
-	[ACT_COMMENT] = {"comment", "Actions", "comment", "c"},
-	[ACT_FOLLOW] = {"follow", "Actions", "follow / unfollow", "f"},
-	[ACT_NEW_POST] = {"new_post", "Actions", "new post", "n"},
-	[ACT_NEW_STORY] = {"new_story", "Actions", "new story", "s"},
-	[ACT_MESSAGE] = {"message", "Actions", "message someone", "m"},
-	[ACT_SEARCH] = {"search", "Actions", "search", "/"},
-	[ACT_REFRESH] = {"refresh", "Actions", "refresh", "r"},
-	[ACT_DELETE] = {"delete", "Actions", "delete (mine)", "d Delete"},
-	[ACT_AUTHOR] = {"author", "Actions", "author's profile", "p"},
-	[ACT_EDIT] = {"edit", "Actions", "edit my profile", "e"},
-	[ACT_MARK_READ] = {"mark_read", "Actions", "mark read", "Space"},
-	[ACT_MARK_ALL_READ] = {"mark_all_read", "Actions", "mark all read", "a"},
-	[ACT_PAUSE] = {"pause", "Actions", "pause a story", "Space"},
-	[ACT_SUBMIT] = {"submit", "Actions", "publish / send", "C-s"},
-	[ACT_LOGOUT] = {"logout", "Actions", "log out (profile)", "X"},
-	[ACT_REDRAW] = {"redraw", "Actions", "redraw the screen", "C-l"},
+	[ACT_UP] = {"up", "Moving", "previous item", "k Up", KC_ALL},
+	[ACT_DOWN] = {"down", "Moving", "next item", "j Down", KC_ALL},
+	[ACT_TOP] = {"top", "Moving", "first item", "g Home", KC_ALL},
+	[ACT_BOTTOM] = {"bottom", "Moving", "last item", "G End", KC_ALL},
+	[ACT_PAGE_UP] = {"page_up", "Moving", "page up", "PgUp C-b", KC_ALL},
+	[ACT_PAGE_DOWN] = {"page_down", "Moving", "page down", "PgDn C-f", KC_ALL},
+	[ACT_LEFT] = {"left", "Moving", "back / left", "h Left", KC_ALL},
+	[ACT_RIGHT] = {"right", "Moving", "right", "Right", KC_ALL},
+	[ACT_OPEN] = {"open", "Moving", "open", "Enter", KC_ALL},
+	[ACT_BACK] = {"back", "Moving", "back (q quits on a first screen)", "Esc q", KC_ALL},
+	[ACT_QUIT] = {"quit", "Moving", "quit ansigram", "C-c", KC_ALL},
+	[ACT_NEXT_TAB] = {"next_tab", "Screens", "next screen", "Tab", KC_ALL},
+	[ACT_PREV_TAB] = {"prev_tab", "Screens", "previous screen", "S-Tab", KC_ALL},
+	[ACT_TAB_HOME] = {"home", "Screens", "home", "1", KC_ALL},
+	[ACT_TAB_SEARCH] = {"search_tab", "Screens", "search", "2", KC_ALL},
+	[ACT_TAB_ACTIVITY] = {"activity", "Screens", "notifications", "3", KC_ALL},
+	[ACT_TAB_MESSAGES] = {"messages", "Screens", "messages", "4", KC_ALL},
+	[ACT_TAB_PROFILE] = {"profile", "Screens", "my profile", "5", KC_ALL},
+	[ACT_TAB_NEW] = {"new", "Screens", "new post", "6", KC_ALL},
+	[ACT_HELP] = {"help", "Screens", "this help", "?", KC_ALL},
+	[ACT_NEW_POST] = {"new_post", "Actions", "new post", "n", KC_ALL},
+	[ACT_NEW_STORY] = {"new_story", "Actions", "new story", "s", KC_ALL},
+	[ACT_MESSAGE] = {"message", "Actions", "message someone", "m", KC_ALL},
+	[ACT_SEARCH] = {"search", "Actions", "search", "/", KC_ALL},
+	[ACT_REFRESH] = {"refresh", "Actions", "refresh", "r", KC_ALL},
+	[ACT_REDRAW] = {"redraw", "Actions", "redraw the screen", "C-l", KC_ALL},
+	[ACT_LIKE] = {"like", "Posts", "like / unlike", "l", KC_POSTS},
+	[ACT_COMMENT] = {"comment", "Posts", "comment", "c", KC_POSTS},
+	[ACT_FOLLOW] = {"follow", "Posts", "follow / unfollow", "f", KC_POSTS},
+	[ACT_AUTHOR] = {"author", "Posts", "author's profile", "p", KC_POSTS},
+	[ACT_DELETE] = {"delete", "Posts", "delete (mine)", "d Delete", KC_POSTS},
+	[ACT_MENTION] = {"mention", "Posts", "open an @mention's profile", "@", KC_POSTS},
+	[ACT_EDIT] = {"edit", "Profile", "edit my profile", "e", KC_PROFILE},
+	[ACT_LOGOUT] = {"logout", "Profile", "log out", "X", KC_PROFILE},
+	[ACT_MARK_READ] = {"mark_read", "Activity", "mark read", "Space", KC_ACTIVITY},
+	[ACT_MARK_ALL_READ] = {"mark_all_read", "Activity", "mark all read", "a", KC_ACTIVITY},
+	[ACT_PAUSE] = {"pause", "Stories", "pause a story", "Space", KC_STORY},
+	[ACT_SUBMIT] = {"submit", "Text fields", "publish / send", "C-s", KC_TEXT},
+	[ACT_EXTERNAL_EDITOR] = {"external_editor", "Text fields", "write it in $EDITOR", "C-e",
+		KC_TEXT},
+};
+
+/* The kinds of screen that are on view together: two actions may share a
+ * key only when no screen has both their kinds. */
+static const unsigned screen_kinds[] = {
+	KEYS_FEED, KEYS_POST, KEYS_PROFILE, KEYS_ACTIVITY, KEYS_STORY, KEYS_TEXT,
 };
 
 static const struct {
@@ -180,15 +193,71 @@ bool key_char(const struct key *k, wint_t *out)
 	return true;
 }
 
+static bool same_key(const struct binding *x, const struct binding *y)
+{
+	return x->code == y->code && x->ch == y->ch;
+}
+
+static bool on_view_together(unsigned ctx_a, unsigned ctx_b)
+{
+	for (size_t i = 0; i < sizeof screen_kinds / sizeof screen_kinds[0]; i++)
+		if ((screen_kinds[i] & ctx_a) && (screen_kinds[i] & ctx_b))
+			return true;
+	return false;
+}
+
+static void describe(const struct binding *b, char *out, size_t size);
+
+/* The action a shares a key with on some screen, or -1; the key's name
+ * goes to key. */
+static int clash_of(int a, char *key, size_t key_size)
+{
+	for (int b = 0; b < ACT__COUNT; b++) {
+		if (b == a || !on_view_together(actions[a].ctx, actions[b].ctx))
+			continue;
+		for (int i = 0; i < actions[a].n_keys; i++)
+			for (int j = 0; j < actions[b].n_keys; j++)
+				if (same_key(&actions[a].keys[i], &actions[b].keys[j])) {
+					describe(&actions[a].keys[i], key, key_size);
+					return b;
+				}
+	}
+	return -1;
+}
+
+bool keys_check(char *why, size_t why_size)
+{
+	keys_init();
+	for (int a = 0; a < ACT__COUNT; a++) {
+		char key[16];
+		int b = clash_of(a, key, sizeof key);
+		if (b >= 0) {
+			snprintf(why, why_size, "%s is both %s and %s", key, actions[a].name,
+				actions[b].name);
+			return false;
+		}
+	}
+	return true;
+}
+
 bool keys_bind(const char *action, const char *keys, char *why, size_t why_size)
 {
 	keys_init();
 	for (int i = 0; i < ACT__COUNT; i++) {
 		if (strcmp(actions[i].name, action) != 0)
 			continue;
+		struct action_info before = actions[i];
 		char bad[32];
 		if (!set_keys(&actions[i], keys, bad, sizeof bad)) {
 			snprintf(why, why_size, "unknown key '%s' for %s", bad, action);
+			return false;
+		}
+		char key[16];
+		int other = clash_of(i, key, sizeof key);
+		if (other >= 0) {
+			actions[i] = before;
+			snprintf(why, why_size, "%s for %s is already %s", key, action,
+				actions[other].name);
 			return false;
 		}
 		return true;
@@ -244,4 +313,113 @@ const char *action_help(enum action a)
 const char *action_section(enum action a)
 {
 	return actions[a].section;
+}
+
+unsigned action_kind(enum action a)
+{
+	return actions[a].ctx;
+}
+
+/* ---- escape sequences curses did not know ---- */
+
+#define SEQ_WAIT_MS 50   /* the rest of a sequence is normally already read */
+
+/* The next character of a sequence, or 0 when none came in time or it
+ * was a function key. */
+static wint_t seq_next(WINDOW *w)
+{
+	wint_t ch;
+	return wget_wch(w, &ch) == OK ? ch : 0;
+}
+
+/* The key a CSI sequence (ESC [ params final) stands for, or 0. */
+static int csi_key(int param, wint_t final)
+{
+	switch (final) {
+	case 'A': return KEY_UP;
+	case 'B': return KEY_DOWN;
+	case 'C': return KEY_RIGHT;
+	case 'D': return KEY_LEFT;
+	case 'H': return KEY_HOME;
+	case 'F': return KEY_END;
+	case 'Z': return KEY_BTAB;
+	case '~':
+		break;
+	default:
+		return 0;
+	}
+	switch (param) {
+	case 1: case 7: return KEY_HOME;
+	case 4: case 8: return KEY_END;
+	case 2: return KEY_IC;
+	case 3: return KEY_DC;
+	case 5: return KEY_PPAGE;
+	case 6: return KEY_NPAGE;
+	default: return 0;
+	}
+}
+
+/* The key an SS3 sequence (ESC O x) stands for, or 0. */
+static int ss3_key(wint_t x)
+{
+	switch (x) {
+	case 'A': return KEY_UP;
+	case 'B': return KEY_DOWN;
+	case 'C': return KEY_RIGHT;
+	case 'D': return KEY_LEFT;
+	case 'H': return KEY_HOME;
+	case 'F': return KEY_END;
+	case 'M': return KEY_ENTER;
+	case 'P': case 'Q': case 'R': case 'S': return KEY_F(1 + (int)(x - 'P'));
+	default: return 0;
+	}
+}
+
+/* Reads the rest of a CSI sequence up to its final byte (ESC [ already
+ * read) and returns its key, or 0 for one we do not know or a broken one:
+ * either way the whole sequence is gone, none of it typed. */
+static int read_csi(WINDOW *w)
+{
+	int param = -1;         /* the first parameter */
+	bool first = true;
+	for (int n = 0; n < 32; n++) {
+		wint_t c = seq_next(w);
+		if (c >= 0x40 && c <= 0x7E)
+			return csi_key(param < 0 ? 1 : param, c);
+		if (c < 0x20 || c > 0x3F)
+			return 0;    /* not a CSI byte: the sequence was cut */
+		if (c == ';' || c == ':')
+			first = false;
+		else if (first && c >= '0' && c <= '9')
+			param = (param < 0 ? 0 : param) * 10 + (int)(c - '0');
+		if (param > 9999)
+			param = 9999;
+	}
+	return 0;
+}
+
+int key_after_esc(WINDOW *w, struct key out[2])
+{
+	wint_t next;
+	int r = wget_wch(w, &next);
+	int delay = wgetdelay(w);
+	wtimeout(w, SEQ_WAIT_MS);
+	int n = 1;
+	out[0] = (struct key){.ch = 27};
+	if (r == KEY_CODE_YES) {
+		out[n++] = (struct key){.code = (int)next};   /* Esc, then the key */
+	} else if (r == OK && next == '[') {
+		int code = read_csi(w);
+		out[0] = (struct key){.code = code};
+		n = code ? 1 : 0;
+	} else if (r == OK && next == 'O') {
+		wint_t x = seq_next(w);
+		int code = x ? ss3_key(x) : 0;
+		out[0] = x ? (struct key){.code = code} : (struct key){.ch = 'O', .alt = true};
+		n = x && !code ? 0 : 1;
+	} else if (r == OK) {
+		out[0] = (struct key){.ch = next, .alt = true};
+	}
+	wtimeout(w, delay);
+	return n;
 }

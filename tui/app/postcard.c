@@ -182,6 +182,50 @@ static void delete_post(struct app *a, void *ctx, int64_t id)
 	model_post_delete(app_model(a), id);
 }
 
+static void mention_picked(struct app *a, void *ctx, const char *text)
+{
+	(void)ctx;
+	if (text[0] == '@')
+		text++;
+	if (text[0])
+		model_lookup(app_model(a), text, LOOKUP_PROFILE);
+}
+
+void open_mention(struct app *a, const char *text)
+{
+	size_t len = text ? strlen(text) : 0;
+	unsigned char *cls = malloc(len + 1);
+	if (cls == NULL)
+		abort();
+	rich_classes(text ? text : "", len, cls);
+	char names[200] = "", first[64] = "";
+	int count = 0;
+	size_t used = 0;
+	for (size_t i = 0; i < len; i++) {
+		if (cls[i] != CLS_MENTION || (i > 0 && cls[i - 1] == CLS_MENTION))
+			continue;
+		size_t j = i;
+		while (j < len && cls[j] == CLS_MENTION)
+			j++;
+		if (count == 0)
+			snprintf(first, sizeof first, "%.*s", (int)(j - i - 1), text + i + 1);
+		if (used + (j - i) + 2 < sizeof names) {   /* the names, for the prompt's hint */
+			int n = snprintf(names + used, sizeof names - used, "%s%.*s", used ? " " : "",
+				(int)(j - i), text + i);
+			used += (size_t)n;
+		}
+		count++;
+		i = j - 1;
+	}
+	free(cls);
+	if (count == 0)
+		app_toast(a, "No @mentions here.", TH_WARN);
+	else if (count == 1)
+		model_lookup(app_model(a), first, LOOKUP_PROFILE);
+	else
+		app_prompt(a, "Open whose profile?", names, mention_picked, NULL);
+}
+
 bool postlist_key(struct app *a, struct postlist *pl, const struct key *k)
 {
 	struct model *m = app_model(a);
@@ -201,6 +245,8 @@ bool postlist_key(struct app *a, struct postlist *pl, const struct key *k)
 		app_open_post(a, p->id, false);
 	} else if (key_is(k, ACT_COMMENT)) {
 		app_open_post(a, p->id, true);
+	} else if (key_is(k, ACT_MENTION)) {
+		open_mention(a, p->content);
 	} else if (key_is(k, ACT_AUTHOR)) {
 		app_open_profile(a, p->author_id);
 	} else if (key_is(k, ACT_FOLLOW)) {

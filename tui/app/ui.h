@@ -22,9 +22,27 @@ enum action {
 	ACT_TAB_HOME, ACT_TAB_SEARCH, ACT_TAB_ACTIVITY, ACT_TAB_MESSAGES, ACT_TAB_PROFILE, ACT_TAB_NEW,
 	ACT_HELP, ACT_LIKE, ACT_COMMENT, ACT_FOLLOW, ACT_NEW_POST, ACT_NEW_STORY, ACT_MESSAGE, ACT_SEARCH,
 	ACT_REFRESH, ACT_DELETE, ACT_AUTHOR, ACT_EDIT, ACT_MARK_READ, ACT_MARK_ALL_READ, ACT_PAUSE,
-	ACT_SUBMIT, ACT_LOGOUT, ACT_REDRAW,
+	ACT_SUBMIT, ACT_LOGOUT, ACT_REDRAW, ACT_EXTERNAL_EDITOR, ACT_MENTION,
 	ACT__COUNT
 };
+
+/* The kinds of screen an action's keys work on. A screen is one or more
+ * kinds (struct screen's keys, one of the KEYS_* sets); on any screen a
+ * key belongs to one action at most. */
+enum key_kind {
+	KC_ALL = 1,         /* everywhere */
+	KC_POSTS = 2,       /* the feed, profiles, tags, a post */
+	KC_ACTIVITY = 4,
+	KC_STORY = 8,
+	KC_PROFILE = 16,
+	KC_TEXT = 32,       /* screens with a text field */
+};
+#define KEYS_FEED (KC_ALL | KC_POSTS)
+#define KEYS_POST (KC_ALL | KC_POSTS | KC_TEXT)
+#define KEYS_PROFILE (KC_ALL | KC_POSTS | KC_PROFILE)
+#define KEYS_ACTIVITY (KC_ALL | KC_ACTIVITY)
+#define KEYS_STORY (KC_ALL | KC_STORY)
+#define KEYS_TEXT (KC_ALL | KC_TEXT)
 
 /* One key press: a function key (code, e.g. KEY_UP) or a character. */
 struct key {
@@ -39,18 +57,28 @@ struct key {
 #define CTRL(c) ((c) & 0x1f)
 
 bool key_is(const struct key *k, enum action a);
+/* Decodes what follows an Esc read from w: Alt+key, a plain Esc, Esc and
+ * a function key, or a CSI or SS3 sequence curses did not know (Home as
+ * ESC [ 1 ~ or ESC O H, End as ESC [ 4 ~ ...; unknown ones are swallowed
+ * whole). Fills out with 0, 1 or 2 keys and returns how many. */
+int key_after_esc(WINDOW *w, struct key out[2]);
 /* A printable character typed (not a paste, not Alt): for list screens
  * that take a few letters themselves. */
 bool key_char(const struct key *k, wint_t *out);
 /* True when some action is bound to k. */
 bool key_bound(const struct key *k);
-/* Reads "key.<action> = KEYS" from the config; false with why when
- * the action or a key name is unknown. */
+/* Reads "key.<action> = KEYS" from the config; false with why (and the
+ * keys unchanged) when the action or a key name is unknown or a key would
+ * do two things on one screen. */
 bool keys_bind(const char *action, const char *keys, char *why, size_t why_size);
+/* True when no key does two things on any screen; else false with why. */
+bool keys_check(char *why, size_t why_size);
 /* The keys bound to a, for the help overlay ("j, Down"). */
 void keys_describe(enum action a, char *out, size_t size);
 const char *action_help(enum action a);
 const char *action_section(enum action a);
+/* The kind of screen (KC_*) where a's keys work. */
+unsigned action_kind(enum action a);
 
 /* ---- config (config.c) ---- */
 
@@ -159,7 +187,8 @@ int wrap_text(const char *s, int width, struct span *lines, int max);
 /* Columns of s[0..len). */
 int text_cols(const char *s, size_t len);
 /* Byte length of the next character cluster at s (a character with its
- * combining marks, variation selectors and joined emoji). */
+ * combining marks, variation selectors, skin tone and joined emoji, or a
+ * flag's pair of regional indicators). */
 size_t cluster_len(const char *s, size_t len);
 
 /* ---- list box: cards of any height, scrolled by rows (list.c) ---- */
@@ -227,10 +256,21 @@ const char *ed_text(const struct editor *e);
 size_t ed_chars(const struct editor *e);
 bool ed_blank(const struct editor *e);
 enum ed_result ed_key(struct editor *e, const struct key *k);
+/* Inserts text at the cursor as if typed; false (nothing inserted) when
+ * it would pass max_chars. */
+bool ed_insert(struct editor *e, const char *text);
+/* The length of the name (letters, digits, _ and .) right before the
+ * cursor when mark comes before it ("@na|" with '@': 2), else 0. */
+size_t ed_word_before(const struct editor *e, char mark);
 /* Draws the text in rows x cols at (y, x); returns the cursor's window
  * position through cy, cx. */
 void ed_draw(struct editor *e, WINDOW *w, int y, int x, int rows, int cols, attr_t base,
 	int *cy, int *cx);
+/* Lets the person write e's text in $VISUAL or $EDITOR (vi when neither
+ * is set) with curses suspended; false with why, and e unchanged, when
+ * there is no editor, it failed or what it saved does not fit e
+ * (external.c). */
+bool ed_external(struct editor *e, char *why, size_t why_size);
 
 /* ---- screens ---- */
 
@@ -251,6 +291,10 @@ struct screen_ops {
 	void (*shown)(struct screen *s);
 	void (*hidden)(struct screen *s);
 	void (*destroy)(struct screen *s);
+	/* The text field with the focus, or NULL (for Ctrl-E). */
+	struct editor *(*field)(struct screen *s);
+	/* True when a post, comment or message written here is not sent yet. */
+	bool (*has_draft)(struct screen *s);
 };
 
 struct screen {
@@ -259,6 +303,7 @@ struct screen {
 	struct model *m;
 	bool full;           /* uses the whole terminal, no tab bar or status bar */
 	bool typing;         /* a text field has focus: letters are text, not commands */
+	unsigned keys;       /* the kinds of keys in force (KEYS_*; 0 is KC_ALL) */
 	int cur_y, cur_x;    /* cursor in the content window, -1 when hidden */
 	bool closing;        /* closed: destroyed once the current event is done */
 };
@@ -326,6 +371,9 @@ void postlist_draw(struct app *a, struct postlist *pl, WINDOW *w, int y0, int ro
  * delete. True when used. */
 bool postlist_key(struct app *a, struct postlist *pl, const struct key *k);
 void postlist_click(struct app *a, struct postlist *pl, int y);
+/* Opens the profile @mentioned in text: the one there is, or the one
+ * picked from a prompt when there are several; says so when none. */
+void open_mention(struct app *a, const char *text);
 /* Draws a dim centred line (empty lists, loading). */
 void draw_hint(WINDOW *w, int y, int cols, const char *text, attr_t a);
 /* The line under a list: an error, "loading", or the end marker. */

@@ -135,12 +135,19 @@ static void edit_destroy(struct screen *s)
 	free(e);
 }
 
+static struct editor *edit_field(struct screen *s)
+{
+	struct edit_profile *e = (struct edit_profile *)s;
+	return &e->ed[e->focus];
+}
+
 static const struct screen_ops edit_ops = {
 	.draw = edit_draw,
 	.key = edit_key,
 	.click = edit_click,
 	.note = edit_note,
 	.destroy = edit_destroy,
+	.field = edit_field,
 };
 
 struct screen *screen_edit_profile_new(struct app *a)
@@ -148,7 +155,8 @@ struct screen *screen_edit_profile_new(struct app *a)
 	struct edit_profile *e = calloc(1, sizeof *e);
 	if (e == NULL)
 		abort();
-	e->base = (struct screen){.ops = &edit_ops, .app = a, .m = app_model(a), .typing = true};
+	e->base = (struct screen){.ops = &edit_ops, .app = a, .m = app_model(a), .typing = true,
+		.keys = KEYS_TEXT};
 	const struct user *me = &e->base.m->me;
 	ed_init(&e->ed[E_NAME], true);
 	ed_init(&e->ed[E_BIO], false);

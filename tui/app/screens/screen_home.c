@@ -230,7 +230,8 @@ struct screen *screen_home_new(struct app *a)
 	struct home *h = calloc(1, sizeof *h);
 	if (h == NULL)
 		abort();
-	h->base = (struct screen){.ops = &home_ops, .app = a, .m = app_model(a)};
+	h->base = (struct screen){.ops = &home_ops, .app = a, .m = app_model(a),
+		.keys = KEYS_FEED};
 	h->feed.empty = "Your feed is empty. Follow people (/ to search) or post something (n).";
 	return &h->base;
 }

@@ -317,12 +317,19 @@ static void login_destroy(struct screen *s)
 	free(l);
 }
 
+static struct editor *login_field(struct screen *s)
+{
+	struct login *l = (struct login *)s;
+	return l->focus <= F_PASSWORD ? &l->ed[l->focus] : NULL;
+}
+
 static const struct screen_ops login_ops = {
 	.draw = login_draw,
 	.key = login_key,
 	.click = login_click,
 	.note = login_note,
 	.destroy = login_destroy,
+	.field = login_field,
 };
 
 struct screen *screen_login_new(struct app *a, const char *why)
@@ -331,7 +338,7 @@ struct screen *screen_login_new(struct app *a, const char *why)
 	if (l == NULL)
 		abort();
 	l->base = (struct screen){.ops = &login_ops, .app = a, .m = app_model(a), .full = true,
-		.typing = true};
+		.typing = true, .keys = KEYS_TEXT};
 	for (int f = 0; f <= F_PASSWORD; f++)
 		ed_init(&l->ed[f], true);
 	l->ed[F_PASSWORD].masked = true;

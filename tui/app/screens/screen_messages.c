@@ -114,7 +114,7 @@ static bool messages_key(struct screen *s, const struct key *k)
 	if (v->n == 0 || (size_t)ms->lb.sel >= v->n)
 		return false;
 	const struct convo *c = v->items[ms->lb.sel];
-	if (key_is(k, ACT_OPEN) || (k->code == 0 && k->ch == 'l' && !k->paste)) {
+	if (key_is(k, ACT_OPEN)) {
 		app_open_thread(s->app, c->other_id);
 		return true;
 	}

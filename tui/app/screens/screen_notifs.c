@@ -1,6 +1,7 @@
 /* screen_notifs.c: Activity: my notifications, unread ones lit. Enter
- * marks one read and jumps to what it is about (the post, the follower's
- * profile, the message thread); space marks one read, a marks all. */
+ * marks one read and jumps to what it is about (the post liked, commented
+ * on or mentioning me, the follower's profile, the message thread); space
+ * marks one read, a marks all. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -22,6 +23,8 @@ static const char *icon(const struct notif *n)
 		return g.comment;
 	if (strcmp(n->type, "message") == 0)
 		return g.mail;
+	if (strcmp(n->type, "mention") == 0)
+		return "@";
 	return g.plus;
 }
 
@@ -104,7 +107,8 @@ static void open_notif(struct notifs *ns, struct notif *n)
 {
 	struct app *a = ns->base.app;
 	model_notif_read(ns->base.m, n);
-	if (strcmp(n->type, "like") == 0 || strcmp(n->type, "comment") == 0)
+	if (strcmp(n->type, "like") == 0 || strcmp(n->type, "comment") == 0 ||
+	    strcmp(n->type, "mention") == 0)
 		app_open_post(a, n->ref_id, false);
 	else if (strcmp(n->type, "message") == 0)
 		app_open_thread(a, n->actor_id);
@@ -136,7 +140,7 @@ static bool notifs_key(struct screen *s, const struct key *k)
 	if (v->n == 0 || (size_t)ns->lb.sel >= v->n)
 		return false;
 	struct notif *n = v->items[ns->lb.sel];
-	if (key_is(k, ACT_OPEN) || (k->code == 0 && k->ch == 'l' && !k->paste)) {
+	if (key_is(k, ACT_OPEN)) {
 		open_notif(ns, n);
 	} else if (key_is(k, ACT_MARK_READ)) {
 		model_notif_read(m, n);
@@ -185,6 +189,7 @@ struct screen *screen_notifs_new(struct app *a)
 	struct notifs *ns = calloc(1, sizeof *ns);
 	if (ns == NULL)
 		abort();
-	ns->base = (struct screen){.ops = &notifs_ops, .app = a, .m = app_model(a)};
+	ns->base = (struct screen){.ops = &notifs_ops, .app = a, .m = app_model(a),
+		.keys = KEYS_ACTIVITY};
 	return &ns->base;
 }

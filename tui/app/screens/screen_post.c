@@ -246,6 +246,8 @@ static bool post_key(struct screen *s, const struct key *k)
 			app_open_profile(a, c ? c->author_id : post->author_id);
 	} else if (key_is(k, ACT_AUTHOR)) {
 		app_open_profile(a, c ? c->author_id : post->author_id);
+	} else if (key_is(k, ACT_MENTION)) {
+		open_mention(a, c ? c->content : post->content);
 	} else if (key_is(k, ACT_FOLLOW)) {
 		int64_t who = c ? c->author_id : post->author_id;
 		if (who == m->me.id)
@@ -324,12 +326,25 @@ static void post_destroy(struct screen *s)
 	free(ps);
 }
 
+static struct editor *post_field(struct screen *s)
+{
+	struct post_screen *ps = (struct post_screen *)s;
+	return ps->composing ? &ps->line : NULL;
+}
+
+static bool post_has_draft(struct screen *s)
+{
+	return !ed_blank(&((struct post_screen *)s)->line);
+}
+
 static const struct screen_ops post_ops = {
 	.draw = post_draw,
 	.key = post_key,
 	.click = post_click,
 	.note = post_note,
 	.destroy = post_destroy,
+	.field = post_field,
+	.has_draft = post_has_draft,
 };
 
 struct screen *screen_post_new(struct app *a, int64_t post_id, bool comment)
@@ -337,7 +352,8 @@ struct screen *screen_post_new(struct app *a, int64_t post_id, bool comment)
 	struct post_screen *ps = calloc(1, sizeof *ps);
 	if (ps == NULL)
 		abort();
-	ps->base = (struct screen){.ops = &post_ops, .app = a, .m = app_model(a)};
+	ps->base = (struct screen){.ops = &post_ops, .app = a, .m = app_model(a),
+		.keys = KEYS_POST};
 	ps->post_id = post_id;
 	ed_init(&ps->line, true);
 	ps->line.highlight = true;

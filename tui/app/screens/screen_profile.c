@@ -391,7 +391,8 @@ struct screen *screen_profile_new(struct app *a, int64_t user_id)
 	struct profile_screen *ps = calloc(1, sizeof *ps);
 	if (ps == NULL)
 		abort();
-	ps->base = (struct screen){.ops = &profile_ops, .app = a, .m = app_model(a)};
+	ps->base = (struct screen){.ops = &profile_ops, .app = a, .m = app_model(a),
+		.keys = KEYS_PROFILE};
 	ps->user_id = user_id;
 	ps->posts.empty = user_id == ps->base.m->me.id ? "You have not posted yet. Press n to write a post."
 		: "No posts yet.";

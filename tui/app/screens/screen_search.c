@@ -335,12 +335,19 @@ static void search_destroy(struct screen *sc)
 	free(s);
 }
 
+static struct editor *search_field(struct screen *s)
+{
+	struct search *se = (struct search *)s;
+	return se->in_input ? &se->q : NULL;
+}
+
 static const struct screen_ops search_ops = {
 	.draw = search_draw,
 	.key = search_key,
 	.click = search_click,
 	.tick = search_tick,
 	.destroy = search_destroy,
+	.field = search_field,
 };
 
 void screen_search_focus(struct screen *sc)
@@ -353,7 +360,8 @@ struct screen *screen_search_new(struct app *a)
 	struct search *s = calloc(1, sizeof *s);
 	if (s == NULL)
 		abort();
-	s->base = (struct screen){.ops = &search_ops, .app = a, .m = app_model(a)};
+	s->base = (struct screen){.ops = &search_ops, .app = a, .m = app_model(a),
+		.keys = KEYS_TEXT};
 	ed_init(&s->q, true);
 	s->q.max_chars = 100;
 	s->users = model_view_open(s->base.m, SRC_SEARCH_USERS, 0, "");

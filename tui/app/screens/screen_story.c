@@ -170,7 +170,7 @@ static void story_draw(struct screen *s, WINDOW *w, int rows, int cols)
 	}
 	/* Where we are among the authors, and the keys. */
 	char foot[160];
-	snprintf(foot, sizeof foot, "%zu of %zu  ·  h/l step  ·  space pause  ·  m reply  ·  p profile  ·  q close",
+	snprintf(foot, sizeof foot, "%zu of %zu  ·  ←/→ step  ·  space pause  ·  m reply  ·  p profile  ·  q close",
 		gi + 1, m->n_groups);
 	draw_hint(w, rows - 1, cols, foot, th(TH_DIM));
 }
@@ -258,7 +258,8 @@ struct screen *screen_story_new(struct app *a, size_t group)
 	struct story_screen *ss = calloc(1, sizeof *ss);
 	if (ss == NULL)
 		abort();
-	ss->base = (struct screen){.ops = &story_ops, .app = a, .m = app_model(a), .full = true};
+	ss->base = (struct screen){.ops = &story_ops, .app = a, .m = app_model(a), .full = true,
+		.keys = KEYS_STORY};
 	show(ss, group, first_unseen(ss->base.m, group));
 	return &ss->base;
 }

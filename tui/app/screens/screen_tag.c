@@ -67,7 +67,8 @@ struct screen *screen_tag_new(struct app *a, const char *tag)
 	struct tag_screen *t = calloc(1, sizeof *t);
 	if (t == NULL)
 		abort();
-	t->base = (struct screen){.ops = &tag_ops, .app = a, .m = app_model(a)};
+	t->base = (struct screen){.ops = &tag_ops, .app = a, .m = app_model(a),
+		.keys = KEYS_FEED};
 	while (*tag == '#')
 		tag++;
 	snprintf(t->tag, sizeof t->tag, "%s", tag);

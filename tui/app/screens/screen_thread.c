@@ -60,16 +60,23 @@ static void bubble_item(void *ctx, int idx, struct pen *p, bool selected)
 	int bw = inner + 2;
 	int x = mine ? p->x0 + p->width - bw - 1 : p->x0 + 2;
 	attr_t ba = mine ? th(TH_BUBBLE_ME) : th(TH_BUBBLE_THEM);
+	size_t len = strlen(msg->content);
+	unsigned char *cls = malloc(len + 1);   /* @mentions and #tags lit */
+	if (cls == NULL)
+		abort();
+	rich_classes(msg->content, len, cls);
 	for (int i = 0; i < n; i++) {
 		int y = pen_row(p);
 		if (y >= 0) {
 			if (selected)
 				put_str(p->w, y, p->x0, 1, g.select, th(TH_SELECT));
 			put_fill(p->w, y, x, bw, ba);
-			put_text(p->w, y, x + 1, inner, msg->content + lines[i].off, lines[i].len, ba);
+			put_rich(p->w, y, x + 1, inner, msg->content + lines[i].off, lines[i].len,
+				cls + lines[i].off, ba);
 		}
 		p->vy++;
 	}
+	free(cls);
 	int y = pen_row(p);
 	if (y >= 0) {
 		char meta[64], age[32];
@@ -269,6 +276,17 @@ static void thread_destroy(struct screen *s)
 	free(t);
 }
 
+static struct editor *thread_field(struct screen *s)
+{
+	struct thread *t = (struct thread *)s;
+	return t->composing ? &t->line : NULL;
+}
+
+static bool thread_has_draft(struct screen *s)
+{
+	return !ed_blank(&((struct thread *)s)->line);
+}
+
 static const struct screen_ops thread_ops = {
 	.draw = thread_draw,
 	.key = thread_key,
@@ -277,6 +295,8 @@ static const struct screen_ops thread_ops = {
 	.shown = thread_shown,
 	.hidden = thread_hidden,
 	.destroy = thread_destroy,
+	.field = thread_field,
+	.has_draft = thread_has_draft,
 };
 
 struct screen *screen_thread_new(struct app *a, int64_t user_id)
@@ -284,7 +304,8 @@ struct screen *screen_thread_new(struct app *a, int64_t user_id)
 	struct thread *t = calloc(1, sizeof *t);
 	if (t == NULL)
 		abort();
-	t->base = (struct screen){.ops = &thread_ops, .app = a, .m = app_model(a)};
+	t->base = (struct screen){.ops = &thread_ops, .app = a, .m = app_model(a),
+		.keys = KEYS_TEXT};
 	t->user_id = user_id;
 	t->at_bottom = true;
 	ed_init(&t->line, true);
