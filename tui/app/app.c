@@ -551,7 +551,9 @@ static void draw_status(struct app *a, int64_t now)
 		x += put_str(w, 0, x + 1, 30, "reconnecting…", th(TH_BAR));
 		x += 1;
 	} else if (m->conn == CONN_CONNECTING) {
-		x += put_str(w, 0, x, 30, "connecting…", th(TH_BAR));
+		x += put_str(w, 0, x, 30, g.offline, th(TH_BAR) | A_BOLD);
+		x += put_str(w, 0, x + 1, 30, "connecting…", th(TH_BAR));
+		x += 1;
 	} else {
 		x += put_str(w, 0, x, 4, g.live, th(TH_BAR_KEY));
 		x += put_str(w, 0, x + 1, 20, m->sub ? "live" : "online", th(TH_BAR));
@@ -756,7 +758,16 @@ static void render(struct app *a)
 	struct screen *top = top_screen(a);
 	int cy = -1, cx = -1;
 	WINDOW *cur_win = NULL;
-	if (top == NULL) {
+	if (top == NULL && a->m.session.token[0]) {
+		/* A saved session waits for the server: the frame, empty. */
+		draw_tabbar(a);
+		werase(a->content);
+		put_fit(a->content, 1, 2, a->cols - 4, a->m.conn == CONN_ONLINE
+			? "Checking your session…" : "Waiting for the server to check your session…",
+			th(TH_DIM));
+		wnoutrefresh(a->content);
+		draw_status(a, now);
+	} else if (top == NULL) {
 		draw_splash(a, a->full, now);
 	} else if (top->full) {
 		werase(a->full);
@@ -1116,9 +1127,17 @@ static void pick_server(const struct app *a, char *out, size_t size)
 		out[0] = '\0';
 }
 
+/* Set by SIGHUP (the terminal or SSH connection went away) and SIGTERM. */
+static volatile sig_atomic_t stop_signal;
+
+static void on_stop_signal(int sig)
+{
+	stop_signal = sig;
+}
+
 static void loop(struct app *a)
 {
-	while (!a->quit) {
+	while (!a->quit && !stop_signal) {
 		int64_t now = ag_mono_ms();
 		int wait = timers(a, now);
 		sweep(a);
@@ -1129,6 +1148,8 @@ static void loop(struct app *a)
 		fds[0] = (struct pollfd){.fd = STDIN_FILENO, .events = POLLIN};
 		int nfds = 1 + model_poll_fds(&a->m, fds + 1);
 		int n = poll(fds, (nfds_t)nfds, wait);
+		if (stop_signal)
+			break;
 		if (n < 0 && errno != EINTR)
 			break;
 		if (n < 0 || (fds[0].revents & (POLLIN | POLLHUP | POLLERR))) {
@@ -1164,7 +1185,8 @@ int tui_run(const struct ag_client_opts *opts)
 	int timeout = opts->timeout_ms;   /* 0: wait as long as it takes */
 	struct ag_client *client = NULL;
 	struct ag_tls tls = {opts->ca_file, opts->tls_server_name};
-	int rv = url[0] ? ag_client_open_tls(&client, url, timeout, &tls) : NNG_EINVAL;
+	/* A server that is not up yet is waited for: the app starts anyway. */
+	int rv = url[0] ? ag_client_open_background(&client, url, timeout, &tls) : NNG_EINVAL;
 	if (rv != 0) {
 		fprintf(stderr, "ansigram: cannot reach the server at %s: %s\n", url[0] ? url : "(none)",
 			nng_strerror(rv));
@@ -1180,11 +1202,16 @@ int tui_run(const struct ag_client_opts *opts)
 	}
 	ed_init(&a->ov.ed, true);
 	signal(SIGPIPE, SIG_IGN);
+	struct sigaction stop = {.sa_handler = on_stop_signal};   /* no SA_RESTART: poll returns */
+	sigemptyset(&stop.sa_mask);
+	sigaction(SIGHUP, &stop, NULL);
+	sigaction(SIGTERM, &stop, NULL);
 	curses_start(a);
 	a->dirty = true;
 	a->next_clock_redraw = ag_mono_ms() + CLOCK_REDRAW_MS;
 	model_start(&a->m);
 	loop(a);
+	model_drafts_flush(&a->m);   /* first: the terminal may be gone already */
 	drop_stacks(a);
 	destroy_screen(a->login);
 	a->login = NULL;

@@ -151,6 +151,7 @@ struct monitor;
 struct ag_sub;
 struct ag_client;
 struct idmap;
+struct drafts;
 
 struct model {
 	char server_url[1024];
@@ -177,6 +178,11 @@ struct model {
 	int64_t next_ping_ms;       /* monotonic: the next keep-alive */
 	int64_t retry_ms;           /* monotonic: next reconnect attempt, 0 none */
 	bool ping_in_flight;
+	bool ever_online;           /* the server has answered at least once */
+	bool info_unanswered;       /* server.info went unanswered: ask again */
+	bool counts_in_flight;      /* inbox.counts asked, not answered yet */
+	bool counts_again;          /* asked again meanwhile: one more when it lands */
+	int64_t next_counts_ms;     /* monotonic: the next periodic inbox.counts */
 	bool me_pending;            /* the saved session still needs checking */
 	bool need_refetch;          /* refetch everything once back online */
 	uint64_t last_seq;
@@ -188,6 +194,7 @@ struct model {
 	struct idmap *posts;        /* post cache: id -> struct post * */
 	struct idmap *profiles;     /* id -> struct profile * */
 	struct idmap *seen;         /* story id -> expires_at (as a pointer-sized int) */
+	struct drafts *drafts;      /* unsent composer text, per account */
 
 	struct view **views;
 	size_t n_views, cap_views;
@@ -271,6 +278,14 @@ void model_message_send(struct model *m, int64_t user_id, const char *content);
 void model_thread_open(struct model *m, int64_t user_id);
 void model_notif_read(struct model *m, struct notif *n);
 void model_notifs_all_read(struct model *m);
+
+/* Drafts of the logged-in account, by composer: "compose" (post or
+ * story), "dm-<user id>", "comment-<post id>". NULL when none. */
+const char *model_draft(struct model *m, const char *key);
+/* Keeps text as the draft for key (blank deletes it); saved shortly. */
+void model_draft_save(struct model *m, const char *key, const char *text);
+/* Writes pending drafts now (the process is about to end). */
+void model_drafts_flush(struct model *m);
 
 void model_stories_refresh(struct model *m);
 bool model_story_seen(const struct model *m, int64_t story_id);

@@ -3,6 +3,7 @@
  * notifications, conversations), the post and profile caches, and the
  * intents that change them (like, comment, follow, post, message, mark
  * read). Likes and follows show at once and are corrected by the reply. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -254,6 +255,8 @@ void model_view_more(struct model *m, struct view *v)
 
 void model_view_refresh(struct model *m, struct view *v)
 {
+	if (v->src == SRC_NOTIFS || v->src == SRC_CONVOS || v->src == SRC_THREAD)
+		model_counts_refresh(m);   /* the badges go with the lists */
 	v->gen++;
 	v->error[0] = '\0';
 	if (idle_search(v)) {
@@ -680,6 +683,17 @@ void model_thread_open(struct model *m, int64_t user_id)
 	}
 }
 
+/* Tells the interface "@name: text" about a message from sender. */
+static void message_note(struct model *m, int64_t sender, const char *name, const char *content)
+{
+	char text[300];
+	snprintf(text, sizeof text, "@%s: %s", name, content ? content : "");
+	for (char *p = text; *p; p++)
+		if (*p == '\n')
+			*p = ' ';
+	model_note(m, NOTE_PUSH, sender, 1, text);
+}
+
 void model_message_arrived(struct model *m, const struct message *msg)
 {
 	bool mine = msg->sender_id == m->me.id;
@@ -695,12 +709,17 @@ void model_message_arrived(struct model *m, const struct message *msg)
 	}
 	m->unread_msgs++;
 	struct convo *c = convo_find(m, other, NULL);
-	char text[300];
-	snprintf(text, sizeof text, "@%s: %s", c ? c->other : "someone", msg->content);
-	for (char *p = text; *p; p++)
-		if (*p == '\n')
-			*p = ' ';
-	model_note(m, NOTE_PUSH, other, 1, text);
+	struct profile *p = idmap_get(m->profiles, other);
+	const char *name = c ? c->other : p && p->u.username ? p->u.username : NULL;
+	if (name) {
+		message_note(m, other, name, msg->content);
+		return;
+	}
+	/* A first message: a message carries no name, so ask who sent it. */
+	struct job *j = job_new("user.get", "user_id:i", other);
+	j->a = other;
+	j->text = dup_or_null(msg->content ? msg->content : "");
+	model_submit(m, j, R_SENDER);
 }
 
 void model_notif_arrived(struct model *m, const struct notif *n)
@@ -748,11 +767,6 @@ void model_notifs_all_read(struct model *m)
 }
 
 /* ---- replies ---- */
-
-static void counts_refresh(struct model *m)
-{
-	model_submit(m, job_new("inbox.counts", NULL), R_COUNTS);
-}
 
 void model_apply_data(struct model *m, struct job *j)
 {
@@ -803,6 +817,7 @@ void model_apply_data(struct model *m, struct job *j)
 			struct profile *me = idmap_get(m->profiles, m->me.id);
 			if (me)
 				me->post_count++;
+			model_draft_save(m, "compose", NULL);
 			model_note(m, NOTE_POST_CREATED, p->id, 0, "Posted.");
 		} else {
 			model_note(m, NOTE_COMPOSE_FAILED, 0, 0, why);
@@ -811,6 +826,7 @@ void model_apply_data(struct model *m, struct job *j)
 	case R_STORY_CREATE:
 		if (ok) {
 			model_stories_refresh(m);
+			model_draft_save(m, "compose", NULL);
 			model_note(m, NOTE_STORY_CREATED, 0, 0, "Your story is up for 24 hours.");
 		} else {
 			model_note(m, NOTE_COMPOSE_FAILED, 0, 0, why);
@@ -826,6 +842,9 @@ void model_apply_data(struct model *m, struct job *j)
 			struct post *p = model_post(m, j->a);
 			if (p)
 				p->comment_count++;
+			char key[40];
+			snprintf(key, sizeof key, "comment-%lld", (long long)j->a);
+			model_draft_save(m, key, NULL);
 			model_note(m, NOTE_COMMENT_SENT, j->a, 0, NULL);
 		} else {
 			model_note(m, NOTE_COMMENT_FAILED, j->a, 0, why);
@@ -852,6 +871,11 @@ void model_apply_data(struct model *m, struct job *j)
 			snprintf(p->error, sizeof p->error, "%s", why);
 		if (p)
 			p->loading = false;
+		break;
+	}
+	case R_SENDER: {
+		struct profile *p = ok ? profile_upsert(m, data) : NULL;
+		message_note(m, j->a, p && p->u.username ? p->u.username : "someone", j->text);
 		break;
 	}
 	case R_LOOKUP: {
@@ -894,6 +918,9 @@ void model_apply_data(struct model *m, struct job *j)
 			model_views_prepend(m, SRC_THREAD, j->a, &msg, message_copy);
 			convo_update(m, &msg, j->a, false);
 			message_clear(&msg);
+			char key[40];
+			snprintf(key, sizeof key, "dm-%lld", (long long)j->a);
+			model_draft_save(m, key, NULL);
 			model_note(m, NOTE_MESSAGE_SENT, j->a, 0, NULL);
 		} else {
 			model_note(m, NOTE_MESSAGE_FAILED, j->a, 0, why);
@@ -902,7 +929,7 @@ void model_apply_data(struct model *m, struct job *j)
 	case R_THREAD_READ:
 	case R_NOTIFS_ALL_READ:
 		if (ok)
-			counts_refresh(m);
+			model_counts_refresh(m);
 		break;
 	case R_NOTIF_READ:
 		if (!ok)

@@ -14,6 +14,7 @@ struct post_screen {
 	struct view *comments;
 	struct listbox lb;
 	struct editor line;
+	char draft_key[40];     /* where the unsent text is kept */
 	bool composing;
 	bool sending;
 	int list_y0;
@@ -215,6 +216,8 @@ static bool post_key(struct screen *s, const struct key *k)
 			return true;
 		}
 		enum ed_result r = ed_key(&ps->line, k);
+		if (r == ED_CHANGED)
+			model_draft_save(m, ps->draft_key, ed_text(&ps->line));
 		if (r == ED_SUBMIT)
 			send_comment(ps);
 		if (r == ED_UNHANDLED && (k->code == KEY_UP || k->code == KEY_DOWN ||
@@ -344,5 +347,12 @@ struct screen *screen_post_new(struct app *a, int64_t post_id, bool comment)
 	model_post_fetch(ps->base.m, post_id);
 	ps->comments = model_view_open(ps->base.m, SRC_COMMENTS, post_id, NULL);
 	set_composing(ps, comment);
+	snprintf(ps->draft_key, sizeof ps->draft_key, "comment-%lld", (long long)post_id);
+	const char *draft = model_draft(ps->base.m, ps->draft_key);
+	if (draft) {
+		ed_set(&ps->line, draft);
+		set_composing(ps, true);
+		app_toast(a, "Draft restored.", TH_OK);
+	}
 	return &ps->base;
 }

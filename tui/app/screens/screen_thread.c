@@ -14,6 +14,7 @@ struct thread {
 	struct view *v;
 	struct listbox lb;
 	struct editor line;
+	char draft_key[40];     /* where the unsent text is kept */
 	bool composing;
 	bool sending;
 	bool at_bottom;        /* follow new messages */
@@ -192,6 +193,8 @@ static bool thread_key(struct screen *s, const struct key *k)
 			return true;
 		}
 		enum ed_result r = ed_key(&t->line, k);
+		if (r == ED_CHANGED)
+			model_draft_save(s->m, t->draft_key, ed_text(&t->line));
 		if (r == ED_SUBMIT)
 			send_message(t);
 		else if (r == ED_UNHANDLED && k->code)
@@ -292,5 +295,11 @@ struct screen *screen_thread_new(struct app *a, int64_t user_id)
 	t->v = model_view_open(t->base.m, SRC_THREAD, user_id, NULL);
 	model_profile(t->base.m, user_id);
 	set_composing(t, true);
+	snprintf(t->draft_key, sizeof t->draft_key, "dm-%lld", (long long)user_id);
+	const char *draft = model_draft(t->base.m, t->draft_key);
+	if (draft) {
+		ed_set(&t->line, draft);
+		app_toast(a, "Draft restored.", TH_OK);
+	}
 	return &t->base;
 }
