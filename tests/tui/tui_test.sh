@@ -299,5 +299,173 @@ check "a saved session skips the login form" "1 Home" 8000
 screen | grep -qF "Username or email" && fail "no login form with a saved session" ||
 	pass "no login form with a saved session"
 
+# ---- staying true while live, and losing nothing ----
+
+DRAFTS="$TMP/home/.local/state/ansigram"   # XDG_STATE_HOME is unset here
+
+# tui_pid: the ansigram process in the tmux pane.
+tui_pid() { pgrep -P "$(tmux -L "$SOCK" display -p '#{pane_pid}')" -x ansigram; }
+
+# wait_file_has FILE TEXT [MS]: true once FILE holds TEXT.
+wait_file_has() {
+	local deadline=$(($(now_ms) + ${3:-5000}))
+	while [ "$(now_ms)" -lt "$deadline" ]; do
+		grep -qF -- "$2" "$1" 2>/dev/null && return 0
+		sleep 0.05
+	done
+	return 1
+}
+
+# wait_file_lacks FILE TEXT [MS]: true once FILE is gone or lacks TEXT.
+wait_file_lacks() {
+	local deadline=$(($(now_ms) + ${3:-5000}))
+	while [ "$(now_ms)" -lt "$deadline" ]; do
+		grep -qF -- "$2" "$1" 2>/dev/null || return 0
+		sleep 0.05
+	done
+	return 1
+}
+
+# wait_exit: true once the TUI in the pane has exited (tui.exit written).
+wait_exit() {
+	local deadline=$(($(now_ms) + 5000))
+	until [ -s "$TMP/tui.exit" ] || [ "$(now_ms)" -ge "$deadline" ]; do sleep 0.05; done
+	[ -s "$TMP/tui.exit" ]
+}
+
+restart_tui() {
+	tmux -L "$SOCK" kill-server 2>/dev/null
+	rm -f "$TMP/tui.exit" "$TMP/pane.out"
+	start_tui
+}
+
+alice_login() {
+	check "$1: the login form is back" "Username or email" 8000
+	type_text alice
+	press Tab
+	type_text "$PASSWORD"
+	press Enter
+	check "$1: logged in again" "1 Home"
+}
+
+test_first_dm_names_the_sender() {
+	as carol dm @alice "hello from a stranger" >/dev/null
+	check "a first DM from someone new names them in the status bar" \
+		"@carol: hello from a stranger"
+	if wait_file_has "$TMP/pane.out" $'\e]9;ansigram: @carol: hello from a stranger\a'; then
+		pass "a first DM names the sender in the desktop notification"
+	else
+		fail "a first DM names the sender in the desktop notification"
+	fi
+}
+
+test_counts_follow_other_clients() {
+	screen | grep -qE "Messages [1-9]" && pass "the new DM is counted" ||
+		fail "the new DM is counted"
+	local sender
+	for sender in bob carol; do
+		cli message mark-read --user-id "$(sqlite3 "$TMP/ansigram.db" \
+			"SELECT id FROM users WHERE username = '$sender';")" >/dev/null
+	done
+	check "reading the threads from the CLI clears the message count" "Messages 0" 3000
+	as bob follow @alice >/dev/null
+	check "a new follower is counted" "bob started following you"
+	screen | grep -qE "Activity [1-9]" && pass "unread activity is counted" ||
+		fail "unread activity is counted"
+	cli read-all >/dev/null
+	check "read-all from the CLI clears the activity count" "Activity 0" 3000
+}
+
+test_revoked_session() {
+	press m
+	type_text bob
+	press Enter
+	check "revoke: the thread with bob opens" "ping from bob"
+	type_text "unsent words for bob"
+	if wait_file_has "$DRAFTS/drafts-$alice_id" "unsent words for bob"; then
+		pass "a DM draft is saved while typing"
+	else
+		fail "a DM draft is saved while typing"
+	fi
+	[ "$(stat -c %a "$DRAFTS")" = 700 ] && [ "$(stat -c %a "$DRAFTS/drafts-$alice_id")" = 600 ] &&
+		pass "the drafts directory is 0700 and the file 0600" ||
+		fail "the drafts directory is 0700 and the file 0600 ($(stat -c %a "$DRAFTS" "$DRAFTS/drafts-$alice_id" | tr '\n' ' '))"
+	cli logout >/dev/null
+	check "a session revoked elsewhere brings the login form with the reason" \
+		"Logged out: your session was revoked or expired." 5000
+	alice_login "revoke"
+	press m
+	type_text bob
+	press Enter
+	check "the DM draft is back after logging in again" "unsent words for bob"
+	check "the draft says it was restored" "Draft restored."
+}
+
+test_draft_survives_kill9() {
+	press Escape Escape
+	press n
+	check "kill -9: the composer opens" "What's happening?"
+	type_text "a post draft that outlives kill -9"
+	wait_file_has "$DRAFTS/drafts-$alice_id" "outlives kill -9" ||
+		fail "the composer's draft is saved while typing"
+	kill -9 "$(tui_pid)"
+	wait_exit
+	restart_tui
+	check "kill -9: the saved session opens home" "1 Home" 8000
+	press n
+	check "a post draft survives kill -9" "a post draft that outlives kill -9"
+	check "the composer says the draft was restored" "Draft restored."
+}
+
+test_draft_survives_sighup() {
+	press Escape
+	press 1
+	press c
+	check "SIGHUP: the post opens with the comment line" "Comments ("
+	type_text "a comment draft before the line drops"
+	check "SIGHUP: the comment is typed" "before the line drops"
+	kill -HUP "$(tui_pid)"
+	wait_exit
+	grep -qx "exit=0" "$TMP/tui.exit" && pass "SIGHUP ends the TUI cleanly" ||
+		fail "SIGHUP ends the TUI cleanly ($(cat "$TMP/tui.exit"))"
+	restart_tui
+	check "SIGHUP: the saved session opens home" "1 Home" 8000
+	press c
+	check "a comment draft survives SIGHUP" "a comment draft before the line drops"
+	type_text " - sent"
+	press Enter
+	if wait_file_lacks "$DRAFTS/drafts-$alice_id" "line drops" &&
+	   [ "$(sqlite3 "$TMP/ansigram.db" "SELECT count(*) FROM comments
+		WHERE content = 'a comment draft before the line drops - sent';")" = 1 ]; then
+		pass "a sent comment's draft is deleted"
+	else
+		fail "a sent comment's draft is deleted"
+	fi
+	press Escape
+}
+
+test_start_while_server_down() {
+	press 1
+	press q
+	wait_exit
+	stop_server
+	restart_tui
+	check "started with the server down, the TUI says it is connecting" "○ connecting…" 8000
+	check "the home frame waits for the server" "Waiting for the server" 3000
+	[ ! -s "$TMP/tui.exit" ] && pass "the TUI keeps running without a server" ||
+		fail "the TUI keeps running without a server ($(cat "$TMP/tui.exit"))"
+	start_server
+	check "the TUI comes live once the server starts" "● live" 15000
+	check "the saved session is used once the server is there" "Hello from tmux #tuitest" 5000
+}
+
+alice_id=$(sqlite3 "$TMP/ansigram.db" "SELECT id FROM users WHERE username = 'alice';")
+test_first_dm_names_the_sender
+test_counts_follow_other_clients
+test_revoked_session
+test_draft_survives_kill9
+test_draft_survives_sighup
+test_start_while_server_down
+
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
