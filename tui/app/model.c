@@ -360,6 +360,9 @@ int model_tick(struct model *m, int64_t now)
 	if (live && !m->counts_in_flight && now >= m->next_counts_ms)
 		model_counts_refresh(m);
 	int64_t next = m->logged_in ? m->next_ping_ms : now + KEEPALIVE_MS;
+	int give_up_in = model_outbox_tick(m, now);
+	if (give_up_in >= 0 && now + give_up_in < next)
+		next = now + give_up_in;
 	int save_in = drafts_tick(m->drafts, now);
 	if (save_in >= 0 && now + save_in < next)
 		next = now + save_in;
@@ -576,6 +579,7 @@ static void end_session(struct model *m, const char *why)
 	stories_clear(m);
 	ssh_keys_clear(m);
 	drafts_use(m->drafts, 0);   /* saved: they come back with the account */
+	model_outbox_free(m);
 	memset(&m->session, 0, sizeof m->session);
 	user_clear(&m->me);
 	m->logged_in = false;
@@ -901,6 +905,7 @@ void model_free(struct model *m)
 	idmap_free(m->profiles, profile_free);
 	idmap_free(m->seen, NULL);
 	drafts_free(m->drafts);
+	model_outbox_free(m);
 	user_clear(&m->me);
 	explicit_bzero(&m->session, sizeof m->session);
 }

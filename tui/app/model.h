@@ -111,6 +111,24 @@ struct story_group {
 
 enum conn_state { CONN_CONNECTING, CONN_ONLINE, CONN_OFFLINE };
 
+/* How long a message or comment keeps being re-sent while the server
+ * cannot be reached, before it is shown as not sent. */
+#define OUTBOX_GIVE_UP_MS (2 * 60 * 1000)
+
+/* A message or comment sent but not answered yet. It keeps its
+ * idempotency key across every re-send, so it lands at most once. */
+struct outgoing {
+	int64_t id;            /* local, for matching replies */
+	bool comment;          /* a comment on post target; else a DM to user target */
+	int64_t target;
+	char *content;
+	char idem[40];
+	int64_t first_ms;      /* monotonic: sent first (or retried by hand) */
+	bool in_flight;        /* a request is out; else waiting for the server */
+	bool failed;           /* given up, or refused: shown as not sent */
+	char why[160];         /* why it failed */
+};
+
 /* An SSH key linked to my account (auth.ssh_key_list); text sanitized. */
 struct ssh_key_item {
 	char *fingerprint, *type, *comment;
@@ -195,6 +213,9 @@ struct model {
 	struct idmap *profiles;     /* id -> struct profile * */
 	struct idmap *seen;         /* story id -> expires_at (as a pointer-sized int) */
 	struct drafts *drafts;      /* unsent composer text, per account */
+	struct outgoing **outbox;   /* messages and comments not answered yet, oldest first */
+	size_t n_outbox;
+	int64_t next_outgoing_id;
 
 	struct view **views;
 	size_t n_views, cap_views;
@@ -273,7 +294,10 @@ void model_follow(struct model *m, int64_t user_id, bool follow);
 void model_profile_update(struct model *m, const char *full_name, const char *bio,
 	const char *image_url);
 
+/* Sends at once, or when the server is back; see struct outgoing. */
 void model_message_send(struct model *m, int64_t user_id, const char *content);
+/* Sends the failed messages to user_id (comments on a post) again. */
+void model_outbox_retry(struct model *m, bool comment, int64_t target);
 /* Marks the thread on screen (0: none); messages from them are read. */
 void model_thread_open(struct model *m, int64_t user_id);
 void model_notif_read(struct model *m, struct notif *n);

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "clock.h"
 #include "idmap.h"
 #include "model_int.h"
 #include "parse.h"
@@ -508,12 +509,151 @@ void model_story_create(struct model *m, const char *content, const char *image_
 	model_submit(m, j, R_STORY_CREATE);
 }
 
+/* ---- the outbox: messages and comments until the server has them ---- */
+
+static void outgoing_submit(struct model *m, struct outgoing *o)
+{
+	struct job *j = o->comment
+		? job_new("comment.create", "post_id:i content:s", o->target, o->content)
+		: job_new("message.send", "receiver_id:i content:s", o->target, o->content);
+	memcpy(j->idem, o->idem, sizeof j->idem);
+	j->a = o->target;
+	j->b = o->id;
+	o->in_flight = true;
+	model_submit(m, j, o->comment ? R_COMMENT : R_MESSAGE_SEND);
+}
+
+/* Queues content for target; a failed one with the same text is sent
+ * again with its first key. */
+static void outbox_add(struct model *m, bool comment, int64_t target, const char *content)
+{
+	for (size_t i = 0; i < m->n_outbox; i++) {
+		struct outgoing *o = m->outbox[i];
+		if (o->failed && o->comment == comment && o->target == target &&
+		    strcmp(o->content, content) == 0) {
+			model_outbox_retry(m, comment, target);
+			return;
+		}
+	}
+	struct outgoing *o = calloc(1, sizeof *o);
+	if (o == NULL || (o->content = strdup(content)) == NULL)
+		abort();
+	o->id = ++m->next_outgoing_id;
+	o->comment = comment;
+	o->target = target;
+	o->first_ms = ag_mono_ms();
+	struct job key = {0};
+	job_set_idem(&key);
+	memcpy(o->idem, key.idem, sizeof o->idem);
+	struct outgoing **grown = realloc(m->outbox, (m->n_outbox + 1) * sizeof *grown);
+	if (grown == NULL)
+		abort();
+	m->outbox = grown;
+	m->outbox[m->n_outbox++] = o;
+	if (m->conn != CONN_OFFLINE)
+		outgoing_submit(m, o);
+}
+
+static struct outgoing *outbox_find(struct model *m, int64_t id, size_t *at)
+{
+	for (size_t i = 0; i < m->n_outbox; i++)
+		if (m->outbox[i]->id == id) {
+			*at = i;
+			return m->outbox[i];
+		}
+	return NULL;
+}
+
+static void outbox_remove(struct model *m, size_t at)
+{
+	free(m->outbox[at]->content);
+	free(m->outbox[at]);
+	memmove(m->outbox + at, m->outbox + at + 1, (m->n_outbox - at - 1) * sizeof *m->outbox);
+	m->n_outbox--;
+}
+
+void model_outbox_free(struct model *m)
+{
+	while (m->n_outbox)
+		outbox_remove(m, m->n_outbox - 1);
+	free(m->outbox);
+	m->outbox = NULL;
+}
+
+static void outgoing_fail(struct model *m, struct outgoing *o, const char *why)
+{
+	o->failed = true;
+	o->in_flight = false;
+	snprintf(o->why, sizeof o->why, "%s", why);
+	model_note(m, o->comment ? NOTE_COMMENT_FAILED : NOTE_MESSAGE_FAILED, o->target, 0, why);
+}
+
+#define GAVE_UP "Not sent: server unreachable for 2 min; Enter to retry."
+
+void model_outbox_retry(struct model *m, bool comment, int64_t target)
+{
+	int64_t now = ag_mono_ms();
+	for (size_t i = 0; i < m->n_outbox; i++) {
+		struct outgoing *o = m->outbox[i];
+		if (!o->failed || o->comment != comment || o->target != target)
+			continue;
+		o->failed = false;
+		o->why[0] = '\0';
+		o->first_ms = now;
+		if (m->conn != CONN_OFFLINE)
+			outgoing_submit(m, o);
+	}
+}
+
+int model_outbox_tick(struct model *m, int64_t now)
+{
+	int64_t next = -1;
+	for (size_t i = 0; i < m->n_outbox; i++) {
+		struct outgoing *o = m->outbox[i];
+		if (o->failed || o->in_flight)
+			continue;
+		if (now - o->first_ms >= OUTBOX_GIVE_UP_MS) {
+			outgoing_fail(m, o, GAVE_UP);
+			continue;
+		}
+		if (m->conn == CONN_ONLINE) {
+			outgoing_submit(m, o);
+			continue;
+		}
+		int64_t in = o->first_ms + OUTBOX_GIVE_UP_MS - now;
+		if (next < 0 || in < next)
+			next = in;
+	}
+	return next < 0 ? -1 : next > INT32_MAX ? INT32_MAX : (int)next;
+}
+
+/* A reply for an outgoing message or comment: true when it is settled
+ * (sent, or failed for good), false while it waits for the server. */
+static bool outgoing_reply(struct model *m, const struct job *j, bool ok, const char *why)
+{
+	size_t at;
+	struct outgoing *o = outbox_find(m, j->b, &at);
+	if (o == NULL)
+		return true;
+	o->in_flight = false;
+	if (ok) {
+		outbox_remove(m, at);
+		return true;
+	}
+	if (j->rv == 0) {
+		outgoing_fail(m, o, why);   /* the server refused it: re-sending will not help */
+		return true;
+	}
+	if (ag_mono_ms() - o->first_ms >= OUTBOX_GIVE_UP_MS) {
+		outgoing_fail(m, o, GAVE_UP);
+		return true;
+	}
+	return false;   /* sent again when the server answers */
+}
+
 void model_comment(struct model *m, int64_t post_id, const char *content)
 {
-	struct job *j = job_new("comment.create", "post_id:i content:s", post_id, content);
-	job_set_idem(j);
-	j->a = post_id;
-	model_submit(m, j, R_COMMENT);
+	outbox_add(m, true, post_id, content);
 }
 
 void model_comment_delete(struct model *m, int64_t post_id, int64_t comment_id)
@@ -649,10 +789,7 @@ static void convo_update(struct model *m, const struct message *msg, int64_t oth
 
 void model_message_send(struct model *m, int64_t user_id, const char *content)
 {
-	struct job *j = job_new("message.send", "receiver_id:i content:s", user_id, content);
-	job_set_idem(j);
-	j->a = user_id;
-	model_submit(m, j, R_MESSAGE_SEND);
+	outbox_add(m, false, user_id, content);
 }
 
 static void thread_mark_read(struct model *m, int64_t user_id)
@@ -832,24 +969,23 @@ void model_apply_data(struct model *m, struct job *j)
 			model_note(m, NOTE_COMPOSE_FAILED, 0, 0, why);
 		}
 		break;
-	case R_COMMENT:
-		if (ok) {
-			struct comment c;
-			parse_comment(data, &c);
-			model_views_prepend(m, SRC_COMMENTS, j->a, &c, comment_copy);
-			free(c.author);
-			free(c.content);
-			struct post *p = model_post(m, j->a);
-			if (p)
-				p->comment_count++;
-			char key[40];
-			snprintf(key, sizeof key, "comment-%lld", (long long)j->a);
-			model_draft_save(m, key, NULL);
-			model_note(m, NOTE_COMMENT_SENT, j->a, 0, NULL);
-		} else {
-			model_note(m, NOTE_COMMENT_FAILED, j->a, 0, why);
-		}
+	case R_COMMENT: {
+		if (!outgoing_reply(m, j, ok, why) || !ok)
+			break;   /* waiting for the server, or failed and already said */
+		struct comment c;
+		parse_comment(data, &c);
+		model_views_prepend(m, SRC_COMMENTS, j->a, &c, comment_copy);
+		free(c.author);
+		free(c.content);
+		struct post *p = model_post(m, j->a);
+		if (p)
+			p->comment_count++;
+		char key[40];
+		snprintf(key, sizeof key, "comment-%lld", (long long)j->a);
+		model_draft_save(m, key, NULL);
+		model_note(m, NOTE_COMMENT_SENT, j->a, 0, NULL);
 		break;
+	}
 	case R_COMMENT_DELETE:
 		if (ok) {
 			for (size_t i = 0; i < m->n_views; i++)
@@ -911,21 +1047,20 @@ void model_apply_data(struct model *m, struct job *j)
 			model_note(m, NOTE_PROFILE_FAILED, 0, 0, why);
 		}
 		break;
-	case R_MESSAGE_SEND:
-		if (ok) {
-			struct message msg;
-			parse_message(data, &msg);
-			model_views_prepend(m, SRC_THREAD, j->a, &msg, message_copy);
-			convo_update(m, &msg, j->a, false);
-			message_clear(&msg);
-			char key[40];
-			snprintf(key, sizeof key, "dm-%lld", (long long)j->a);
-			model_draft_save(m, key, NULL);
-			model_note(m, NOTE_MESSAGE_SENT, j->a, 0, NULL);
-		} else {
-			model_note(m, NOTE_MESSAGE_FAILED, j->a, 0, why);
-		}
+	case R_MESSAGE_SEND: {
+		if (!outgoing_reply(m, j, ok, why) || !ok)
+			break;
+		struct message msg;
+		parse_message(data, &msg);
+		model_views_prepend(m, SRC_THREAD, j->a, &msg, message_copy);
+		convo_update(m, &msg, j->a, false);
+		message_clear(&msg);
+		char key[40];
+		snprintf(key, sizeof key, "dm-%lld", (long long)j->a);
+		model_draft_save(m, key, NULL);
+		model_note(m, NOTE_MESSAGE_SENT, j->a, 0, NULL);
 		break;
+	}
 	case R_THREAD_READ:
 	case R_NOTIFS_ALL_READ:
 		if (ok)

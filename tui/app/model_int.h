@@ -46,5 +46,10 @@ void model_views_free(struct model *m);
  * sent once that one lands. */
 void model_counts_refresh(struct model *m);
 void model_refresh_profiles(struct model *m);
+/* The outbox: sends what waits for the server (once it is back), gives up
+ * on what waited too long; returns ms until the next give-up (-1: none).
+ * model_outbox_free forgets everything (logging out). */
+int model_outbox_tick(struct model *m, int64_t now_mono);
+void model_outbox_free(struct model *m);
 
 #endif

@@ -160,7 +160,11 @@ static void post_draw(struct screen *s, WINDOW *w, int rows, int cols)
 	ed_draw(&ps->line, w, rows - 1, x, 1, cols - x - 12, th(TH_NORMAL), &cy, &cx);
 	char count[24];
 	snprintf(count, sizeof count, "%zu/1000", ed_chars(&ps->line));
-	put_str(w, rows - 1, cols - 10, 10, count, ed_chars(&ps->line) > 1000 ? th(TH_ERROR) : th(TH_DIM));
+	if (ps->sending)   /* until the server has it, however long it is away */
+		put_str(w, rows - 1, cols - 10, 10, "sending…", th(TH_DIM));
+	else
+		put_str(w, rows - 1, cols - 10, 10, count,
+			ed_chars(&ps->line) > 1000 ? th(TH_ERROR) : th(TH_DIM));
 	if (ps->composing) {
 		s->cur_y = cy;
 		s->cur_x = cx;
