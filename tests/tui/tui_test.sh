@@ -459,6 +459,45 @@ test_start_while_server_down() {
 	check "the saved session is used once the server is there" "Hello from tmux #tuitest" 5000
 }
 
+# count_in_db SQL WANT [MS]: true once the query answers WANT.
+count_in_db() {
+	local deadline=$(($(now_ms) + ${3:-5000}))
+	while [ "$(now_ms)" -lt "$deadline" ]; do
+		[ "$(sqlite3 "$TMP/ansigram.db" "$1" 2>/dev/null)" = "$2" ] && return 0
+		sleep 0.05
+	done
+	return 1
+}
+
+test_dm_sent_while_offline() {
+	press m
+	type_text bob
+	press Enter
+	check "offline: the thread opens with the draft" "unsent words for bob"
+	stop_server
+	check "offline: the lost server shows" "reconnecting" 5000
+	press Enter
+	check "a DM sent while offline shows as pending" "sending… waiting for the server" 3000
+	check "the pending DM leaves the line free for the next one" "Write a message…"
+	start_server
+	check "offline: live again" "● live" 15000
+	wait_gone "sending…" 10000 && pass "the pending DM is sent once the server is back" ||
+		fail "the pending DM is sent once the server is back"
+	if count_in_db "SELECT count(*) FROM messages WHERE content = 'unsent words for bob';" 1 &&
+	   as bob thread @alice | grep -qF "unsent words for bob"; then
+		pass "the DM sent while offline arrives"
+	else
+		fail "the DM sent while offline arrives"
+	fi
+	[ "$(sqlite3 "$TMP/ansigram.db" \
+		"SELECT count(*) FROM messages WHERE content = 'unsent words for bob';")" = 1 ] &&
+		pass "the DM sent while offline arrives exactly once" ||
+		fail "the DM sent while offline arrives exactly once"
+	wait_file_lacks "$DRAFTS/drafts-$alice_id" "unsent words for bob" &&
+		pass "the sent DM's draft is deleted" || fail "the sent DM's draft is deleted"
+	press Escape Escape
+}
+
 alice_id=$(sqlite3 "$TMP/ansigram.db" "SELECT id FROM users WHERE username = 'alice';")
 test_first_dm_names_the_sender
 test_counts_follow_other_clients
@@ -466,6 +505,7 @@ test_revoked_session
 test_draft_survives_kill9
 test_draft_survives_sighup
 test_start_while_server_down
+test_dm_sent_while_offline
 
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
