@@ -339,6 +339,7 @@ static void mark_offline(struct model *m)
 {
 	if (m->conn != CONN_OFFLINE && m->ever_online) {
 		m->conn = CONN_OFFLINE;
+		m->offline_at = ag_mono_ms();
 		model_note(m, NOTE_CHANGED, 0, 0, NULL);
 	}
 	m->need_refetch = true;
@@ -705,7 +706,10 @@ static void on_worker(struct model *m)
 	struct job *j;
 	while ((j = worker_take(m->worker)) != NULL) {
 		if (j->rv == 0) {
-			mark_online(m);
+			/* A reply to a request sent before the server was lost
+			 * proves nothing about now. */
+			if (j->started_ms >= m->offline_at)
+				mark_online(m);
 		} else {
 			mark_offline(m);
 		}
