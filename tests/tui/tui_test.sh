@@ -498,6 +498,40 @@ test_dm_sent_while_offline() {
 	press Escape Escape
 }
 
+test_comment_sent_while_offline() {
+	press 1
+	press c
+	check "offline comment: the post opens with the comment line" "Comments ("
+	stop_server
+	check "offline comment: the lost server shows" "reconnecting" 5000
+	type_text "a comment while the server is away"
+	press Enter
+	check "a comment sent while offline shows as sending" "sending…" 3000
+	start_server
+	check "offline comment: live again" "● live" 15000
+	if count_in_db "SELECT count(*) FROM comments
+		WHERE content = 'a comment while the server is away';" 1 10000; then
+		pass "the comment sent while offline arrives once the server is back"
+	else
+		fail "the comment sent while offline arrives once the server is back"
+	fi
+	wait_gone "sending…" && pass "the comment line is free again" ||
+		fail "the comment line is free again"
+	press Escape Escape
+}
+
+test_quit_while_connecting() {
+	press 1
+	press q
+	wait_exit
+	stop_server
+	restart_tui
+	check "quit while connecting: connecting" "○ connecting…" 8000
+	press C-c
+	wait_exit && grep -qx "exit=0" "$TMP/tui.exit" && pass "Ctrl-C quits at once while connecting" ||
+		fail "Ctrl-C quits at once while connecting ($(cat "$TMP/tui.exit" 2>/dev/null))"
+}
+
 alice_id=$(sqlite3 "$TMP/ansigram.db" "SELECT id FROM users WHERE username = 'alice';")
 test_first_dm_names_the_sender
 test_counts_follow_other_clients
@@ -506,6 +540,8 @@ test_draft_survives_kill9
 test_draft_survives_sighup
 test_start_while_server_down
 test_dm_sent_while_offline
+test_comment_sent_while_offline
+test_quit_while_connecting
 
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
