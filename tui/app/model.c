@@ -624,7 +624,8 @@ static bool apply_core(struct model *m, struct job *j)
 		return true;
 	case R_PING:
 		m->ping_in_flight = false;
-		if (!ok && m->conn != CONN_ONLINE && m->retry_ms == 0)
+		/* Failed, or answered before the server was lost: ask again. */
+		if ((!ok || j->started_ms < m->offline_at) && m->conn != CONN_ONLINE && m->retry_ms == 0)
 			m->retry_ms = ag_mono_ms() + RETRY_MS;
 		return true;
 	case R_ME:
@@ -781,7 +782,7 @@ static void on_push(struct model *m)
 {
 	if (m->sub == NULL)
 		return;
-	bool gap = false;
+	bool gap = false, any = false;
 	struct ag_event ev;
 	while (ag_sub_next(m->sub, 0, &ev) == 0) {
 		if (m->last_seq && ev.seq != m->last_seq + 1)
@@ -789,9 +790,12 @@ static void on_push(struct model *m)
 		m->last_seq = ev.seq;
 		apply_event(m, &ev);
 		ag_event_free(&ev);
+		any = true;
 	}
 	if (gap)
 		model_refresh_all(m);
+	else if (any)
+		model_counts_refresh(m);   /* the server's word on what is unread */
 	model_note(m, NOTE_CHANGED, 0, 0, NULL);
 }
 
