@@ -707,9 +707,10 @@ static void on_worker(struct model *m)
 	struct job *j;
 	while ((j = worker_take(m->worker)) != NULL) {
 		if (j->rv == 0) {
-			/* A reply to a request sent before the server was lost
-			 * proves nothing about now. */
-			if (j->started_ms >= m->offline_at)
+			/* A reply to a request sent before the server was lost, or
+			 * answered while it shuts down, proves nothing about now:
+			 * the monitor's reconnection does. */
+			if (j->started_ms >= m->offline_at && !m->monitor_lost)
 				mark_online(m);
 		} else {
 			mark_offline(m);
@@ -802,6 +803,8 @@ static void on_push(struct model *m)
 static void on_monitor(struct model *m)
 {
 	int state = monitor_read(m->monitor);
+	if (state >= 0)
+		m->monitor_lost = state == 0;
 	if (state == 0) {
 		mark_offline(m);
 		ping(m);     /* answers as soon as the server is back */
