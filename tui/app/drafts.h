@@ -2,8 +2,8 @@
  * message) and not sent yet, kept per account so it outlives the screen,
  * the process and a logout. On disk it is one file per account,
  * <dir>/drafts-<user id> (0600, in a 0700 directory), written through a
- * temporary file and rename, at most every DRAFTS_SAVE_MS while typing and
- * at once by drafts_flush. Without a directory (--ssh: one local account
+ * temporary file and rename, at most DRAFTS_SAVE_MS after a change while
+ * typing and at once by drafts_flush. Without a directory (--ssh: one local account
  * shared by everyone) drafts live in memory only. */
 #ifndef TUI_DRAFTS_H
 #define TUI_DRAFTS_H
