@@ -532,6 +532,24 @@ test_quit_while_connecting() {
 		fail "Ctrl-C quits at once while connecting ($(cat "$TMP/tui.exit" 2>/dev/null))"
 }
 
+# Runs with the server stopped (after test_quit_while_connecting).
+test_login_before_server() {
+	mv "$XDG_CONFIG_HOME/ansigram/session" "$TMP/alice.saved-session"
+	restart_tui
+	check "with no session and no server the login form shows" "Username or email" 8000
+	check "the login form says it is connecting" "req.sock  ·  connecting"
+	type_text alice
+	press Tab
+	type_text "$PASSWORD"
+	press Enter
+	check "a login before the server answers says it is not connected yet" \
+		"Not connected yet: retry once the server is up."
+	start_server
+	check "the login form sees the server" "req.sock  ·  connected" 15000
+	press Enter
+	check "logging in works once the server is there" "1 Home" 8000
+}
+
 alice_id=$(sqlite3 "$TMP/ansigram.db" "SELECT id FROM users WHERE username = 'alice';")
 test_first_dm_names_the_sender
 test_counts_follow_other_clients
@@ -542,6 +560,7 @@ test_start_while_server_down
 test_dm_sent_while_offline
 test_comment_sent_while_offline
 test_quit_while_connecting
+test_login_before_server
 
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -530,7 +530,7 @@ static bool refuse_unconnected(struct model *m)
 	if (m->ever_online)
 		return false;
 	model_note(m, NOTE_AUTH_FAILED, 0, 0,
-		"Not connected yet: waiting for the server. Try again once it is reachable.");
+		"Not connected yet: retry once the server is up.");
 	return true;
 }
 
