@@ -637,6 +637,12 @@ static bool outgoing_reply(struct model *m, const struct job *j, bool ok, const 
 		return true;
 	o->in_flight = false;
 	if (ok) {
+		/* Its draft is done with, unless something new was typed since. */
+		char key[40];
+		snprintf(key, sizeof key, "%s-%lld", o->comment ? "comment" : "dm", (long long)o->target);
+		const char *draft = model_draft(m, key);
+		if (draft && strcmp(draft, o->content) == 0)
+			model_draft_save(m, key, NULL);
 		outbox_remove(m, at);
 		return true;
 	}
@@ -980,9 +986,6 @@ void model_apply_data(struct model *m, struct job *j)
 		struct post *p = model_post(m, j->a);
 		if (p)
 			p->comment_count++;
-		char key[40];
-		snprintf(key, sizeof key, "comment-%lld", (long long)j->a);
-		model_draft_save(m, key, NULL);
 		model_note(m, NOTE_COMMENT_SENT, j->a, 0, NULL);
 		break;
 	}
@@ -1055,9 +1058,6 @@ void model_apply_data(struct model *m, struct job *j)
 		model_views_prepend(m, SRC_THREAD, j->a, &msg, message_copy);
 		convo_update(m, &msg, j->a, false);
 		message_clear(&msg);
-		char key[40];
-		snprintf(key, sizeof key, "dm-%lld", (long long)j->a);
-		model_draft_save(m, key, NULL);
 		model_note(m, NOTE_MESSAGE_SENT, j->a, 0, NULL);
 		break;
 	}
