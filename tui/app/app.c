@@ -1135,7 +1135,9 @@ static void on_stop_signal(int sig)
 	stop_signal = sig;
 }
 
-static void loop(struct app *a)
+/* SIGHUP and SIGTERM are blocked except inside ppoll(), so one that
+ * arrives between the check and the wait still ends the wait. */
+static void loop(struct app *a, const sigset_t *wait_mask)
 {
 	while (!a->quit && !stop_signal) {
 		int64_t now = ag_mono_ms();
@@ -1147,7 +1149,8 @@ static void loop(struct app *a)
 		struct pollfd fds[1 + MODEL_MAX_FDS];
 		fds[0] = (struct pollfd){.fd = STDIN_FILENO, .events = POLLIN};
 		int nfds = 1 + model_poll_fds(&a->m, fds + 1);
-		int n = poll(fds, (nfds_t)nfds, wait);
+		struct timespec ts = {wait / 1000, (long)(wait % 1000) * 1000000L};
+		int n = ppoll(fds, (nfds_t)nfds, &ts, wait_mask);
 		if (stop_signal)
 			break;
 		if (n < 0 && errno != EINTR)
@@ -1182,14 +1185,25 @@ int tui_run(const struct ag_client_opts *opts)
 	}
 	char url[1024];
 	pick_server(a, url, sizeof url);
+	/* Blocked before any thread starts, so every thread inherits it and
+	 * only the main loop's ppoll() takes SIGHUP and SIGTERM. */
+	sigset_t stops, old_mask, wait_mask;
+	sigemptyset(&stops);
+	sigaddset(&stops, SIGHUP);
+	sigaddset(&stops, SIGTERM);
+	sigprocmask(SIG_BLOCK, &stops, &old_mask);
+	wait_mask = old_mask;
+	sigdelset(&wait_mask, SIGHUP);
+	sigdelset(&wait_mask, SIGTERM);
 	int timeout = opts->timeout_ms;   /* 0: wait as long as it takes */
 	struct ag_client *client = NULL;
 	struct ag_tls tls = {opts->ca_file, opts->tls_server_name};
 	/* A server that is not up yet is waited for: the app starts anyway. */
 	int rv = url[0] ? ag_client_open_background(&client, url, timeout, &tls) : NNG_EINVAL;
 	if (rv != 0) {
-		fprintf(stderr, "ansigram: cannot reach the server at %s: %s\n", url[0] ? url : "(none)",
+		fprintf(stderr, "ansigram: cannot dial the server at %s: %s\n", url[0] ? url : "(none)",
 			nng_strerror(rv));
+		sigprocmask(SIG_SETMASK, &old_mask, NULL);
 		return 3;
 	}
 	struct ag_client_opts model_opts = *opts;
@@ -1198,6 +1212,7 @@ int tui_run(const struct ag_client_opts *opts)
 	if (model_init(&a->m, &model_opts, url, client, on_note, a) != 0) {
 		fprintf(stderr, "ansigram: cannot start the request thread\n");
 		ag_client_close(client);
+		sigprocmask(SIG_SETMASK, &old_mask, NULL);
 		return 1;
 	}
 	ed_init(&a->ov.ed, true);
@@ -1210,7 +1225,7 @@ int tui_run(const struct ag_client_opts *opts)
 	a->dirty = true;
 	a->next_clock_redraw = ag_mono_ms() + CLOCK_REDRAW_MS;
 	model_start(&a->m);
-	loop(a);
+	loop(a, &wait_mask);
 	model_drafts_flush(&a->m);   /* first: the terminal may be gone already */
 	drop_stacks(a);
 	destroy_screen(a->login);
@@ -1218,5 +1233,6 @@ int tui_run(const struct ag_client_opts *opts)
 	curses_stop(a);
 	ed_free(&a->ov.ed);
 	model_free(&a->m);
+	sigprocmask(SIG_SETMASK, &old_mask, NULL);
 	return 0;
 }
