@@ -542,9 +542,7 @@ static void outbox_add(struct model *m, bool comment, int64_t target, const char
 	o->comment = comment;
 	o->target = target;
 	o->first_ms = ag_mono_ms();
-	struct job key = {0};
-	job_set_idem(&key);
-	memcpy(o->idem, key.idem, sizeof o->idem);
+	idem_new(o->idem);   /* kept for every re-send */
 	struct outgoing **grown = realloc(m->outbox, (m->n_outbox + 1) * sizeof *grown);
 	if (grown == NULL)
 		abort();
