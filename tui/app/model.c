@@ -305,6 +305,16 @@ void model_refresh_all(struct model *m)
 	m->new_posts = 0;
 }
 
+/* The monitor's dialer waits up to 2 s between attempts, so one opened
+ * before the server was up may not have connected yet: dialing afresh
+ * connects it now, so losing the server is noticed at once. */
+static void restart_monitor(struct model *m)
+{
+	monitor_close(m->monitor);
+	if (monitor_open(&m->monitor, m->server_url, &m->tls) != 0)
+		m->monitor = NULL;
+}
+
 /* Any reply at all proves the server is there again. */
 static void mark_online(struct model *m)
 {
@@ -315,6 +325,8 @@ static void mark_online(struct model *m)
 	m->conn = CONN_ONLINE;
 	m->ever_online = true;
 	m->retry_ms = 0;
+	if (m->monitor && !m->monitor_up)
+		restart_monitor(m);
 	if (m->info_unanswered) {
 		m->info_unanswered = false;
 		model_submit(m, job_new("server.info", NULL), R_INFO);
@@ -803,8 +815,10 @@ static void on_push(struct model *m)
 static void on_monitor(struct model *m)
 {
 	int state = monitor_read(m->monitor);
-	if (state >= 0)
+	if (state >= 0) {
 		m->monitor_lost = state == 0;
+		m->monitor_up = state == 1;
+	}
 	if (state == 0) {
 		mark_offline(m);
 		ping(m);     /* answers as soon as the server is back */

@@ -197,6 +197,7 @@ struct model {
 	int64_t retry_ms;           /* monotonic: next reconnect attempt, 0 none */
 	int64_t offline_at;         /* monotonic: when the server was last lost */
 	bool monitor_lost;          /* the monitor's last word: connection lost */
+	bool monitor_up;            /* the monitor has connected since it was opened */
 	bool ping_in_flight;
 	bool ever_online;           /* the server has answered at least once */
 	bool info_unanswered;       /* server.info went unanswered: ask again */
