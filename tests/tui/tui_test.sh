@@ -430,6 +430,7 @@ test_draft_survives_sighup() {
 		fail "SIGHUP ends the TUI cleanly ($(cat "$TMP/tui.exit"))"
 	restart_tui
 	check "SIGHUP: the saved session opens home" "1 Home" 8000
+	check "SIGHUP: the feed is loaded" "evil " 8000
 	press c
 	check "a comment draft survives SIGHUP" "a comment draft before the line drops"
 	type_text " - sent"
@@ -500,6 +501,7 @@ test_dm_sent_while_offline() {
 
 test_comment_sent_while_offline() {
 	press 1
+	check "offline comment: the feed is shown" "evil "
 	press c
 	check "offline comment: the post opens with the comment line" "Comments ("
 	stop_server
