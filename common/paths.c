@@ -33,6 +33,11 @@ int ag_path_config_dir(char *out, size_t size)
 	return join(out, size, "XDG_CONFIG_HOME", ".config");
 }
 
+int ag_path_state_dir(char *out, size_t size)
+{
+	return join(out, size, "XDG_STATE_HOME", ".local/state");
+}
+
 int ag_path_runtime_dir(char *out, size_t size)
 {
 	const char *base = getenv("XDG_RUNTIME_DIR");

@@ -18,8 +18,23 @@ struct ag_client {
 	char *auth;
 };
 
-int ag_client_open_tls(struct ag_client **out, const char *url, int timeout_ms,
-	const struct ag_tls *tls)
+/* Dials url on sock: at once (waiting for the server), or in the
+ * background, retrying with back-off up to 2 s apart. */
+static int client_dial(nng_socket sock, const char *url, const struct ag_tls *tls, bool wait)
+{
+	if (wait)
+		return ag_dial(sock, url, tls, 0);
+	nng_dialer d;
+	int rv = ag_dialer_create(&d, sock, url, tls);
+	if (rv == 0)
+		rv = nng_dialer_set_ms(d, NNG_OPT_RECONNMAXT, 2000);
+	if (rv == 0)
+		rv = nng_dialer_start(d, NNG_FLAG_NONBLOCK);
+	return rv;
+}
+
+static int client_open(struct ag_client **out, const char *url, int timeout_ms,
+	const struct ag_tls *tls, bool wait)
 {
 	*out = NULL;
 	struct ag_client *c = calloc(1, sizeof *c);
@@ -34,7 +49,7 @@ int ag_client_open_tls(struct ag_client **out, const char *url, int timeout_ms,
 	if ((rv = nng_socket_set_ms(c->sock, NNG_OPT_RECVTIMEO, timeout)) != 0 ||
 	    (rv = nng_socket_set_ms(c->sock, NNG_OPT_SENDTIMEO, timeout)) != 0 ||
 	    (rv = nng_socket_set_size(c->sock, NNG_OPT_RECVMAXSZ, AG_CLIENT_RECV_MAX)) != 0 ||
-	    (rv = ag_dial(c->sock, url, tls, 0)) != 0) {
+	    (rv = client_dial(c->sock, url, tls, wait)) != 0) {
 		nng_close(c->sock);
 		free(c);
 		return rv;
@@ -42,6 +57,18 @@ int ag_client_open_tls(struct ag_client **out, const char *url, int timeout_ms,
 	c->next_id = 1;
 	*out = c;
 	return 0;
+}
+
+int ag_client_open_tls(struct ag_client **out, const char *url, int timeout_ms,
+	const struct ag_tls *tls)
+{
+	return client_open(out, url, timeout_ms, tls, true);
+}
+
+int ag_client_open_background(struct ag_client **out, const char *url, int timeout_ms,
+	const struct ag_tls *tls)
+{
+	return client_open(out, url, timeout_ms, tls, false);
 }
 
 int ag_client_open(struct ag_client **out, const char *url, int timeout_ms)

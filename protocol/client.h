@@ -18,6 +18,12 @@ int ag_client_open(struct ag_client **out, const char *url, int timeout_ms);
  * dial.h). tls NULL: dial as ag_client_open does. */
 int ag_client_open_tls(struct ag_client **out, const char *url, int timeout_ms,
 	const struct ag_tls *tls);
+/* As ag_client_open_tls, but does not wait for the server: a server that
+ * is not there yet is dialed again in the background (with back-off, at
+ * most 2 s apart), and calls wait for it up to their timeout. Fails only
+ * for a URL or TLS set-up that can never work. */
+int ag_client_open_background(struct ag_client **out, const char *url, int timeout_ms,
+	const struct ag_tls *tls);
 void ag_client_close(struct ag_client *c);
 /* The session token sent as `auth` with every call (NULL: none). */
 void ag_client_set_auth(struct ag_client *c, const char *token);

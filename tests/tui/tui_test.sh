@@ -242,6 +242,7 @@ restart_tui() {
 		sleep 0.05
 	done
 	sleep 0.2
+	rm -f "$TMP/tui.exit" "$TMP/pane.out"
 	start_tui "$@"
 }
 # The header row with its escape sequences.
@@ -346,6 +347,268 @@ else
 	pass "colors = off wins over the theme"
 fi
 rm -f "$CONFIG"
+
+restart_tui
+check "after the themes the app starts as before" "1 Home" 8000
+
+# ---- staying true while live, and losing nothing ----
+
+DRAFTS="$TMP/home/.local/state/ansigram"   # XDG_STATE_HOME is unset here
+
+# tui_pid: the ansigram process in the tmux pane.
+tui_pid() { pgrep -P "$(tmux -L "$SOCK" display -p '#{pane_pid}')" -x ansigram; }
+
+# wait_file_has FILE TEXT [MS]: true once FILE holds TEXT.
+wait_file_has() {
+	local deadline=$(($(now_ms) + ${3:-5000}))
+	while [ "$(now_ms)" -lt "$deadline" ]; do
+		grep -qF -- "$2" "$1" 2>/dev/null && return 0
+		sleep 0.05
+	done
+	return 1
+}
+
+# wait_file_lacks FILE TEXT [MS]: true once FILE is gone or lacks TEXT.
+wait_file_lacks() {
+	local deadline=$(($(now_ms) + ${3:-5000}))
+	while [ "$(now_ms)" -lt "$deadline" ]; do
+		grep -qF -- "$2" "$1" 2>/dev/null || return 0
+		sleep 0.05
+	done
+	return 1
+}
+
+# wait_exit: true once the TUI in the pane has exited (tui.exit written).
+wait_exit() {
+	local deadline=$(($(now_ms) + 5000))
+	until [ -s "$TMP/tui.exit" ] || [ "$(now_ms)" -ge "$deadline" ]; do sleep 0.05; done
+	[ -s "$TMP/tui.exit" ]
+}
+
+alice_login() {
+	check "$1: the login form is back" "Username or email" 8000
+	type_text alice
+	press Tab
+	type_text "$PASSWORD"
+	press Enter
+	check "$1: logged in again" "1 Home"
+}
+
+test_first_dm_names_the_sender() {
+	as carol dm @alice "hello from a stranger" >/dev/null
+	check "a first DM from someone new names them in the status bar" \
+		"@carol: hello from a stranger"
+	if wait_file_has "$TMP/pane.out" $'\e]9;ansigram: @carol: hello from a stranger\a'; then
+		pass "a first DM names the sender in the desktop notification"
+	else
+		fail "a first DM names the sender in the desktop notification"
+	fi
+}
+
+test_counts_follow_other_clients() {
+	screen | grep -qE "Messages [1-9]" && pass "the new DM is counted" ||
+		fail "the new DM is counted"
+	local sender
+	for sender in bob carol; do
+		cli message mark-read --user-id "$(sqlite3 "$TMP/ansigram.db" \
+			"SELECT id FROM users WHERE username = '$sender';")" >/dev/null
+	done
+	check "reading the threads from the CLI clears the message count" "Messages 0" 3000
+	as bob follow @alice >/dev/null
+	check "a new follower is counted" "bob started following you"
+	screen | grep -qE "Activity [1-9]" && pass "unread activity is counted" ||
+		fail "unread activity is counted"
+	cli read-all >/dev/null
+	check "read-all from the CLI clears the activity count" "Activity 0" 3000
+}
+
+test_revoked_session() {
+	press m
+	type_text bob
+	press Enter
+	check "revoke: the thread with bob opens" "ping from bob"
+	type_text "unsent words for bob"
+	if wait_file_has "$DRAFTS/drafts-$alice_id" "unsent words for bob"; then
+		pass "a DM draft is saved while typing"
+	else
+		fail "a DM draft is saved while typing"
+	fi
+	[ "$(stat -c %a "$DRAFTS")" = 700 ] && [ "$(stat -c %a "$DRAFTS/drafts-$alice_id")" = 600 ] &&
+		pass "the drafts directory is 0700 and the file 0600" ||
+		fail "the drafts directory is 0700 and the file 0600 ($(stat -c %a "$DRAFTS" "$DRAFTS/drafts-$alice_id" | tr '\n' ' '))"
+	cli logout >/dev/null
+	check "a session revoked elsewhere brings the login form with the reason" \
+		"Logged out: your session was revoked or expired." 5000
+	alice_login "revoke"
+	press m
+	type_text bob
+	press Enter
+	check "the DM draft is back after logging in again" "unsent words for bob"
+	check "the draft says it was restored" "Draft restored."
+}
+
+test_draft_survives_kill9() {
+	press Escape Escape
+	press n
+	check "kill -9: the composer opens" "What's happening?"
+	type_text "a post draft that outlives kill -9"
+	wait_file_has "$DRAFTS/drafts-$alice_id" "outlives kill -9" ||
+		fail "the composer's draft is saved while typing"
+	kill -9 "$(tui_pid)"
+	wait_exit
+	restart_tui
+	check "kill -9: the saved session opens home" "1 Home" 8000
+	press n
+	check "a post draft survives kill -9" "a post draft that outlives kill -9"
+	check "the composer says the draft was restored" "Draft restored."
+}
+
+test_draft_survives_sighup() {
+	press Escape
+	press 1
+	press c
+	check "SIGHUP: the post opens with the comment line" "Comments ("
+	type_text "a comment draft before the line drops"
+	check "SIGHUP: the comment is typed" "before the line drops"
+	kill -HUP "$(tui_pid)"
+	wait_exit
+	grep -qx "exit=0" "$TMP/tui.exit" && pass "SIGHUP ends the TUI cleanly" ||
+		fail "SIGHUP ends the TUI cleanly ($(cat "$TMP/tui.exit"))"
+	restart_tui
+	check "SIGHUP: the saved session opens home" "1 Home" 8000
+	check "SIGHUP: the feed is loaded" "evil " 8000
+	press c
+	check "a comment draft survives SIGHUP" "a comment draft before the line drops"
+	type_text " - sent"
+	press Enter
+	if wait_file_lacks "$DRAFTS/drafts-$alice_id" "line drops" &&
+	   [ "$(sqlite3 "$TMP/ansigram.db" "SELECT count(*) FROM comments
+		WHERE content = 'a comment draft before the line drops - sent';")" = 1 ]; then
+		pass "a sent comment's draft is deleted"
+	else
+		fail "a sent comment's draft is deleted"
+	fi
+	press Escape
+}
+
+test_start_while_server_down() {
+	press 1
+	press q
+	wait_exit
+	stop_server
+	restart_tui
+	check "started with the server down, the TUI says it is connecting" "○ connecting…" 8000
+	check "the home frame waits for the server" "Waiting for the server" 3000
+	[ ! -s "$TMP/tui.exit" ] && pass "the TUI keeps running without a server" ||
+		fail "the TUI keeps running without a server ($(cat "$TMP/tui.exit"))"
+	start_server
+	check "the TUI comes live once the server starts" "● live" 15000
+	check "the saved session is used once the server is there" "Hello from tmux #tuitest" 5000
+}
+
+# count_in_db SQL WANT [MS]: true once the query answers WANT.
+count_in_db() {
+	local deadline=$(($(now_ms) + ${3:-5000}))
+	while [ "$(now_ms)" -lt "$deadline" ]; do
+		[ "$(sqlite3 "$TMP/ansigram.db" "$1" 2>/dev/null)" = "$2" ] && return 0
+		sleep 0.05
+	done
+	return 1
+}
+
+test_dm_sent_while_offline() {
+	press m
+	type_text bob
+	press Enter
+	check "offline: the thread opens with the draft" "unsent words for bob"
+	stop_server
+	check "offline: the lost server shows" "reconnecting" 5000
+	press Enter
+	check "a DM sent while offline shows as pending" "sending… waiting for the server" 3000
+	check "the pending DM leaves the line free for the next one" "Write a message…"
+	start_server
+	check "offline: live again" "● live" 15000
+	wait_gone "sending…" 10000 && pass "the pending DM is sent once the server is back" ||
+		fail "the pending DM is sent once the server is back"
+	if count_in_db "SELECT count(*) FROM messages WHERE content = 'unsent words for bob';" 1 &&
+	   as bob thread @alice | grep -qF "unsent words for bob"; then
+		pass "the DM sent while offline arrives"
+	else
+		fail "the DM sent while offline arrives"
+	fi
+	[ "$(sqlite3 "$TMP/ansigram.db" \
+		"SELECT count(*) FROM messages WHERE content = 'unsent words for bob';")" = 1 ] &&
+		pass "the DM sent while offline arrives exactly once" ||
+		fail "the DM sent while offline arrives exactly once"
+	wait_file_lacks "$DRAFTS/drafts-$alice_id" "unsent words for bob" &&
+		pass "the sent DM's draft is deleted" || fail "the sent DM's draft is deleted"
+	press Escape Escape
+}
+
+test_comment_sent_while_offline() {
+	press 1
+	check "offline comment: the feed is shown" "evil "
+	press c
+	check "offline comment: the post opens with the comment line" "Comments ("
+	stop_server
+	check "offline comment: the lost server shows" "reconnecting" 5000
+	type_text "a comment while the server is away"
+	press Enter
+	check "a comment sent while offline shows as sending" "sending…" 3000
+	start_server
+	check "offline comment: live again" "● live" 15000
+	if count_in_db "SELECT count(*) FROM comments
+		WHERE content = 'a comment while the server is away';" 1 10000; then
+		pass "the comment sent while offline arrives once the server is back"
+	else
+		fail "the comment sent while offline arrives once the server is back"
+	fi
+	wait_gone "sending…" && pass "the comment line is free again" ||
+		fail "the comment line is free again"
+	press Escape Escape
+}
+
+test_quit_while_connecting() {
+	press 1
+	press q
+	wait_exit
+	stop_server
+	restart_tui
+	check "quit while connecting: connecting" "○ connecting…" 8000
+	press C-c
+	wait_exit && grep -qx "exit=0" "$TMP/tui.exit" && pass "Ctrl-C quits at once while connecting" ||
+		fail "Ctrl-C quits at once while connecting ($(cat "$TMP/tui.exit" 2>/dev/null))"
+}
+
+# Runs with the server stopped (after test_quit_while_connecting).
+test_login_before_server() {
+	mv "$XDG_CONFIG_HOME/ansigram/session" "$TMP/alice.saved-session"
+	restart_tui
+	check "with no session and no server the login form shows" "Username or email" 8000
+	check "the login form says it is connecting" "req.sock  ·  connecting"
+	type_text alice
+	press Tab
+	type_text "$PASSWORD"
+	press Enter
+	check "a login before the server answers says it is not connected yet" \
+		"Not connected yet: retry once the server is up."
+	start_server
+	check "the login form sees the server" "req.sock  ·  connected" 15000
+	press Enter
+	check "logging in works once the server is there" "1 Home" 8000
+}
+
+alice_id=$(sqlite3 "$TMP/ansigram.db" "SELECT id FROM users WHERE username = 'alice';")
+test_first_dm_names_the_sender
+test_counts_follow_other_clients
+test_revoked_session
+test_draft_survives_kill9
+test_draft_survives_sighup
+test_start_while_server_down
+test_dm_sent_while_offline
+test_comment_sent_while_offline
+test_quit_while_connecting
+test_login_before_server
 
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

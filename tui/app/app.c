@@ -558,7 +558,9 @@ static void draw_status(struct app *a, int64_t now)
 		x += put_str(w, 0, x + 1, 30, "reconnecting…", th(TH_BAR));
 		x += 1;
 	} else if (m->conn == CONN_CONNECTING) {
-		x += put_str(w, 0, x, 30, "connecting…", th(TH_BAR));
+		x += put_str(w, 0, x, 30, g.offline, th(TH_BAR) | A_BOLD);
+		x += put_str(w, 0, x + 1, 30, "connecting…", th(TH_BAR));
+		x += 1;
 	} else {
 		x += put_str(w, 0, x, 4, g.live, th(TH_LIVE));
 		x += put_str(w, 0, x + 1, 20, m->sub ? "live" : "online", th(TH_BAR));
@@ -876,7 +878,16 @@ static void render(struct app *a)
 	struct screen *top = top_screen(a);
 	int cy = -1, cx = -1;
 	WINDOW *cur_win = NULL;
-	if (top == NULL) {
+	if (top == NULL && a->m.session.token[0]) {
+		/* A saved session waits for the server: the frame, empty. */
+		draw_tabbar(a);
+		werase(a->content);
+		put_fit(a->content, 1, 2, a->cols - 4, a->m.conn == CONN_ONLINE
+			? "Checking your session…" : "Waiting for the server to check your session…",
+			th(TH_DIM));
+		wnoutrefresh(a->content);
+		draw_status(a, now);
+	} else if (top == NULL) {
 		draw_splash(a, a->full, now);
 	} else if (top->full) {
 		werase(a->full);
@@ -1289,9 +1300,19 @@ static void pick_server(const struct app *a, char *out, size_t size)
 		out[0] = '\0';
 }
 
-static void loop(struct app *a)
+/* Set by SIGHUP (the terminal or SSH connection went away) and SIGTERM. */
+static volatile sig_atomic_t stop_signal;
+
+static void on_stop_signal(int sig)
 {
-	while (!a->quit) {
+	stop_signal = sig;
+}
+
+/* SIGHUP and SIGTERM are blocked except inside ppoll(), so one that
+ * arrives between the check and the wait still ends the wait. */
+static void loop(struct app *a, const sigset_t *wait_mask)
+{
+	while (!a->quit && !stop_signal) {
 		int64_t now = ag_mono_ms();
 		int wait = timers(a, now);
 		sweep(a);
@@ -1301,7 +1322,10 @@ static void loop(struct app *a)
 		struct pollfd fds[1 + MODEL_MAX_FDS];
 		fds[0] = (struct pollfd){.fd = STDIN_FILENO, .events = POLLIN};
 		int nfds = 1 + model_poll_fds(&a->m, fds + 1);
-		int n = poll(fds, (nfds_t)nfds, wait);
+		struct timespec ts = {wait / 1000, (long)(wait % 1000) * 1000000L};
+		int n = ppoll(fds, (nfds_t)nfds, &ts, wait_mask);
+		if (stop_signal)
+			break;
 		if (n < 0 && errno != EINTR)
 			break;
 		if (n < 0 || (fds[0].revents & (POLLIN | POLLHUP | POLLERR))) {
@@ -1334,13 +1358,25 @@ int tui_run(const struct ag_client_opts *opts)
 	}
 	char url[1024];
 	pick_server(a, url, sizeof url);
+	/* Blocked before any thread starts, so every thread inherits it and
+	 * only the main loop's ppoll() takes SIGHUP and SIGTERM. */
+	sigset_t stops, old_mask, wait_mask;
+	sigemptyset(&stops);
+	sigaddset(&stops, SIGHUP);
+	sigaddset(&stops, SIGTERM);
+	sigprocmask(SIG_BLOCK, &stops, &old_mask);
+	wait_mask = old_mask;
+	sigdelset(&wait_mask, SIGHUP);
+	sigdelset(&wait_mask, SIGTERM);
 	int timeout = opts->timeout_ms;   /* 0: wait as long as it takes */
 	struct ag_client *client = NULL;
 	struct ag_tls tls = {opts->ca_file, opts->tls_server_name};
-	int rv = url[0] ? ag_client_open_tls(&client, url, timeout, &tls) : NNG_EINVAL;
+	/* A server that is not up yet is waited for: the app starts anyway. */
+	int rv = url[0] ? ag_client_open_background(&client, url, timeout, &tls) : NNG_EINVAL;
 	if (rv != 0) {
-		fprintf(stderr, "ansigram: cannot reach the server at %s: %s\n", url[0] ? url : "(none)",
+		fprintf(stderr, "ansigram: cannot dial the server at %s: %s\n", url[0] ? url : "(none)",
 			nng_strerror(rv));
+		sigprocmask(SIG_SETMASK, &old_mask, NULL);
 		return 3;
 	}
 	struct ag_client_opts model_opts = *opts;
@@ -1349,10 +1385,15 @@ int tui_run(const struct ag_client_opts *opts)
 	if (model_init(&a->m, &model_opts, url, client, on_note, a) != 0) {
 		fprintf(stderr, "ansigram: cannot start the request thread\n");
 		ag_client_close(client);
+		sigprocmask(SIG_SETMASK, &old_mask, NULL);
 		return 1;
 	}
 	ed_init(&a->ov.ed, true);
 	signal(SIGPIPE, SIG_IGN);
+	struct sigaction stop = {.sa_handler = on_stop_signal};   /* no SA_RESTART: poll returns */
+	sigemptyset(&stop.sa_mask);
+	sigaction(SIGHUP, &stop, NULL);
+	sigaction(SIGTERM, &stop, NULL);
 	curses_start(a);
 	if (a->cfg.warnings[0]) {
 		a->ov.kind = OV_WARNINGS;
@@ -1361,12 +1402,14 @@ int tui_run(const struct ag_client_opts *opts)
 	a->dirty = true;
 	a->next_clock_redraw = ag_mono_ms() + CLOCK_REDRAW_MS;
 	model_start(&a->m);
-	loop(a);
+	loop(a, &wait_mask);
+	model_drafts_flush(&a->m);   /* first: the terminal may be gone already */
 	drop_stacks(a);
 	destroy_screen(a->login);
 	a->login = NULL;
 	curses_stop(a);
 	ed_free(&a->ov.ed);
 	model_free(&a->m);
+	sigprocmask(SIG_SETMASK, &old_mask, NULL);
 	return 0;
 }

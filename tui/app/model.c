@@ -12,17 +12,21 @@
 
 #include "buf.h"
 #include "clock.h"
+#include "drafts.h"
 #include "idmap.h"
 #include "model_int.h"
 #include "monitor.h"
 #include "parse.h"
 #include "paths.h"
 #include "push.h"
-#include "push.h"
 #include "text.h"
 
 #define KEEPALIVE_MS (4 * 60 * 1000)   /* pushes stop after 15 idle minutes */
 #define RETRY_MS 1000
+/* While live, unread counts are asked this often, so reading elsewhere
+ * (another client, the CLI) shows here within about a second. The same
+ * authenticated request notices a session revoked elsewhere. */
+#define COUNTS_EVERY_MS 1000
 
 void model_note(struct model *m, enum note n, int64_t id, int64_t aux, const char *msg)
 {
@@ -252,8 +256,17 @@ static void ping(struct model *m)
 	model_submit(m, job_new("server.ping", NULL), R_PING);
 }
 
-static void counts_refresh(struct model *m)
+void model_counts_refresh(struct model *m)
 {
+	if (!m->logged_in)
+		return;
+	if (m->counts_in_flight) {
+		m->counts_again = true;
+		return;
+	}
+	m->counts_in_flight = true;
+	m->counts_again = false;
+	m->next_counts_ms = ag_mono_ms() + COUNTS_EVERY_MS;
 	model_submit(m, job_new("inbox.counts", NULL), R_COUNTS);
 }
 
@@ -284,12 +297,22 @@ void model_refresh_all(struct model *m)
 {
 	if (!m->logged_in)
 		return;
-	counts_refresh(m);
+	model_counts_refresh(m);
 	model_stories_refresh(m);
 	for (size_t i = 0; i < m->n_views; i++)
 		model_view_refresh(m, m->views[i]);
 	model_refresh_profiles(m);
 	m->new_posts = 0;
+}
+
+/* The monitor's dialer waits up to 2 s between attempts, so one opened
+ * before the server was up may not have connected yet: dialing afresh
+ * connects it now, so losing the server is noticed at once. */
+static void restart_monitor(struct model *m)
+{
+	monitor_close(m->monitor);
+	if (monitor_open(&m->monitor, m->server_url, &m->tls) != 0)
+		m->monitor = NULL;
 }
 
 /* Any reply at all proves the server is there again. */
@@ -298,11 +321,19 @@ static void mark_online(struct model *m)
 	if (m->conn == CONN_ONLINE)
 		return;
 	bool was_offline = m->conn == CONN_OFFLINE;
+	bool first = !m->ever_online;
 	m->conn = CONN_ONLINE;
+	m->ever_online = true;
 	m->retry_ms = 0;
+	if (m->monitor && !m->monitor_up)
+		restart_monitor(m);
+	if (m->info_unanswered) {
+		m->info_unanswered = false;
+		model_submit(m, job_new("server.info", NULL), R_INFO);
+	}
 	if (m->me_pending)
 		return;
-	if (!m->logged_in && m->session.token[0] && was_offline) {
+	if (!m->logged_in && m->session.token[0] && (was_offline || first)) {
 		check_session(m);
 		return;
 	}
@@ -315,10 +346,12 @@ static void mark_online(struct model *m)
 	model_note(m, NOTE_CHANGED, 0, 0, NULL);
 }
 
+/* Before the server first answers the state stays "connecting". */
 static void mark_offline(struct model *m)
 {
-	if (m->conn != CONN_OFFLINE) {
+	if (m->conn != CONN_OFFLINE && m->ever_online) {
 		m->conn = CONN_OFFLINE;
+		m->offline_at = ag_mono_ms();
 		model_note(m, NOTE_CHANGED, 0, 0, NULL);
 	}
 	m->need_refetch = true;
@@ -328,7 +361,7 @@ static void mark_offline(struct model *m)
 
 int model_tick(struct model *m, int64_t now)
 {
-	if (m->conn == CONN_OFFLINE && m->retry_ms && now >= m->retry_ms) {
+	if (m->conn != CONN_ONLINE && m->retry_ms && now >= m->retry_ms) {
 		m->retry_ms = 0;
 		ping(m);
 	}
@@ -336,7 +369,18 @@ int model_tick(struct model *m, int64_t now)
 		m->next_ping_ms = now + KEEPALIVE_MS;
 		ping(m);
 	}
+	bool live = m->logged_in && m->conn == CONN_ONLINE;
+	if (live && !m->counts_in_flight && now >= m->next_counts_ms)
+		model_counts_refresh(m);
 	int64_t next = m->logged_in ? m->next_ping_ms : now + KEEPALIVE_MS;
+	int give_up_in = model_outbox_tick(m, now);
+	if (give_up_in >= 0 && now + give_up_in < next)
+		next = now + give_up_in;
+	int save_in = drafts_tick(m->drafts, now);
+	if (save_in >= 0 && now + save_in < next)
+		next = now + save_in;
+	if (live && !m->counts_in_flight && m->next_counts_ms < next)
+		next = m->next_counts_ms;
 	if (m->retry_ms && m->retry_ms < next)
 		next = m->retry_ms;
 	int64_t wait = next - now;
@@ -347,6 +391,23 @@ int64_t model_busy_ms(const struct model *m, int64_t now)
 {
 	int64_t oldest = worker_oldest_ms(m->worker);
 	return oldest ? now - oldest : 0;
+}
+
+/* ---- drafts ---- */
+
+const char *model_draft(struct model *m, const char *key)
+{
+	return drafts_get(m->drafts, key);
+}
+
+void model_draft_save(struct model *m, const char *key, const char *text)
+{
+	drafts_set(m->drafts, key, text, ag_mono_ms());
+}
+
+void model_drafts_flush(struct model *m)
+{
+	drafts_flush(m->drafts);
 }
 
 /* ---- SSH keys linked to my account ---- */
@@ -406,6 +467,7 @@ static void after_login(struct model *m)
 	m->logged_in = true;
 	m->me_pending = false;
 	seen_load(m);
+	drafts_use(m->drafts, m->me.id);
 	if (!m->feed)
 		m->feed = model_view_open(m, SRC_FEED, 0, NULL);
 	if (!m->notifs)
@@ -413,7 +475,7 @@ static void after_login(struct model *m)
 	if (!m->convos)
 		m->convos = model_view_open(m, SRC_CONVOS, 0, NULL);
 	model_stories_refresh(m);
-	counts_refresh(m);
+	model_counts_refresh(m);
 	open_push(m);
 	m->next_ping_ms = ag_mono_ms() + KEEPALIVE_MS;
 	model_note(m, NOTE_LOGGED_IN, m->me.id, 0, NULL);
@@ -473,8 +535,21 @@ static int64_t auth_field(const struct job *j)
 	return 0;
 }
 
+/* A login asked before the server ever answered is refused at once
+ * rather than left waiting: the form keeps what was typed. */
+static bool refuse_unconnected(struct model *m)
+{
+	if (m->ever_online)
+		return false;
+	model_note(m, NOTE_AUTH_FAILED, 0, 0,
+		"Not connected yet: retry once the server is up.");
+	return true;
+}
+
 void model_login(struct model *m, const char *account, const char *password)
 {
+	if (refuse_unconnected(m))
+		return;
 	bool email = strchr(account, '@') != NULL;
 	struct job *j = job_new("auth.login", email ? "email:s password:s" : "username:s password:s",
 		account, password);
@@ -484,6 +559,8 @@ void model_login(struct model *m, const char *account, const char *password)
 void model_register(struct model *m, const char *username, const char *email,
 	const char *password, const char *full_name)
 {
+	if (refuse_unconnected(m))
+		return;
 	struct job *j = full_name && full_name[0]
 		? job_new("auth.register", "username:s email:s password:s full_name:s",
 			username, email, password, full_name)
@@ -499,7 +576,9 @@ void model_register(struct model *m, const char *username, const char *email,
 	model_submit(m, j, R_REGISTER);
 }
 
-void model_logout(struct model *m)
+/* Forgets the account and shows the login form, saying why (NULL: the
+ * user asked). */
+static void end_session(struct model *m, const char *why)
 {
 	if (m->session.token[0])
 		model_submit(m, job_new("auth.logout", NULL), R_LOGOUT);
@@ -512,12 +591,20 @@ void model_logout(struct model *m)
 	m->feed = m->notifs = m->convos = NULL;
 	stories_clear(m);
 	ssh_keys_clear(m);
+	drafts_use(m->drafts, 0);   /* saved: they come back with the account */
+	model_outbox_free(m);
 	memset(&m->session, 0, sizeof m->session);
 	user_clear(&m->me);
 	m->logged_in = false;
 	m->unread_notifs = m->unread_msgs = m->new_posts = 0;
 	m->open_thread = 0;
-	model_note(m, NOTE_NEED_LOGIN, 0, 0, NULL);
+	m->counts_again = false;
+	model_note(m, NOTE_NEED_LOGIN, 0, 0, why);
+}
+
+void model_logout(struct model *m)
+{
+	end_session(m, NULL);
 }
 
 /* ---- replies ---- */
@@ -545,10 +632,12 @@ static bool apply_core(struct model *m, struct job *j)
 	case R_INFO:
 		if (ok)
 			apply_info(m, data);
+		m->info_unanswered = j->rv != 0;
 		return true;
 	case R_PING:
 		m->ping_in_flight = false;
-		if (!ok && m->conn == CONN_OFFLINE && m->retry_ms == 0)
+		/* Failed, or answered before the server was lost: ask again. */
+		if ((!ok || j->started_ms < m->offline_at) && m->conn != CONN_ONLINE && m->retry_ms == 0)
 			m->retry_ms = ag_mono_ms() + RETRY_MS;
 		return true;
 	case R_ME:
@@ -585,6 +674,8 @@ static bool apply_core(struct model *m, struct job *j)
 	case R_LOGOUT:
 		return true;
 	case R_COUNTS:
+		if (m->counts_again)
+			model_counts_refresh(m);
 		if (ok) {
 			m->unread_notifs = ag_obj_int(data, "notifications_unread");
 			m->unread_msgs = ag_obj_int(data, "messages_unread");
@@ -628,10 +719,16 @@ static void on_worker(struct model *m)
 	struct job *j;
 	while ((j = worker_take(m->worker)) != NULL) {
 		if (j->rv == 0) {
-			mark_online(m);
+			/* A reply to a request sent before the server was lost, or
+			 * answered while it shuts down, proves nothing about now:
+			 * the monitor's reconnection does. */
+			if (j->started_ms >= m->offline_at && !m->monitor_lost)
+				mark_online(m);
 		} else {
 			mark_offline(m);
 		}
+		if (j->kind == R_COUNTS)
+			m->counts_in_flight = false;
 		bool session_gone = j->rv == 0 && !j->reply.ok && j->reply.code == AG_E_UNAUTHORIZED &&
 			m->logged_in && j->auth != NULL && j->kind != R_LOGOUT;
 		if (session_gone) {
@@ -639,7 +736,7 @@ static void on_worker(struct model *m)
 			if (m->session_path[0])
 				ag_session_delete(m->session_path);
 			job_free(j);
-			model_logout(m);
+			end_session(m, "Logged out: your session was revoked or expired.");
 			continue;
 		}
 		if (!apply_core(m, j))
@@ -698,7 +795,7 @@ static void on_push(struct model *m)
 {
 	if (m->sub == NULL)
 		return;
-	bool gap = false;
+	bool gap = false, any = false;
 	struct ag_event ev;
 	while (ag_sub_next(m->sub, 0, &ev) == 0) {
 		if (m->last_seq && ev.seq != m->last_seq + 1)
@@ -706,15 +803,22 @@ static void on_push(struct model *m)
 		m->last_seq = ev.seq;
 		apply_event(m, &ev);
 		ag_event_free(&ev);
+		any = true;
 	}
 	if (gap)
 		model_refresh_all(m);
+	else if (any)
+		model_counts_refresh(m);   /* the server's word on what is unread */
 	model_note(m, NOTE_CHANGED, 0, 0, NULL);
 }
 
 static void on_monitor(struct model *m)
 {
 	int state = monitor_read(m->monitor);
+	if (state >= 0) {
+		m->monitor_lost = state == 0;
+		m->monitor_up = state == 1;
+	}
 	if (state == 0) {
 		mark_offline(m);
 		ping(m);     /* answers as soon as the server is back */
@@ -777,6 +881,9 @@ int model_init(struct model *m, const struct ag_client_opts *opts, const char *s
 	m->posts = idmap_new();
 	m->profiles = idmap_new();
 	m->seen = idmap_new();
+	char state_dir[1024];
+	bool files = !m->ssh && ag_path_state_dir(state_dir, sizeof state_dir) == 0;
+	m->drafts = drafts_new(files ? state_dir : NULL);
 	if (worker_start(&m->worker, client) != 0)
 		return -1;
 	if (monitor_open(&m->monitor, server_url, &m->tls) != 0)
@@ -822,6 +929,8 @@ void model_free(struct model *m)
 	idmap_free(m->posts, post_free);
 	idmap_free(m->profiles, profile_free);
 	idmap_free(m->seen, NULL);
+	drafts_free(m->drafts);
+	model_outbox_free(m);
 	user_clear(&m->me);
 	explicit_bzero(&m->session, sizeof m->session);
 }

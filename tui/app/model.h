@@ -111,6 +111,24 @@ struct story_group {
 
 enum conn_state { CONN_CONNECTING, CONN_ONLINE, CONN_OFFLINE };
 
+/* How long a message or comment keeps being re-sent while the server
+ * cannot be reached, before it is shown as not sent. */
+#define OUTBOX_GIVE_UP_MS (2 * 60 * 1000)
+
+/* A message or comment sent but not answered yet. It keeps its
+ * idempotency key across every re-send, so it lands at most once. */
+struct outgoing {
+	int64_t id;            /* local, for matching replies */
+	bool comment;          /* a comment on post target; else a DM to user target */
+	int64_t target;
+	char *content;
+	char idem[40];
+	int64_t first_ms;      /* monotonic: sent first (or retried by hand) */
+	bool in_flight;        /* a request is out; else waiting for the server */
+	bool failed;           /* given up, or refused: shown as not sent */
+	char why[160];         /* why it failed */
+};
+
 /* An SSH key linked to my account (auth.ssh_key_list); text sanitized. */
 struct ssh_key_item {
 	char *fingerprint, *type, *comment;
@@ -151,6 +169,7 @@ struct monitor;
 struct ag_sub;
 struct ag_client;
 struct idmap;
+struct drafts;
 
 struct model {
 	char server_url[1024];
@@ -176,7 +195,15 @@ struct model {
 	enum conn_state conn;
 	int64_t next_ping_ms;       /* monotonic: the next keep-alive */
 	int64_t retry_ms;           /* monotonic: next reconnect attempt, 0 none */
+	int64_t offline_at;         /* monotonic: when the server was last lost */
+	bool monitor_lost;          /* the monitor's last word: connection lost */
+	bool monitor_up;            /* the monitor has connected since it was opened */
 	bool ping_in_flight;
+	bool ever_online;           /* the server has answered at least once */
+	bool info_unanswered;       /* server.info went unanswered: ask again */
+	bool counts_in_flight;      /* inbox.counts asked, not answered yet */
+	bool counts_again;          /* asked again meanwhile: one more when it lands */
+	int64_t next_counts_ms;     /* monotonic: the next periodic inbox.counts */
 	bool me_pending;            /* the saved session still needs checking */
 	bool need_refetch;          /* refetch everything once back online */
 	uint64_t last_seq;
@@ -188,6 +215,10 @@ struct model {
 	struct idmap *posts;        /* post cache: id -> struct post * */
 	struct idmap *profiles;     /* id -> struct profile * */
 	struct idmap *seen;         /* story id -> expires_at (as a pointer-sized int) */
+	struct drafts *drafts;      /* unsent composer text, per account */
+	struct outgoing **outbox;   /* messages and comments not answered yet, oldest first */
+	size_t n_outbox;
+	int64_t next_outgoing_id;
 
 	struct view **views;
 	size_t n_views, cap_views;
@@ -266,11 +297,22 @@ void model_follow(struct model *m, int64_t user_id, bool follow);
 void model_profile_update(struct model *m, const char *full_name, const char *bio,
 	const char *image_url);
 
+/* Sends at once, or when the server is back; see struct outgoing. */
 void model_message_send(struct model *m, int64_t user_id, const char *content);
+/* Sends the failed messages to user_id (comments on a post) again. */
+void model_outbox_retry(struct model *m, bool comment, int64_t target);
 /* Marks the thread on screen (0: none); messages from them are read. */
 void model_thread_open(struct model *m, int64_t user_id);
 void model_notif_read(struct model *m, struct notif *n);
 void model_notifs_all_read(struct model *m);
+
+/* Drafts of the logged-in account, by composer: "compose" (post or
+ * story), "dm-<user id>", "comment-<post id>". NULL when none. */
+const char *model_draft(struct model *m, const char *key);
+/* Keeps text as the draft for key (blank deletes it); saved shortly. */
+void model_draft_save(struct model *m, const char *key, const char *text);
+/* Writes pending drafts now (the process is about to end). */
+void model_drafts_flush(struct model *m);
 
 void model_stories_refresh(struct model *m);
 bool model_story_seen(const struct model *m, int64_t story_id);

@@ -3,9 +3,11 @@
  * notifications, conversations), the post and profile caches, and the
  * intents that change them (like, comment, follow, post, message, mark
  * read). Likes and follows show at once and are corrected by the reply. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "clock.h"
 #include "idmap.h"
 #include "model_int.h"
 #include "parse.h"
@@ -254,6 +256,8 @@ void model_view_more(struct model *m, struct view *v)
 
 void model_view_refresh(struct model *m, struct view *v)
 {
+	if (v->src == SRC_NOTIFS || v->src == SRC_CONVOS || v->src == SRC_THREAD)
+		model_counts_refresh(m);   /* the badges go with the lists */
 	v->gen++;
 	v->error[0] = '\0';
 	if (idle_search(v)) {
@@ -505,12 +509,155 @@ void model_story_create(struct model *m, const char *content, const char *image_
 	model_submit(m, j, R_STORY_CREATE);
 }
 
+/* ---- the outbox: messages and comments until the server has them ---- */
+
+static void outgoing_submit(struct model *m, struct outgoing *o)
+{
+	struct job *j = o->comment
+		? job_new("comment.create", "post_id:i content:s", o->target, o->content)
+		: job_new("message.send", "receiver_id:i content:s", o->target, o->content);
+	memcpy(j->idem, o->idem, sizeof j->idem);
+	j->a = o->target;
+	j->b = o->id;
+	o->in_flight = true;
+	model_submit(m, j, o->comment ? R_COMMENT : R_MESSAGE_SEND);
+}
+
+/* Queues content for target; a failed one with the same text is sent
+ * again with its first key. */
+static void outbox_add(struct model *m, bool comment, int64_t target, const char *content)
+{
+	for (size_t i = 0; i < m->n_outbox; i++) {
+		struct outgoing *o = m->outbox[i];
+		if (o->failed && o->comment == comment && o->target == target &&
+		    strcmp(o->content, content) == 0) {
+			model_outbox_retry(m, comment, target);
+			return;
+		}
+	}
+	struct outgoing *o = calloc(1, sizeof *o);
+	if (o == NULL || (o->content = strdup(content)) == NULL)
+		abort();
+	o->id = ++m->next_outgoing_id;
+	o->comment = comment;
+	o->target = target;
+	o->first_ms = ag_mono_ms();
+	idem_new(o->idem);   /* kept for every re-send */
+	struct outgoing **grown = realloc(m->outbox, (m->n_outbox + 1) * sizeof *grown);
+	if (grown == NULL)
+		abort();
+	m->outbox = grown;
+	m->outbox[m->n_outbox++] = o;
+	if (m->conn != CONN_OFFLINE)
+		outgoing_submit(m, o);
+}
+
+static struct outgoing *outbox_find(struct model *m, int64_t id, size_t *at)
+{
+	for (size_t i = 0; i < m->n_outbox; i++)
+		if (m->outbox[i]->id == id) {
+			*at = i;
+			return m->outbox[i];
+		}
+	return NULL;
+}
+
+static void outbox_remove(struct model *m, size_t at)
+{
+	free(m->outbox[at]->content);
+	free(m->outbox[at]);
+	memmove(m->outbox + at, m->outbox + at + 1, (m->n_outbox - at - 1) * sizeof *m->outbox);
+	m->n_outbox--;
+}
+
+void model_outbox_free(struct model *m)
+{
+	while (m->n_outbox)
+		outbox_remove(m, m->n_outbox - 1);
+	free(m->outbox);
+	m->outbox = NULL;
+}
+
+static void outgoing_fail(struct model *m, struct outgoing *o, const char *why)
+{
+	o->failed = true;
+	o->in_flight = false;
+	snprintf(o->why, sizeof o->why, "%s", why);
+	model_note(m, o->comment ? NOTE_COMMENT_FAILED : NOTE_MESSAGE_FAILED, o->target, 0, why);
+}
+
+#define GAVE_UP "Not sent: server unreachable for 2 min; Enter to retry."
+
+void model_outbox_retry(struct model *m, bool comment, int64_t target)
+{
+	int64_t now = ag_mono_ms();
+	for (size_t i = 0; i < m->n_outbox; i++) {
+		struct outgoing *o = m->outbox[i];
+		if (!o->failed || o->comment != comment || o->target != target)
+			continue;
+		o->failed = false;
+		o->why[0] = '\0';
+		o->first_ms = now;
+		if (m->conn != CONN_OFFLINE)
+			outgoing_submit(m, o);
+	}
+}
+
+int model_outbox_tick(struct model *m, int64_t now)
+{
+	int64_t next = -1;
+	for (size_t i = 0; i < m->n_outbox; i++) {
+		struct outgoing *o = m->outbox[i];
+		if (o->failed || o->in_flight)
+			continue;
+		if (now - o->first_ms >= OUTBOX_GIVE_UP_MS) {
+			outgoing_fail(m, o, GAVE_UP);
+			continue;
+		}
+		if (m->conn == CONN_ONLINE) {
+			outgoing_submit(m, o);
+			continue;
+		}
+		int64_t in = o->first_ms + OUTBOX_GIVE_UP_MS - now;
+		if (next < 0 || in < next)
+			next = in;
+	}
+	return next < 0 ? -1 : next > INT32_MAX ? INT32_MAX : (int)next;
+}
+
+/* A reply for an outgoing message or comment: true when it is settled
+ * (sent, or failed for good), false while it waits for the server. */
+static bool outgoing_reply(struct model *m, const struct job *j, bool ok, const char *why)
+{
+	size_t at;
+	struct outgoing *o = outbox_find(m, j->b, &at);
+	if (o == NULL)
+		return true;
+	o->in_flight = false;
+	if (ok) {
+		/* Its draft is done with, unless something new was typed since. */
+		char key[40];
+		snprintf(key, sizeof key, "%s-%lld", o->comment ? "comment" : "dm", (long long)o->target);
+		const char *draft = model_draft(m, key);
+		if (draft && strcmp(draft, o->content) == 0)
+			model_draft_save(m, key, NULL);
+		outbox_remove(m, at);
+		return true;
+	}
+	if (j->rv == 0) {
+		outgoing_fail(m, o, why);   /* the server refused it: re-sending will not help */
+		return true;
+	}
+	if (ag_mono_ms() - o->first_ms >= OUTBOX_GIVE_UP_MS) {
+		outgoing_fail(m, o, GAVE_UP);
+		return true;
+	}
+	return false;   /* sent again when the server answers */
+}
+
 void model_comment(struct model *m, int64_t post_id, const char *content)
 {
-	struct job *j = job_new("comment.create", "post_id:i content:s", post_id, content);
-	job_set_idem(j);
-	j->a = post_id;
-	model_submit(m, j, R_COMMENT);
+	outbox_add(m, true, post_id, content);
 }
 
 void model_comment_delete(struct model *m, int64_t post_id, int64_t comment_id)
@@ -646,10 +793,7 @@ static void convo_update(struct model *m, const struct message *msg, int64_t oth
 
 void model_message_send(struct model *m, int64_t user_id, const char *content)
 {
-	struct job *j = job_new("message.send", "receiver_id:i content:s", user_id, content);
-	job_set_idem(j);
-	j->a = user_id;
-	model_submit(m, j, R_MESSAGE_SEND);
+	outbox_add(m, false, user_id, content);
 }
 
 static void thread_mark_read(struct model *m, int64_t user_id)
@@ -680,6 +824,17 @@ void model_thread_open(struct model *m, int64_t user_id)
 	}
 }
 
+/* Tells the interface "@name: text" about a message from sender. */
+static void message_note(struct model *m, int64_t sender, const char *name, const char *content)
+{
+	char text[300];
+	snprintf(text, sizeof text, "@%s: %s", name, content ? content : "");
+	for (char *p = text; *p; p++)
+		if (*p == '\n')
+			*p = ' ';
+	model_note(m, NOTE_PUSH, sender, 1, text);
+}
+
 void model_message_arrived(struct model *m, const struct message *msg)
 {
 	bool mine = msg->sender_id == m->me.id;
@@ -695,12 +850,17 @@ void model_message_arrived(struct model *m, const struct message *msg)
 	}
 	m->unread_msgs++;
 	struct convo *c = convo_find(m, other, NULL);
-	char text[300];
-	snprintf(text, sizeof text, "@%s: %s", c ? c->other : "someone", msg->content);
-	for (char *p = text; *p; p++)
-		if (*p == '\n')
-			*p = ' ';
-	model_note(m, NOTE_PUSH, other, 1, text);
+	struct profile *p = idmap_get(m->profiles, other);
+	const char *name = c ? c->other : p && p->u.username ? p->u.username : NULL;
+	if (name) {
+		message_note(m, other, name, msg->content);
+		return;
+	}
+	/* A first message: a message carries no name, so ask who sent it. */
+	struct job *j = job_new("user.get", "user_id:i", other);
+	j->a = other;
+	j->text = dup_or_null(msg->content ? msg->content : "");
+	model_submit(m, j, R_SENDER);
 }
 
 void model_notif_arrived(struct model *m, const struct notif *n)
@@ -748,11 +908,6 @@ void model_notifs_all_read(struct model *m)
 }
 
 /* ---- replies ---- */
-
-static void counts_refresh(struct model *m)
-{
-	model_submit(m, job_new("inbox.counts", NULL), R_COUNTS);
-}
 
 void model_apply_data(struct model *m, struct job *j)
 {
@@ -803,6 +958,7 @@ void model_apply_data(struct model *m, struct job *j)
 			struct profile *me = idmap_get(m->profiles, m->me.id);
 			if (me)
 				me->post_count++;
+			model_draft_save(m, "compose", NULL);
 			model_note(m, NOTE_POST_CREATED, p->id, 0, "Posted.");
 		} else {
 			model_note(m, NOTE_COMPOSE_FAILED, 0, 0, why);
@@ -811,26 +967,26 @@ void model_apply_data(struct model *m, struct job *j)
 	case R_STORY_CREATE:
 		if (ok) {
 			model_stories_refresh(m);
+			model_draft_save(m, "compose", NULL);
 			model_note(m, NOTE_STORY_CREATED, 0, 0, "Your story is up for 24 hours.");
 		} else {
 			model_note(m, NOTE_COMPOSE_FAILED, 0, 0, why);
 		}
 		break;
-	case R_COMMENT:
-		if (ok) {
-			struct comment c;
-			parse_comment(data, &c);
-			model_views_prepend(m, SRC_COMMENTS, j->a, &c, comment_copy);
-			free(c.author);
-			free(c.content);
-			struct post *p = model_post(m, j->a);
-			if (p)
-				p->comment_count++;
-			model_note(m, NOTE_COMMENT_SENT, j->a, 0, NULL);
-		} else {
-			model_note(m, NOTE_COMMENT_FAILED, j->a, 0, why);
-		}
+	case R_COMMENT: {
+		if (!outgoing_reply(m, j, ok, why) || !ok)
+			break;   /* waiting for the server, or failed and already said */
+		struct comment c;
+		parse_comment(data, &c);
+		model_views_prepend(m, SRC_COMMENTS, j->a, &c, comment_copy);
+		free(c.author);
+		free(c.content);
+		struct post *p = model_post(m, j->a);
+		if (p)
+			p->comment_count++;
+		model_note(m, NOTE_COMMENT_SENT, j->a, 0, NULL);
 		break;
+	}
 	case R_COMMENT_DELETE:
 		if (ok) {
 			for (size_t i = 0; i < m->n_views; i++)
@@ -852,6 +1008,11 @@ void model_apply_data(struct model *m, struct job *j)
 			snprintf(p->error, sizeof p->error, "%s", why);
 		if (p)
 			p->loading = false;
+		break;
+	}
+	case R_SENDER: {
+		struct profile *p = ok ? profile_upsert(m, data) : NULL;
+		message_note(m, j->a, p && p->u.username ? p->u.username : "someone", j->text);
 		break;
 	}
 	case R_LOOKUP: {
@@ -887,22 +1048,21 @@ void model_apply_data(struct model *m, struct job *j)
 			model_note(m, NOTE_PROFILE_FAILED, 0, 0, why);
 		}
 		break;
-	case R_MESSAGE_SEND:
-		if (ok) {
-			struct message msg;
-			parse_message(data, &msg);
-			model_views_prepend(m, SRC_THREAD, j->a, &msg, message_copy);
-			convo_update(m, &msg, j->a, false);
-			message_clear(&msg);
-			model_note(m, NOTE_MESSAGE_SENT, j->a, 0, NULL);
-		} else {
-			model_note(m, NOTE_MESSAGE_FAILED, j->a, 0, why);
-		}
+	case R_MESSAGE_SEND: {
+		if (!outgoing_reply(m, j, ok, why) || !ok)
+			break;
+		struct message msg;
+		parse_message(data, &msg);
+		model_views_prepend(m, SRC_THREAD, j->a, &msg, message_copy);
+		convo_update(m, &msg, j->a, false);
+		message_clear(&msg);
+		model_note(m, NOTE_MESSAGE_SENT, j->a, 0, NULL);
 		break;
+	}
 	case R_THREAD_READ:
 	case R_NOTIFS_ALL_READ:
 		if (ok)
-			counts_refresh(m);
+			model_counts_refresh(m);
 		break;
 	case R_NOTIF_READ:
 		if (!ok)

@@ -15,7 +15,7 @@ enum req_kind {
 	R_VIEW_PAGE, R_POST_GET, R_LIKE, R_POST_DELETE, R_POST_CREATE, R_STORY_CREATE,
 	R_COMMENT, R_COMMENT_DELETE, R_PROFILE, R_LOOKUP, R_FOLLOW, R_PROFILE_UPDATE,
 	R_MESSAGE_SEND, R_THREAD_READ, R_NOTIF_READ, R_NOTIFS_ALL_READ, R_SSH_KEY_ADD,
-	R_SSH_KEYS, R_SSH_KEY_REMOVE,
+	R_SSH_KEYS, R_SSH_KEY_REMOVE, R_SENDER,
 };
 
 #define PAGE_POSTS 20
@@ -42,6 +42,14 @@ void model_view_remove(struct view *v, int64_t id);
 void model_message_arrived(struct model *m, const struct message *msg);
 void model_notif_arrived(struct model *m, const struct notif *n);
 void model_views_free(struct model *m);
+/* Asks inbox.counts; at most one is in flight, a request meanwhile is
+ * sent once that one lands. */
+void model_counts_refresh(struct model *m);
 void model_refresh_profiles(struct model *m);
+/* The outbox: sends what waits for the server (once it is back), gives up
+ * on what waited too long; returns ms until the next give-up (-1: none).
+ * model_outbox_free forgets everything (logging out). */
+int model_outbox_tick(struct model *m, int64_t now_mono);
+void model_outbox_free(struct model *m);
 
 #endif

@@ -52,15 +52,20 @@ struct job *job_new(const char *op, const char *fmt, ...)
 	return j;
 }
 
-void job_set_idem(struct job *j)
+void idem_new(char out[40])
 {
 	unsigned char raw[16];
 	if (getrandom(raw, sizeof raw, 0) != (ssize_t)sizeof raw) {
-		j->idem[0] = '\0';
+		out[0] = '\0';
 		return;
 	}
 	for (size_t i = 0; i < sizeof raw; i++)
-		snprintf(j->idem + 2 * i, 3, "%02x", raw[i]);
+		snprintf(out + 2 * i, 3, "%02x", raw[i]);
+}
+
+void job_set_idem(struct job *j)
+{
+	idem_new(j->idem);
 }
 
 void job_free(struct job *j)

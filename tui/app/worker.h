@@ -37,6 +37,8 @@ void job_free(struct job *j);
 /* Gives a saga-backed job a fresh random idempotency key, so a resent
  * request runs at most once. */
 void job_set_idem(struct job *j);
+/* A fresh random idempotency key (32 hex digits; "" if none could be had). */
+void idem_new(char out[40]);
 
 struct worker;
 

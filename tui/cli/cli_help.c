@@ -312,5 +312,6 @@ void cli_help_program(struct cli *c)
 	item(c, "NO_COLOR", "when set, no colours");
 	item(c, "VISUAL, EDITOR", "the app's Ctrl-E editor (else vi), run without a shell");
 	printf("\nExit status: 0 ok, 1 the server answered an error, 2 usage error, 3 the server\n"
-		"could not be reached or did not answer in time.\n");
+		"could not be reached or did not answer in time. The app (no command) waits\n"
+		"for an unreachable server instead. Drafts: $XDG_STATE_HOME/ansigram/.\n");
 }

@@ -258,6 +258,8 @@ static bool compose_key(struct screen *s, const struct key *k)
 		c->error[0] = '\0';
 		c->candidates[0] = '\0';
 	}
+	if (r == ED_CHANGED && e == &c->text)
+		model_draft_save(s->m, "compose", ed_text(&c->text));
 	return true;
 }
 
@@ -289,6 +291,17 @@ static void compose_note(struct screen *s, enum note n, int64_t id, int64_t aux,
 	}
 }
 
+/* Coming into view with an empty text: the saved draft, if any. */
+static void compose_shown(struct screen *s)
+{
+	struct compose *c = (struct compose *)s;
+	const char *draft = model_draft(s->m, "compose");
+	if (draft == NULL || !ed_blank(&c->text) || c->sending)
+		return;
+	ed_set(&c->text, draft);
+	app_toast(s->app, "Draft restored.", TH_OK);
+}
+
 static void compose_destroy(struct screen *s)
 {
 	struct compose *c = (struct compose *)s;
@@ -315,6 +328,7 @@ static const struct screen_ops compose_ops = {
 	.key = compose_key,
 	.click = compose_click,
 	.note = compose_note,
+	.shown = compose_shown,
 	.destroy = compose_destroy,
 	.field = compose_field,
 	.has_draft = compose_has_draft,

@@ -113,6 +113,7 @@ static void submit(struct login *l)
 			l->focus = l->error[F_ACCOUNT][0] ? F_ACCOUNT : F_PASSWORD;
 			return;
 		}
+		l->busy = true;   /* before sending: a refusal may come at once */
 		model_login(m, ed_text(&l->ed[F_ACCOUNT]), password);
 	} else {
 		const char *email = ed_text(&l->ed[F_EMAIL]);
@@ -134,10 +135,10 @@ static void submit(struct login *l)
 				}
 			return;
 		}
+		l->busy = true;
 		model_register(m, ed_text(&l->ed[F_USERNAME]), email, password,
 			ed_text(&l->ed[F_NAME]));
 	}
-	l->busy = true;
 }
 
 static bool login_key(struct screen *s, const struct key *k)

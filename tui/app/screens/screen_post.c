@@ -14,6 +14,7 @@ struct post_screen {
 	struct view *comments;
 	struct listbox lb;
 	struct editor line;
+	char draft_key[40];     /* where the unsent text is kept */
 	bool composing;
 	bool sending;
 	int list_y0;
@@ -159,7 +160,11 @@ static void post_draw(struct screen *s, WINDOW *w, int rows, int cols)
 	ed_draw(&ps->line, w, rows - 1, x, 1, cols - x - 12, th(TH_NORMAL), &cy, &cx);
 	char count[24];
 	snprintf(count, sizeof count, "%zu/1000", ed_chars(&ps->line));
-	put_str(w, rows - 1, cols - 10, 10, count, ed_chars(&ps->line) > 1000 ? th(TH_ERROR) : th(TH_DIM));
+	if (ps->sending)   /* until the server has it, however long it is away */
+		put_str(w, rows - 1, cols - 10, 10, "sending…", th(TH_DIM));
+	else
+		put_str(w, rows - 1, cols - 10, 10, count,
+			ed_chars(&ps->line) > 1000 ? th(TH_ERROR) : th(TH_DIM));
 	if (ps->composing) {
 		s->cur_y = cy;
 		s->cur_x = cx;
@@ -215,6 +220,8 @@ static bool post_key(struct screen *s, const struct key *k)
 			return true;
 		}
 		enum ed_result r = ed_key(&ps->line, k);
+		if (r == ED_CHANGED)
+			model_draft_save(m, ps->draft_key, ed_text(&ps->line));
 		if (r == ED_SUBMIT)
 			send_comment(ps);
 		if (r == ED_UNHANDLED && (k->code == KEY_UP || k->code == KEY_DOWN ||
@@ -360,5 +367,12 @@ struct screen *screen_post_new(struct app *a, int64_t post_id, bool comment)
 	model_post_fetch(ps->base.m, post_id);
 	ps->comments = model_view_open(ps->base.m, SRC_COMMENTS, post_id, NULL);
 	set_composing(ps, comment);
+	snprintf(ps->draft_key, sizeof ps->draft_key, "comment-%lld", (long long)post_id);
+	const char *draft = model_draft(ps->base.m, ps->draft_key);
+	if (draft) {
+		ed_set(&ps->line, draft);
+		set_composing(ps, true);
+		app_toast(a, "Draft restored.", TH_OK);
+	}
 	return &ps->base;
 }

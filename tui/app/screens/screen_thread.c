@@ -14,8 +14,8 @@ struct thread {
 	struct view *v;
 	struct listbox lb;
 	struct editor line;
+	char draft_key[40];     /* where the unsent text is kept */
 	bool composing;
-	bool sending;
 	bool at_bottom;        /* follow new messages */
 	int64_t sel_id;        /* the selected message, kept across loads */
 	int list_y0;
@@ -28,6 +28,28 @@ static struct message *msg_at(const struct thread *t, int i)
 		return NULL;
 	return t->v->items[t->v->n - 1 - (size_t)i];
 }
+
+/* The i-th message to them still in the outbox (oldest first), or NULL. */
+static const struct outgoing *pending_at(const struct thread *t, int i)
+{
+	const struct model *m = t->base.m;
+	for (size_t k = 0; k < m->n_outbox; k++) {
+		const struct outgoing *o = m->outbox[k];
+		if (!o->comment && o->target == t->user_id && i-- == 0)
+			return o;
+	}
+	return NULL;
+}
+
+static int count_pending(const struct thread *t)
+{
+	int n = 0;
+	while (pending_at(t, n))
+		n++;
+	return n;
+}
+
+static int count_sent(const struct thread *t);
 
 static void bubble_item(void *ctx, int idx, struct pen *p, bool selected)
 {
@@ -42,6 +64,13 @@ static void bubble_item(void *ctx, int idx, struct pen *p, bool selected)
 		return;
 	}
 	const struct message *msg = msg_at(t, idx - (t->v->at_end ? 0 : 1));
+	const struct outgoing *out = msg ? NULL : pending_at(t, idx - count_sent(t));
+	struct message shown;
+	if (out) {
+		/* Not answered yet: drawn as mine, marked below. */
+		shown = (struct message){.sender_id = t->base.m->me.id, .content = out->content};
+		msg = &shown;
+	}
 	if (msg == NULL)
 		return;
 	bool mine = msg->sender_id == t->base.m->me.id;
@@ -82,16 +111,26 @@ static void bubble_item(void *ctx, int idx, struct pen *p, bool selected)
 		char meta[64], age[32];
 		ag_time_ago(msg->created_at, app_now(a), age, sizeof age);
 		snprintf(meta, sizeof meta, "%s%s", age, mine && msg->is_read ? "  · seen" : "");
-		int mw = text_cols(meta, strlen(meta));
-		put_str(p->w, y, mine ? p->x0 + p->width - mw - 1 : x + 1, mw, meta, th(TH_TIME));
+		const char *mark = out == NULL ? meta : out->failed ? out->why
+			: out->in_flight ? "sending…" : "sending… waiting for the server";
+		int mw = text_cols(mark, strlen(mark));
+		if (mw > p->width - 2)
+			mw = p->width - 2;
+		put_str(p->w, y, mine ? p->x0 + p->width - mw - 1 : x + 1, mw, mark,
+			out && out->failed ? th(TH_ERROR) : out ? th(TH_DIM) : th(TH_TIME));
 	}
 	p->vy++;
 	free(lines);
 }
 
-static int count_items(const struct thread *t)
+static int count_sent(const struct thread *t)
 {
 	return (int)t->v->n + (t->v->at_end ? 0 : 1);
+}
+
+static int count_items(const struct thread *t)
+{
+	return count_sent(t) + count_pending(t);
 }
 
 static int index_of(const struct thread *t, int64_t id)
@@ -125,7 +164,7 @@ static void thread_draw(struct screen *s, WINDOW *w, int rows, int cols)
 	t->list_y0 = 2;
 	int list_rows = rows - 4;
 	int n = count_items(t);
-	if (t->v->n == 0) {
+	if (t->v->n == 0 && count_pending(t) == 0) {
 		draw_hint(w, rows / 3, cols, t->v->error[0] ? t->v->error : t->v->loaded
 			? "No messages yet. Say hello!" : "loading…", t->v->error[0] ? th(TH_ERROR) : th(TH_DIM));
 		t->lb.n = 0;
@@ -141,8 +180,8 @@ static void thread_draw(struct screen *s, WINDOW *w, int rows, int cols)
 	int x = 2;
 	x += put_str(w, rows - 1, x, 3, ">", t->composing ? th(TH_ACCENT) : th(TH_DIM)) + 1;
 	if (ed_text(&t->line)[0] == '\0') {
-		put_str(w, rows - 1, x, cols - x - 2, t->sending ? "sending…"
-			: t->composing ? "Write a message…  (Enter sends)" : "Press i or c to write", th(TH_DIM));
+		put_str(w, rows - 1, x, cols - x - 2, t->composing
+			? "Write a message…  (Enter sends)" : "Press i or c to write", th(TH_DIM));
 	}
 	int cy, cx;
 	ed_draw(&t->line, w, rows - 1, x, 1, cols - x - 2, th(TH_NORMAL), &cy, &cx);
@@ -158,18 +197,21 @@ static void set_composing(struct thread *t, bool on)
 	t->base.typing = on;
 }
 
+/* Hands the line to the model's outbox, where it shows as "sending…"
+ * until the server has it; an empty line retries what failed. */
 static void send_message(struct thread *t)
 {
-	if (t->sending)
+	if (ed_blank(&t->line)) {
+		model_outbox_retry(t->base.m, false, t->user_id);
 		return;
-	if (ed_blank(&t->line))
-		return;
+	}
 	if (ed_chars(&t->line) > 4000) {
 		app_toast(t->base.app, "A message can be at most 4000 characters.", TH_WARN);
 		return;
 	}
-	t->sending = true;
 	model_message_send(t->base.m, t->user_id, ed_text(&t->line));
+	ed_set(&t->line, "");
+	t->at_bottom = true;
 }
 
 /* Scrolling keys, shared by both modes; loads older messages at the top. */
@@ -199,6 +241,8 @@ static bool thread_key(struct screen *s, const struct key *k)
 			return true;
 		}
 		enum ed_result r = ed_key(&t->line, k);
+		if (r == ED_CHANGED)
+			model_draft_save(s->m, t->draft_key, ed_text(&t->line));
 		if (r == ED_SUBMIT)
 			send_message(t);
 		else if (r == ED_UNHANDLED && k->code)
@@ -242,16 +286,12 @@ static void thread_note(struct screen *s, enum note n, int64_t id, int64_t aux, 
 {
 	(void)aux;
 	struct thread *t = (struct thread *)s;
-	if (id != t->user_id || !t->sending)
+	if (id != t->user_id)
 		return;
-	if (n == NOTE_MESSAGE_SENT) {
-		t->sending = false;
-		ed_set(&t->line, "");
+	if (n == NOTE_MESSAGE_SENT)
 		t->at_bottom = true;
-	} else if (n == NOTE_MESSAGE_FAILED) {
-		t->sending = false;
+	else if (n == NOTE_MESSAGE_FAILED)
 		app_toast(s->app, msg, TH_ERROR);
-	}
 }
 
 static void thread_shown(struct screen *s)
@@ -313,5 +353,11 @@ struct screen *screen_thread_new(struct app *a, int64_t user_id)
 	t->v = model_view_open(t->base.m, SRC_THREAD, user_id, NULL);
 	model_profile(t->base.m, user_id);
 	set_composing(t, true);
+	snprintf(t->draft_key, sizeof t->draft_key, "dm-%lld", (long long)user_id);
+	const char *draft = model_draft(t->base.m, t->draft_key);
+	if (draft) {
+		ed_set(&t->line, draft);
+		app_toast(a, "Draft restored.", TH_OK);
+	}
 	return &t->base;
 }
