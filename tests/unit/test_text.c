@@ -1,6 +1,7 @@
 /* test_text.c: terminal widths of text (tui/text.h): emoji sequences,
  * flags, skin tones, VS16 and combining marks count as the one cluster a
- * terminal shows, and fitting never splits a cluster. */
+ * terminal shows, and fitting never splits a cluster; shown text has its
+ * controls made inert. */
 #include <criterion/criterion.h>
 #include <string.h>
 
@@ -76,4 +77,32 @@ Test(text, plain_and_wide_text_unchanged)
 	cr_assert_eq(ag_text_width("hello"), 5);
 	cr_assert_eq(ag_text_width("\xE6\x97\xA5\xE6\x9C\xAC"), 4);   /* 日本 */
 	cr_assert_eq(ag_text_width(""), 0);
+}
+
+static void sanitize(struct ag_buf *out, const char *s, int keep_newlines)
+{
+	ag_text_sanitize(out, s, strlen(s), keep_newlines);
+}
+
+/* Shown text: controls become U+FFFD, text-direction controls vanish, and
+ * the line and paragraph separators are a newline or a space. */
+Test(text, sanitize_makes_direction_controls_inert)
+{
+	struct ag_buf out = {0};
+	sanitize(&out, "a\xe2\x80\xae" "evil\xe2\x81\xa6" "b\xd8\x9c", 0);
+	cr_assert_str_eq(out.data, "aevilb");
+	ag_buf_free(&out);
+	sanitize(&out, "one\xe2\x80\xa8two\xe2\x80\xa9three", 1);
+	cr_assert_str_eq(out.data, "one\ntwo\nthree");
+	ag_buf_free(&out);
+	sanitize(&out, "one\xe2\x80\xa8two", 0);
+	cr_assert_str_eq(out.data, "one two");
+	ag_buf_free(&out);
+	sanitize(&out, "esc\x1b[31m", 0);
+	cr_assert_str_eq(out.data, "esc\xef\xbf\xbd[31m");
+	ag_buf_free(&out);
+	/* joiners stay: they make one emoji of several */
+	sanitize(&out, "\xf0\x9f\x91\xa8\xe2\x80\x8d\xf0\x9f\x91\xa9", 0);
+	cr_assert_eq(out.len, 11);
+	ag_buf_free(&out);
 }
