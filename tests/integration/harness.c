@@ -631,3 +631,50 @@ void h_assert_counters(void)
 		"SELECT count(*) FROM notifications WHERE type IN ('like', 'comment') "
 		"AND reference_id NOT IN (SELECT id FROM posts)");
 }
+
+const char *h_read_file(const char *path)
+{
+	static char buf[20000];
+	FILE *f = fopen(path, "r");
+	cr_assert_not_null(f, "cannot read %s", path);
+	size_t n = fread(buf, 1, sizeof buf - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	return h_fmt("%s", buf);
+}
+
+const char *h_v1_database(const char *sql)
+{
+	static char path[64];
+	const char *schema_path = getenv("AG_SCHEMA_V1");
+	cr_assert_not_null(schema_path, "AG_SCHEMA_V1 names server/schema.sql");
+	char dir[] = "/tmp/ag-v1-XXXXXX";
+	cr_assert_not_null(mkdtemp(dir));
+	snprintf(path, sizeof path, "%s/v1.db", dir);
+	sqlite3 *db;
+	char *err = NULL;
+	cr_assert_eq(sqlite3_open(path, &db), SQLITE_OK);
+	cr_assert_eq(sqlite3_exec(db, h_read_file(schema_path), NULL, NULL, &err), SQLITE_OK,
+		"%s", err);
+	cr_assert_eq(sqlite3_exec(db, "PRAGMA user_version = 1", NULL, NULL, &err), SQLITE_OK,
+		"%s", err);
+	cr_assert_eq(sqlite3_exec(db, sql, NULL, NULL, &err), SQLITE_OK, "%s", err);
+	sqlite3_close(db);
+	return path;
+}
+
+void h_v1_database_remove(const char *path)
+{
+	static const char *const files[] = {"", "-wal", "-shm", ".lock"};
+	char name[80];
+	for (size_t i = 0; i < 4; i++) {
+		snprintf(name, sizeof name, "%s%s", path, files[i]);
+		unlink(name);
+	}
+	snprintf(name, sizeof name, "%s", path);
+	char *slash = strrchr(name, '/');
+	if (slash != NULL) {
+		*slash = '\0';
+		rmdir(name);
+	}
+}

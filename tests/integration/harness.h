@@ -152,6 +152,16 @@ void h_check_newest_first(const char *file, int line, const msgpack_object *arr,
  * (asserting there is one). Text comes back "" for NULL. */
 int64_t h_db_int(const char *sql, int n, ...);
 const char *h_db_text(const char *sql, int n, ...);
+/* The whole text of a file (up to 20000 bytes), failing the test when it
+ * cannot be read. */
+const char *h_read_file(const char *path);
+/* A new database file at schema version 1 (server/schema.sql, named by
+ * AG_SCHEMA_V1) with sql run on it; its path stays valid until the next
+ * call, after h_test_fini too. */
+const char *h_v1_database(const char *sql);
+/* Removes what h_v1_database and a server on it made (the file, its
+ * -wal, -shm and .lock, its directory). */
+void h_v1_database_remove(const char *path);
 /* Runs a statement that writes (to stage a fixture, e.g. backdate a story). */
 void h_db_exec(const char *sql, int n, ...);
 

@@ -208,40 +208,17 @@ Test(mentions, deleting_the_post_deletes_its_mentions)
 
 /* ---- the schema migration that allows mentions ---- */
 
-static const char *read_text(const char *path)
-{
-	static char buf[20000];
-	FILE *f = fopen(path, "r");
-	cr_assert_not_null(f, "cannot read %s", path);
-	size_t n = fread(buf, 1, sizeof buf - 1, f);
-	fclose(f);
-	buf[n] = '\0';
-	return h_fmt("%s", buf);
-}
-
 /* An old database keeps its notifications, ids and is_read included, and
  * never hands out an id it used before, even one whose row is gone. */
 Test(mentions, an_old_database_keeps_its_notifications_and_ids)
 {
-	const char *schema_path = getenv("AG_SCHEMA_V1");
-	cr_assert_not_null(schema_path, "AG_SCHEMA_V1 names server/schema.sql");
-	char dir[] = "/tmp/ag-mention-XXXXXX";
-	cr_assert_not_null(mkdtemp(dir));
-	char path[64];   /* outlives h_test_fini below */
-	snprintf(path, sizeof path, "%s/v1.db", dir);
-	sqlite3 *db;
-	char *err = NULL;
-	cr_assert_eq(sqlite3_open(path, &db), SQLITE_OK);
-	cr_assert_eq(sqlite3_exec(db, read_text(schema_path), NULL, NULL, &err), SQLITE_OK, "%s", err);
-	cr_assert_eq(sqlite3_exec(db, "PRAGMA user_version = 1;"
-		"INSERT INTO users (id, username, email, password_hash, created_at) VALUES"
+	const char *path = h_v1_database("INSERT INTO users (id, username, email, password_hash, created_at) VALUES"
 		" (1, 'olda', 'olda@example.com', 'x', 1), (2, 'oldb', 'oldb@example.com', 'x', 1);"
 		"INSERT INTO notifications (user_id, actor_id, type, reference_id, message, is_read,"
 		" created_at) VALUES (1, 2, 'follow', 2, 'oldb started following you', 1, 5),"
 		" (2, 1, 'follow', 1, 'olda started following you', 0, 6),"
 		" (2, 1, 'follow', 1, 'gone', 0, 7);"
-		"DELETE FROM notifications WHERE id = 3", NULL, NULL, &err), SQLITE_OK, "%s", err);
-	sqlite3_close(db);
+		"DELETE FROM notifications WHERE id = 3");
 
 	struct h_server s;
 	cr_assert(h_server_start_args(&s, NULL, (const char *[]){"--db", path, NULL}));
@@ -259,6 +236,7 @@ Test(mentions, an_old_database_keeps_its_notifications_and_ids)
 	h_test_fini();
 	cr_assert_eq(h_server_stop(&s), 0);
 
+	sqlite3 *db;
 	cr_assert_eq(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
 	sqlite3_stmt *st;
 	cr_assert_eq(sqlite3_prepare_v2(db, "SELECT group_concat(id || ':' || user_id || ':' || "
@@ -269,8 +247,5 @@ Test(mentions, an_old_database_keeps_its_notifications_and_ids)
 		"1:1:1:oldb started following you,2:2:0:olda started following you");
 	sqlite3_finalize(st);
 	sqlite3_close(db);
-	static const char *const files[] = {"", "-wal", "-shm"};
-	for (size_t i = 0; i < 3; i++)
-		unlink(h_fmt("%s%s", path, files[i]));
-	rmdir(dir);
+	h_v1_database_remove(path);
 }

@@ -66,17 +66,6 @@ static void run(char *const argv[])
 	cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0, "%s failed", argv[0]);
 }
 
-static const char *read_text(const char *path)
-{
-	static char buf[20000];
-	FILE *f = fopen(path, "r");
-	cr_assert_not_null(f, "cannot read %s", path);
-	size_t n = fread(buf, 1, sizeof buf - 1, f);
-	fclose(f);
-	buf[n] = '\0';
-	return h_fmt("%s", buf);
-}
-
 /* A fresh key pair of type (with bits, 0: default) made by ssh-keygen. */
 static void keygen(struct keyfile *k, const char *type, int bits)
 {
@@ -92,7 +81,7 @@ static void keygen(struct keyfile *k, const char *type, int bits)
 	else
 		run((char *[]){"ssh-keygen", "-q", "-t", (char *)type, "-N", "", "-C",
 			(char *)comment, "-f", k->path, NULL});
-	snprintf(k->pub, sizeof k->pub, "%s", read_text(h_fmt("%s.pub", k->path)));
+	snprintf(k->pub, sizeof k->pub, "%s", h_read_file(h_fmt("%s.pub", k->path)));
 	k->pub[strcspn(k->pub, "\n")] = '\0';
 
 	FILE *p = popen(h_fmt("ssh-keygen -lf '%s.pub'", k->path), "r");
@@ -101,7 +90,7 @@ static void keygen(struct keyfile *k, const char *type, int bits)
 	cr_assert_not_null(fgets(line, sizeof line, p));
 	cr_assert_eq(pclose(p), 0);
 	cr_assert_eq(sscanf(line, "%*d %79s", k->fingerprint), 1, "ssh-keygen -l said: %s", line);
-	snprintf(k->private_text, sizeof k->private_text, "%s", read_text(k->path));
+	snprintf(k->private_text, sizeof k->private_text, "%s", h_read_file(k->path));
 	unlink(h_fmt("%s.pub", k->path));
 	unlink(k->path);
 	rmdir(dir);
@@ -386,7 +375,7 @@ Test(ssh_keys, gateway_logs_in_by_a_linked_key)
 	cr_assert_str_eq(r->field, "public_key");
 	/* The log names the account and the fingerprint, never key material. */
 	const char *db = h_db_path();
-	const char *log = read_text(h_fmt("%.*s/server.log", (int)(strrchr(db, '/') - db), db));
+	const char *log = h_read_file(h_fmt("%.*s/server.log", (int)(strrchr(db, '/') - db), db));
 	cr_assert_not_null(strstr(log, h_fmt("ssh login: %s (user %lld) by key %s", u.username,
 		(long long)u.id, k.fingerprint)), "the login is logged");
 	cr_assert_not_null(strstr(log, other.fingerprint), "the refusal names the fingerprint");
@@ -476,20 +465,8 @@ static int64_t user_version(const char *path)
 
 Test(ssh_keys, a_version_1_database_upgrades_and_keeps_its_data)
 {
-	const char *schema_path = getenv("AG_SCHEMA_V1");
-	cr_assert_not_null(schema_path, "AG_SCHEMA_V1 names server/schema.sql");
-	char dir[] = "/tmp/ag-sshkey-XXXXXX";
-	cr_assert_not_null(mkdtemp(dir));
-	char path[64];   /* outlives h_test_fini below */
-	snprintf(path, sizeof path, "%s/v1.db", dir);
-	sqlite3 *db;
-	char *err = NULL;
-	cr_assert_eq(sqlite3_open(path, &db), SQLITE_OK);
-	cr_assert_eq(sqlite3_exec(db, read_text(schema_path), NULL, NULL, &err), SQLITE_OK, "%s", err);
-	cr_assert_eq(sqlite3_exec(db, "PRAGMA user_version = 1;"
-		"INSERT INTO users (username, email, password_hash, created_at)"
-		" VALUES ('olduser', 'old@example.com', 'x', 1)", NULL, NULL, &err), SQLITE_OK, "%s", err);
-	sqlite3_close(db);
+	const char *path = h_v1_database("INSERT INTO users (username, email, password_hash, created_at)"
+		" VALUES ('olduser', 'old@example.com', 'x', 1)");
 
 	struct h_server s;
 	cr_assert(h_server_start_args(&s, NULL, (const char *[]){"--db", path, NULL}));
@@ -503,8 +480,5 @@ Test(ssh_keys, a_version_1_database_upgrades_and_keeps_its_data)
 	h_test_fini();
 	cr_assert_eq(h_server_stop(&s), 0);
 	cr_assert_eq(user_version(path), 4);
-	static const char *const files[] = {"", "-wal", "-shm"};
-	for (size_t i = 0; i < 3; i++)
-		unlink(h_fmt("%s%s", path, files[i]));
-	rmdir(dir);
+	h_v1_database_remove(path);
 }

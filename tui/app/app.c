@@ -341,7 +341,7 @@ static void show_main(struct app *a)
 
 /* ---- desktop notifications ---- */
 
-static void write_all(const char *s, size_t len)
+void app_write_tty(const char *s, size_t len)
 {
 	while (len > 0) {
 		ssize_t n = write(STDOUT_FILENO, s, len);
@@ -367,7 +367,7 @@ static void ring(struct app *a, const char *text)
 	else
 		n = snprintf(seq, sizeof seq, "\a\033]9;ansigram: %s\a", text);
 	if (n > 0)
-		write_all(seq, (size_t)n < sizeof seq ? (size_t)n : sizeof seq - 1);
+		app_write_tty(seq, (size_t)n < sizeof seq ? (size_t)n : sizeof seq - 1);
 }
 
 static int choose_osc(const struct config *cfg)
@@ -983,11 +983,11 @@ static void overlay_key(struct app *a, const struct key *k)
 
 static void suspend(struct app *a)
 {
-	write_all("\033[?2004l", 8);
+	app_write_tty("\033[?2004l", 8);
 	endwin();
 	kill(getpid(), SIGTSTP);
 	/* Continued: take the terminal back. */
-	write_all("\033[?2004h", 8);
+	app_write_tty("\033[?2004h", 8);
 	clearok(curscr, TRUE);
 	a->dirty = true;
 }
@@ -1266,7 +1266,7 @@ static void curses_start(struct app *a)
 		mouseinterval(0);
 		mousemask(BUTTON1_PRESSED | BUTTON4_PRESSED | BUTTON5_PRESSED, NULL);
 	}
-	write_all("\033[?2004h", 8);   /* bracketed paste */
+	app_write_tty("\033[?2004h", 8);   /* bracketed paste */
 	make_windows(a);
 }
 
@@ -1276,7 +1276,7 @@ static void curses_stop(struct app *a)
 	for (size_t i = 0; i < 4; i++)
 		if (all[i])
 			delwin(all[i]);
-	write_all("\033[?2004l", 8);
+	app_write_tty("\033[?2004l", 8);
 	endwin();
 }
 

@@ -20,20 +20,6 @@
 #define MAX_WORDS 16
 #define MAX_FILE (1024 * 1024)
 
-static void write_out(const char *s)
-{
-	size_t len = strlen(s);
-	while (len > 0) {
-		ssize_t n = write(STDOUT_FILENO, s, len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return;
-		s += n;
-		len -= (size_t)n;
-	}
-}
-
 /* True when name is an executable file in one of $PATH's directories. */
 static bool in_path(const char *name)
 {
@@ -211,12 +197,12 @@ bool ed_external(struct editor *e, char *why, size_t why_size)
 		return false;
 	}
 
-	write_out("\033[?2004l");    /* no bracketed paste for the editor */
+	app_write_tty("\033[?2004l", 8);    /* no bracketed paste for the editor */
 	def_prog_mode();
 	endwin();
 	int status = run_editor(argv, argc, path);
 	reset_prog_mode();
-	write_out("\033[?2004h");
+	app_write_tty("\033[?2004h", 8);
 	clearok(curscr, TRUE);
 	refresh();
 

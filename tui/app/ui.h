@@ -317,6 +317,9 @@ void app_push(struct app *a, struct screen *s);
 void app_close(struct app *a, struct screen *s);
 void app_switch_tab(struct app *a, enum tab t);
 void app_toast(struct app *a, const char *text, enum role r);
+/* Writes s (len bytes) to the terminal itself, past curses (escape
+ * sequences such as bracketed paste and desktop notifications). */
+void app_write_tty(const char *s, size_t len);
 void app_dirty(struct app *a);
 void app_quit(struct app *a);
 /* Asks "text [y/N]"; on yes calls yes(a, ctx, id). */
