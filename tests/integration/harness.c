@@ -13,6 +13,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -677,4 +679,51 @@ void h_v1_database_remove(const char *path)
 		*slash = '\0';
 		rmdir(name);
 	}
+}
+
+int h_raw_ipc_connect(const char *url)
+{
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	cr_assert_geq(fd, 0);
+	struct sockaddr_un addr = {.sun_family = AF_UNIX};
+	const char *path = url + strlen("ipc://");
+	cr_assert_lt(strlen(path), sizeof addr.sun_path);
+	memcpy(addr.sun_path, path, strlen(path) + 1);
+	cr_assert_eq(connect(fd, (struct sockaddr *)&addr, sizeof addr), 0);
+	const unsigned char hello[8] = {0, 'S', 'P', 0, 0, 0x30, 0, 0};  /* REQ v0 */
+	cr_assert_eq(send(fd, hello, 8, MSG_NOSIGNAL), 8);
+	unsigned char theirs[8];
+	struct timeval tv = {5, 0};
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+	cr_assert_eq(read(fd, theirs, 8), 8, "no SP handshake from the server");
+	return fd;
+}
+
+/* Writes all of buf, or returns false when the peer has gone. */
+static bool send_all(int fd, const void *buf, size_t len)
+{
+	const char *p = buf;
+	while (len > 0) {
+		ssize_t n = send(fd, p, len, MSG_NOSIGNAL);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return false;
+		p += n;
+		len -= (size_t)n;
+	}
+	return true;
+}
+
+bool h_raw_ipc_send(int fd, uint32_t id, const void *body, size_t len)
+{
+	/* ipc framing: 0x01 and an 8-byte length, then the REQ id */
+	uint64_t framed = len + 4;
+	unsigned char head[13] = {1};
+	for (int i = 0; i < 8; i++)
+		head[1 + i] = (unsigned char)(framed >> (56 - 8 * i));
+	id |= 0x80000000u;
+	for (int i = 0; i < 4; i++)
+		head[9 + i] = (unsigned char)(id >> (24 - 8 * i));
+	return send_all(fd, head, sizeof head) && send_all(fd, body, len);
 }

@@ -159,6 +159,12 @@ const char *h_read_file(const char *path);
  * AG_SCHEMA_V1) with sql run on it; its path stays valid until the next
  * call, after h_test_fini too. */
 const char *h_v1_database(const char *sql);
+/* A connection to an ipc:// REP socket made by hand, past nng, with the
+ * SP handshake of a REQ peer done (a read timeout of 5 s is set). */
+int h_raw_ipc_connect(const char *url);
+/* Sends body as one request with REQ id over a h_raw_ipc_connect
+ * connection; false when the server hung up meanwhile. */
+bool h_raw_ipc_send(int fd, uint32_t id, const void *body, size_t len);
 /* Removes what h_v1_database and a server on it made (the file, its
  * -wal, -shm and .lock, its directory). */
 void h_v1_database_remove(const char *path);

