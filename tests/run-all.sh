@@ -12,6 +12,7 @@ meson test -C build --print-errorlogs
 
 tests/setup.sh build-asan -Db_sanitize=address,undefined -Db_lundef=false
 export ASAN_OPTIONS=abort_on_error=1:detect_leaks=1
+export LSAN_OPTIONS=suppressions=$PWD/tests/lsan.supp:print_suppressions=0
 export UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
 meson test -C build-asan --print-errorlogs
 # Criterion reports a sanitizer finding inside a test without failing it.
@@ -22,7 +23,7 @@ if grep -qE "ERROR: (AddressSanitizer|LeakSanitizer)|runtime error:" \
 	echo "run-all: the sanitizers reported a problem (above)" >&2
 	exit 1
 fi
-unset ASAN_OPTIONS UBSAN_OPTIONS
+unset ASAN_OPTIONS UBSAN_OPTIONS LSAN_OPTIONS
 
 # The fuzz targets (tests/fuzz), built with clang; only they are built in
 # build-fuzz. Each runs over a copy of its seed corpus, so the committed
