@@ -472,13 +472,19 @@ enum ag_err auth_open_session_reply(struct req *rq, int64_t uid)
 	ag_pack_key(pk, "expires_at");
 	msgpack_pack_int64(pk, rq->now + SESSION_TTL_MS);
 	ag_pack_key(pk, "push");
-	msgpack_pack_map(pk, 2);
+	msgpack_pack_map(pk, 3);
 	ag_pack_key(pk, "topic");
 	msgpack_pack_bin(pk, PUSH_TOPIC_BYTES);
 	msgpack_pack_bin_body(pk, topic, PUSH_TOPIC_BYTES);
 	ag_pack_key(pk, "key");
 	msgpack_pack_bin(pk, PUSH_KEY_BYTES);
 	msgpack_pack_bin_body(pk, key, PUSH_KEY_BYTES);
+	ag_pack_key(pk, "urls");  /* the PUB URLs of this session's shard */
+	int n_urls;
+	const char *const *urls = transport_push_urls(transport_push_shard(topic), &n_urls);
+	msgpack_pack_array(pk, (size_t)n_urls);
+	for (int i = 0; i < n_urls; i++)
+		ag_pack_str(pk, urls[i]);
 	ag_pack_key(pk, "user");
 	return pack_user_by_id(rq, pk, uid);
 }

@@ -30,6 +30,10 @@ static const char usage_text[] =
 	"                       ipc://$XDG_RUNTIME_DIR/ansigram/ansigramd.sock)\n"
 	"  --pub URL            push (PUB/SUB) URL; repeatable (default\n"
 	"                       ipc://$XDG_RUNTIME_DIR/ansigram/ansigramd-pub.sock)\n"
+	"  --push-shards N      PUB sockets live sessions are spread over, 1..64 (default 8);\n"
+	"                       shard K > 0 of --pub ipc://P.sock listens on ipc://P-K.sock,\n"
+	"                       of tcp://HOST:PORT on PORT+K; auth.login names a session's\n"
+	"                       URLs\n"
 	"  --workers N          request worker threads, 1..64 (default 4)\n"
 	"  --pwhash COST        password hashing cost: min, interactive (default), moderate\n"
 	"  --tls-cert FILE      PEM certificate for tls+tcp:// URLs\n"
@@ -80,11 +84,12 @@ static void add_gateway_uid(const char *arg)
 static void parse_args(int argc, char **argv)
 {
 	enum { O_DB = 256, O_LISTEN, O_PUB, O_WORKERS, O_PWHASH, O_CERT, O_KEY, O_IPC_MODE,
-	       O_LOG, O_VERSION, O_HELP, O_SSH_GATEWAY_UID };
+	       O_LOG, O_VERSION, O_HELP, O_SSH_GATEWAY_UID, O_PUSH_SHARDS };
 	static const struct option opts[] = {
 		{"db", required_argument, NULL, O_DB},
 		{"listen", required_argument, NULL, O_LISTEN},
 		{"pub", required_argument, NULL, O_PUB},
+		{"push-shards", required_argument, NULL, O_PUSH_SHARDS},
 		{"workers", required_argument, NULL, O_WORKERS},
 		{"pwhash", required_argument, NULL, O_PWHASH},
 		{"tls-cert", required_argument, NULL, O_CERT},
@@ -97,6 +102,7 @@ static void parse_args(int argc, char **argv)
 		{0},
 	};
 	g_config.workers = 4;
+	g_config.push_shards = 8;
 	g_config.ipc_mode = 0600;
 	g_config.pw_opslimit = crypto_pwhash_OPSLIMIT_INTERACTIVE;
 	g_config.pw_memlimit = crypto_pwhash_MEMLIMIT_INTERACTIVE;
@@ -123,6 +129,11 @@ static void parse_args(int argc, char **argv)
 			g_config.workers = (int)strtol(optarg, &end, 10);
 			if (*end || g_config.workers < 1 || g_config.workers > 64)
 				usage_error("--workers wants a number from 1 to 64, not '%s'", optarg);
+			break;
+		case O_PUSH_SHARDS:
+			g_config.push_shards = (int)strtol(optarg, &end, 10);
+			if (*end || g_config.push_shards < 1 || g_config.push_shards > AG_MAX_PUSH_SHARDS)
+				usage_error("--push-shards wants a number from 1 to 64, not '%s'", optarg);
 			break;
 		case O_PWHASH:
 			if (strcmp(optarg, "min") == 0) {

@@ -2,7 +2,8 @@
  * outbox inside their own transaction; the saga's completing transaction
  * releases them; the publisher thread, with its own SQLite connection,
  * seals each released event once per live recipient session (with that
- * session's next seq) and sends it on the PUB socket, then deletes it. A
+ * session's next seq) and sends it on the PUB socket of the session's
+ * shard, then deletes it. A
  * crash therefore never loses a completed saga's events nor publishes a
  * compensated one's. */
 #include "server.h"
@@ -83,7 +84,7 @@ static struct {
 	bool pending;        /* something was released since the last drain */
 	bool stopping;
 	bool running;
-	nng_socket pub;
+	const nng_socket *pubs;  /* one per push shard */
 	struct db db;
 } pubr = {.lock = PTHREAD_MUTEX_INITIALIZER, .wake = PTHREAD_COND_INITIALIZER};
 
@@ -155,7 +156,8 @@ static int publish_row(sqlite3_stmt *row, int64_t now, msgpack_sbuffer *ev)
 			return -1;
 		ag_push_seal(sqlite3_column_blob(rcpt, 1), sqlite3_column_blob(rcpt, 2),
 			ev->data, ev->size, nng_msg_body(msg));
-		if (nng_sendmsg(pubr.pub, msg, 0) != 0)
+		nng_socket pub = pubr.pubs[transport_push_shard(sqlite3_column_blob(rcpt, 1))];
+		if (nng_sendmsg(pub, msg, 0) != 0)
 			nng_msg_free(msg);
 	}
 	sqlite3_reset(rcpt);
@@ -226,11 +228,11 @@ static void *publisher_main(void *arg)
 	return NULL;
 }
 
-int publisher_start(nng_socket pub, const char *db_path)
+int publisher_start(const nng_socket *pubs, const char *db_path)
 {
 	if (db_open(&pubr.db, db_path) != 0)
 		return -1;
-	pubr.pub = pub;
+	pubr.pubs = pubs;
 	pubr.pending = true;  /* events released before a crash go out now */
 	pubr.stopping = false;
 	if (pthread_create(&pubr.thread, NULL, publisher_main, NULL) != 0) {

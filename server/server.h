@@ -19,6 +19,7 @@
 /* ---- configuration (main.c) ---- */
 
 #define AG_MAX_URLS 8
+#define AG_MAX_PUSH_SHARDS 64
 #define AG_MAX_GATEWAY_UIDS 8
 
 struct server_config {
@@ -27,6 +28,7 @@ struct server_config {
 	int n_listen;
 	const char *pub[AG_MAX_URLS];
 	int n_pub;
+	int push_shards;           /* PUB sockets sessions are spread over */
 	int workers;
 	unsigned long long pw_opslimit;
 	size_t pw_memlimit;
@@ -53,6 +55,11 @@ void transport_drain(void);
  * and closes the sockets. Every wait in it is bounded, but an nng call
  * can still hang: main() keeps a deadline. */
 void transport_stop(void);
+/* The shard that carries the pushes of the session with this (16-byte) topic. */
+int transport_push_shard(const unsigned char *topic);
+/* The URLs shard `shard` publishes on, one per --pub URL (same order);
+ * sets *n. Valid once transport_start has returned 0. */
+const char *const *transport_push_urls(int shard, int *n);
 /* The probe child's whole life (ansigramd --probe-dial URL req|sub):
  * dials url and waits to be killed. Returns 1 when the dial fails. */
 int transport_probe_dial(const char *url, const char *kind);
@@ -256,8 +263,9 @@ int outbox_discard(struct db *db, const char *saga_id);
 /* Releases a completing saga's events, in its final transaction. */
 int outbox_release(struct db *db, const char *saga_id);
 
-/* The publisher thread drains released events to the PUB socket. */
-int publisher_start(nng_socket pub, const char *db_path);
+/* The publisher thread drains released events to the PUB sockets, one
+ * per push shard (transport_push_shard picks a session's). */
+int publisher_start(const nng_socket *pubs, const char *db_path);
 void publisher_wake(void);
 /* Publishes what is released, then stops the thread. */
 void publisher_stop(void);

@@ -57,7 +57,10 @@
 #define PIPE_MAX_IN_FLIGHT 32
 
 static nng_socket rep_sock = NNG_SOCKET_INITIALIZER;
-static nng_socket pub_sock = NNG_SOCKET_INITIALIZER;
+/* One PUB socket per push shard, and the URLs each listens on. */
+static nng_socket pub_socks[AG_MAX_PUSH_SHARDS];
+static int n_pub_socks;
+static char *shard_urls[AG_MAX_PUSH_SHARDS][AG_MAX_URLS];
 static atomic_bool stopping;
 
 /* ---- exchanges: a context and the aio its reply is sent with ---- */
@@ -450,6 +453,8 @@ static int listen_on(nng_socket sock, const char *url, nng_listener *out)
 
 #define GUARD_INTERVAL_MS 2000
 #define GUARD_WAIT_MS 2000
+/* Idle push listeners probed per round (request listeners: all). */
+#define GUARD_PROBES_PER_ROUND 2
 
 struct guarded {
 	nng_socket sock;          /* the server's socket the listener feeds */
@@ -462,7 +467,7 @@ struct guarded {
 	unsigned long seen;       /* `taken` at the last look */
 };
 
-static struct guarded guarded[2 * AG_MAX_URLS];
+static struct guarded guarded[AG_MAX_URLS + AG_MAX_URLS * AG_MAX_PUSH_SHARDS];
 static atomic_int n_guarded;
 static pthread_t guard_thread;
 static bool guard_running;
@@ -508,13 +513,21 @@ static bool listener_serves(struct guarded *g)
 	return served || atomic_load(&stopping);
 }
 
-static void check_listener(struct guarded *g)
+/* Looks at one listener: one that took connections since the last look
+ * works; another is probed (a push listener only while *probes allows:
+ * each costs one). */
+static void check_listener(struct guarded *g, int *probes)
 {
 	unsigned long taken = atomic_load(&g->taken);
 	if (taken != g->seen) {  /* real clients got in: it works */
 		g->seen = taken;
 		g->failures = 0;
 		return;
+	}
+	if (g->pub) {
+		if (*probes == 0)
+			return;
+		(*probes)--;
 	}
 	g->failures = listener_serves(g) ? 0 : g->failures + 1;
 	g->seen = atomic_load(&g->taken);
@@ -532,6 +545,7 @@ static void check_listener(struct guarded *g)
 static void *guard_main(void *arg)
 {
 	(void)arg;
+	int first = 0;  /* where this round's looks start */
 	pthread_mutex_lock(&guard_sync.lock);
 	while (!atomic_load(&stopping)) {
 		struct timespec next;
@@ -539,8 +553,12 @@ static void *guard_main(void *arg)
 		next.tv_sec += GUARD_INTERVAL_MS / 1000;
 		pthread_cond_timedwait(&guard_sync.wake, &guard_sync.lock, &next);
 		pthread_mutex_unlock(&guard_sync.lock);
-		for (int i = 0; i < atomic_load(&n_guarded) && !atomic_load(&stopping); i++)
-			check_listener(&guarded[i]);
+		/* Idle push listeners are probed a few per round, taking turns,
+		 * so many push shards do not mean many probes. */
+		int n = atomic_load(&n_guarded), probes = GUARD_PROBES_PER_ROUND;
+		for (int j = 0; j < n && !atomic_load(&stopping); j++)
+			check_listener(&guarded[(first + j) % n], &probes);
+		first = n > 0 ? (first + GUARD_PROBES_PER_ROUND) % n : 0;
 		pthread_mutex_lock(&guard_sync.lock);
 	}
 	guard_sync.done = true;
@@ -576,7 +594,7 @@ static void guard_stop(int wait_ms)
 	guard_running = false;
 }
 
-static int start_listener(nng_socket sock, const char *url, bool pub)
+static int start_listener(nng_socket sock, const char *url)
 {
 	nng_listener l;
 	if (listen_on(sock, url, &l) != 0)
@@ -586,7 +604,7 @@ static int start_listener(nng_socket sock, const char *url, bool pub)
 	g->sock = sock;
 	g->listener = l;
 	g->url = url;
-	g->pub = pub;
+	g->pub = false;
 	atomic_store(&g->listener_id, nng_listener_id(l));
 	/* Every listener is closed at stop; only ipc ones are probed. */
 	atomic_store(&n_guarded, n + 1);
@@ -595,31 +613,107 @@ static int start_listener(nng_socket sock, const char *url, bool pub)
 
 /* ---- start and stop ---- */
 
+/* The URL shard k (k >= 1) of the push URL base listens on: an ipc or
+ * inproc name with "-k" added (before ".sock"), or a tcp URL's port plus
+ * k. Stable across restarts, so a saved session's URL stays right.
+ * Returns 0, or -1 when there is no such URL. */
+static int shard_url(const char *base, int k, char *out, size_t size)
+{
+	int n;
+	if (strncmp(base, "ipc://", 6) == 0 || strncmp(base, "inproc://", 9) == 0) {
+		size_t len = strlen(base);
+		bool sock_suffix = len > 5 && strcmp(base + len - 5, ".sock") == 0;
+		if (sock_suffix)
+			n = snprintf(out, size, "%.*s-%d.sock", (int)(len - 5), base, k);
+		else
+			n = snprintf(out, size, "%s-%d", base, k);
+	} else {
+		const char *colon = strrchr(base, ':');
+		const char *scheme_end = strstr(base, "://");
+		if (!colon || !scheme_end || colon < scheme_end + 3)
+			return -1;
+		char *end;
+		long port = strtol(colon + 1, &end, 10);
+		if (*end != '\0' || end == colon + 1 || port < 1 || port + k > 65535)
+			return -1;
+		n = snprintf(out, size, "%.*s:%ld", (int)(colon - base), base, port + k);
+	}
+	return n < 0 || (size_t)n >= size ? -1 : 0;
+}
+
+/* Listens on shard k's URL for the push URL base (the i-th --pub URL) and
+ * keeps it in shard_urls for auth.login to name. */
+static int start_shard_listener(int k, int i, const char *base)
+{
+	char url[4200];
+	if (k == 0)
+		snprintf(url, sizeof url, "%s", base);
+	else if (shard_url(base, k, url, sizeof url) != 0) {
+		ag_error("cannot make push shard %d's URL from %s (a tcp port needs %d free "
+			"ports after it)", k, base, g_config.push_shards - 1);
+		return -1;
+	}
+	nng_listener l;
+	if (listen_on(pub_socks[k], url, &l) != 0)
+		return -1;
+	if ((shard_urls[k][i] = strdup(url)) == NULL)
+		return -1;
+	int n = atomic_load(&n_guarded);
+	struct guarded *g = &guarded[n];
+	g->sock = pub_socks[k];
+	g->listener = l;
+	g->url = shard_urls[k][i];
+	g->pub = true;
+	atomic_store(&g->listener_id, nng_listener_id(l));
+	atomic_store(&n_guarded, n + 1);
+	return 0;
+}
+
+int transport_push_shard(const unsigned char *topic)
+{
+	unsigned v = (unsigned)topic[0] | (unsigned)topic[1] << 8;
+	return n_pub_socks > 0 ? (int)(v % (unsigned)n_pub_socks) : 0;
+}
+
+const char *const *transport_push_urls(int shard, int *n)
+{
+	*n = g_config.n_pub;
+	return (const char *const *)shard_urls[shard];
+}
+
 int transport_start(const char *self_path)
 {
 	int rv;
 	probe_program = self_path;
-	if ((rv = nng_rep0_open(&rep_sock)) != 0 || (rv = nng_pub0_open(&pub_sock)) != 0) {
+	if ((rv = nng_rep0_open(&rep_sock)) != 0) {
 		ag_error("cannot open sockets: %s", nng_strerror(rv));
 		return -1;
 	}
-	/* PUB drops what a slow subscriber's queue cannot hold: give bursts room. */
-	nng_socket_set_int(pub_sock, NNG_OPT_SENDBUF, PUSH_QUEUE);
 	nng_pipe_notify(rep_sock, NNG_PIPE_EV_ADD_POST, count_pipe, NULL);
-	nng_pipe_notify(pub_sock, NNG_PIPE_EV_ADD_POST, count_pipe, NULL);
+	for (int k = 0; k < g_config.push_shards; k++) {
+		if ((rv = nng_pub0_open(&pub_socks[k])) != 0) {
+			ag_error("cannot open sockets: %s", nng_strerror(rv));
+			return -1;
+		}
+		n_pub_socks = k + 1;
+		/* PUB drops what a slow subscriber's queue cannot hold: give bursts room. */
+		nng_socket_set_int(pub_socks[k], NNG_OPT_SENDBUF, PUSH_QUEUE);
+		nng_pipe_notify(pub_socks[k], NNG_PIPE_EV_ADD_POST, count_pipe, NULL);
+	}
 	for (int i = 0; i < g_config.n_listen; i++)
-		if (start_listener(rep_sock, g_config.listen[i], false) != 0)
+		if (start_listener(rep_sock, g_config.listen[i]) != 0)
 			return -1;
-	for (int i = 0; i < g_config.n_pub; i++)
-		if (start_listener(pub_sock, g_config.pub[i], true) != 0)
-			return -1;
+	for (int k = 0; k < n_pub_socks; k++)
+		for (int i = 0; i < g_config.n_pub; i++)
+			if (start_shard_listener(k, i, g_config.pub[i]) != 0)
+				return -1;
 	bool any_ipc = false;
 	for (int i = 0; i < atomic_load(&n_guarded); i++)
 		any_ipc |= strncmp(guarded[i].url, "ipc://", 6) == 0;
 	if (any_ipc && pthread_create(&guard_thread, NULL, guard_main, NULL) == 0)
 		guard_running = true;
 
-	if (publisher_start(pub_sock, g_config.db_path) != 0)
+	if (publisher_start(pub_socks, g_config.db_path) != 0)
 		return -1;
 
 	n_workers = g_config.workers;
@@ -644,7 +738,8 @@ int transport_start(const char *self_path)
 	for (int i = 0; i < g_config.n_listen; i++)
 		ag_info("listening for requests on %s", g_config.listen[i]);
 	for (int i = 0; i < g_config.n_pub; i++)
-		ag_info("publishing events on %s", g_config.pub[i]);
+		ag_info("publishing events on %s (and %d more push shards)", g_config.pub[i],
+			n_pub_socks - 1);
 	return 0;
 }
 
@@ -691,7 +786,8 @@ void transport_stop(void)
 	/* Closing the sockets cancels replies still queued for peers that do
 	 * not read; their exchanges come back through send_done. */
 	nng_close(rep_sock);
-	nng_close(pub_sock);
+	for (int k = 0; k < n_pub_socks; k++)
+		nng_close(pub_socks[k]);
 	flush_sends(SENDS_FLUSH_MS);
 	reap_sends();
 	pthread_mutex_lock(&xs.lock);
@@ -705,6 +801,12 @@ void transport_stop(void)
 		x = next;
 	}
 	atomic_store(&n_guarded, 0);
+	for (int k = 0; k < n_pub_socks; k++)
+		for (int i = 0; i < AG_MAX_URLS; i++) {
+			free(shard_urls[k][i]);
+			shard_urls[k][i] = NULL;
+		}
+	n_pub_socks = 0;
 }
 
 /* ---- the probe child ---- */

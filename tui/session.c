@@ -69,6 +69,8 @@ int ag_session_load(const char *path, struct ag_session *s)
 			has_topic = hex_field(value, s->push_topic, sizeof s->push_topic);
 		else if (strcmp(key, "push_key") == 0)
 			has_key = hex_field(value, s->push_key, sizeof s->push_key);
+		else if (strcmp(key, "push_url") == 0)
+			ag_strlcpy(s->push_url, value, sizeof s->push_url);
 	}
 	bool failed = ferror(f) != 0;
 	fclose(f);
@@ -102,7 +104,8 @@ static bool one_line(const char *s)
 
 int ag_session_save(const char *path, const struct ag_session *s)
 {
-	if (!one_line(s->server) || !one_line(s->token) || !one_line(s->username)) {
+	if (!one_line(s->server) || !one_line(s->token) || !one_line(s->username) ||
+	    !one_line(s->push_url)) {
 		errno = EINVAL;
 		return -1;
 	}
@@ -122,6 +125,8 @@ int ag_session_save(const char *path, const struct ag_session *s)
 		ag_buf_printf(&text, "push_key=%s\n", hex);
 		sodium_memzero(hex, sizeof hex);
 	}
+	if (s->push_url[0])
+		ag_buf_printf(&text, "push_url=%s\n", s->push_url);
 
 	struct ag_buf tmp = {0};
 	ag_buf_printf(&tmp, "%s.XXXXXX", path);
@@ -146,6 +151,41 @@ int ag_session_save(const char *path, const struct ag_session *s)
 	ag_buf_free(&tmp);
 	errno = saved_errno;
 	return saved_errno == 0 ? 0 : -1;
+}
+
+/* The length of url's scheme ("ipc" in "ipc://x"), 0 when it has none. */
+static size_t scheme_length(const char *url, size_t len)
+{
+	for (size_t i = 0; i + 2 < len; i++)
+		if (url[i] == ':' && url[i + 1] == '/' && url[i + 2] == '/')
+			return i;
+	return 0;
+}
+
+void ag_session_take_push_url(struct ag_session *s, const msgpack_object *urls,
+	const char *req_url)
+{
+	s->push_url[0] = '\0';
+	if (urls == NULL || urls->type != MSGPACK_OBJECT_ARRAY)
+		return;
+	size_t want = scheme_length(req_url, strlen(req_url));
+	const msgpack_object_str *pick = NULL;
+	for (uint32_t i = 0; i < urls->via.array.size; i++) {
+		const msgpack_object *u = &urls->via.array.ptr[i];
+		if (u->type != MSGPACK_OBJECT_STR || u->via.str.size >= sizeof s->push_url ||
+		    memchr(u->via.str.ptr, '\n', u->via.str.size) != NULL)
+			continue;
+		size_t have = scheme_length(u->via.str.ptr, u->via.str.size);
+		bool same = want > 0 && have == want && memcmp(u->via.str.ptr, req_url, want) == 0;
+		if (pick == NULL || same)
+			pick = &u->via.str;
+		if (same)
+			break;
+	}
+	if (pick != NULL) {
+		memcpy(s->push_url, pick->ptr, pick->size);
+		s->push_url[pick->size] = '\0';
+	}
 }
 
 int ag_session_delete(const char *path)

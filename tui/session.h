@@ -4,13 +4,16 @@
  * The session file ($ANSIGRAM_SESSION, else
  * $XDG_CONFIG_HOME/ansigram/session) is created 0600 and holds one
  * "key=value" per line: server, token, user_id, username, expires_at,
- * push_topic and push_key (hex). */
+ * push_topic and push_key (hex), and push_url (the PUB URL that carries
+ * this session's events). */
 #ifndef AG_SESSION_H
 #define AG_SESSION_H
 
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+
+#include <msgpack.h>
 
 #include "push.h"
 
@@ -23,6 +26,7 @@ struct ag_session {
 	bool has_push;
 	uint8_t push_topic[AG_PUSH_TOPIC_BYTES];
 	uint8_t push_key[AG_PUSH_KEY_BYTES];
+	char push_url[1024];    /* from the login's push.urls; "" unknown */
 };
 
 /* What the command line and environment chose, for the CLI and the TUI. */
@@ -43,6 +47,12 @@ struct ag_client_opts {
 	const char *ssh_key;                   /* unlinked key to offer linking, or NULL */
 	const char *ssh_fingerprint;           /* the key's fingerprint */
 };
+
+/* Keeps in s->push_url the URL of a login's push.urls (an array of
+ * strings, or NULL) whose scheme is req_url's, else the first one; ""
+ * when there is none. */
+void ag_session_take_push_url(struct ag_session *s, const msgpack_object *urls,
+	const char *req_url);
 
 /* The session file's path: $ANSIGRAM_SESSION, else the XDG default.
  * Returns 0, or -1 when it does not fit. */

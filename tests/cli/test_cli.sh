@@ -760,8 +760,10 @@ for s in socks:
 print(*(s.getsockname()[1] for s in socks))')
 tls_url="tls+tcp://127.0.0.1:$tls_port"
 tls_pub="tls+tcp://127.0.0.1:$tls_pub_port"
+# One push shard: more would listen on the ports after tls_pub_port, which
+# nobody checked are free.
 "$ANSIGRAMD" --db "$tls/ansigram.db" --listen "$tls_url" --pub "$tls_pub" --pwhash min \
-	--tls-cert "$tls/cert.pem" --tls-key "$tls/key.pem" >>"$dir/tls-server.log" 2>&1 &
+	--push-shards 1 --tls-cert "$tls/cert.pem" --tls-key "$tls/key.pem" >>"$dir/tls-server.log" 2>&1 &
 background+=($!)
 # tls_ag USER ARGS...: ansigram against the TLS server, trusting the CA.
 tls_ag()
@@ -789,16 +791,18 @@ tls_ag erin --tls-server-name evil.example register erin --email erin@example.co
 	--password-stdin <<<'erin-password'
 tls_ag erin --tls-server-name evil.example login erin --password-stdin <<<'erin-password'
 [ "$RC" -eq 0 ] && pass "login over tls+tcp" || fail "login over tls+tcp" "$ERR"
+has "the session keeps the push URL the login named" "$(cat "$tls/erin.session")" \
+	"push_url=$tls_pub"
 tls_ag frank --tls-server-name evil.example register frank --email frank@example.com \
 	--password-stdin <<<'frank-password'
 # watch_tls NAME ARGS...: a watch of erin's events over the TLS push plane
-# in the background, its output in $tls/NAME.out.
+# (the URL her login named) in the background, its output in $tls/NAME.out.
 watch_tls()
 {
 	local name=$1
 	shift
 	ANSIGRAM_SESSION="$tls/erin.session" timeout 30 "$ANSIGRAM" --server "$tls_url" \
-		--pub "$tls_pub" --ca "$tls/ca.pem" "$@" --json watch --count 1 \
+		--ca "$tls/ca.pem" "$@" --json watch --count 1 \
 		>"$tls/$name.out" 2>"$tls/$name.err" &
 	watcher=$!
 	background+=("$watcher")

@@ -70,22 +70,32 @@ void live_login(struct live *l, const struct h_user *u)
 	const msgpack_object *push = ag_obj_get(d, "push");
 	copy_bin(push, "topic", l->topic, sizeof l->topic);
 	copy_bin(push, "key", l->key, sizeof l->key);
+	const msgpack_object *urls = ag_obj_get(push, "urls");
+	cr_assert(urls && urls->type == MSGPACK_OBJECT_ARRAY && urls->via.array.size >= 1,
+		"auth.login: push.urls is not a list of URLs");
+	for (uint32_t i = 0; i < urls->via.array.size && !l->push_url[0]; i++) {
+		const msgpack_object *u = &urls->via.array.ptr[i];
+		if (u->type == MSGPACK_OBJECT_STR && u->via.str.size < sizeof l->push_url &&
+		    u->via.str.size > 6 && memcmp(u->via.str.ptr, "ipc://", 6) == 0)
+			memcpy(l->push_url, u->via.str.ptr, u->via.str.size);
+	}
+	cr_assert(l->push_url[0], "auth.login: push.urls names no ipc URL");
 	l->session_id = session_with_topic(l->topic);
 }
 
-struct ag_sub *live_sub_open(const uint8_t topic[AG_PUSH_TOPIC_BYTES],
+struct ag_sub *live_sub_open(const char *url, const uint8_t topic[AG_PUSH_TOPIC_BYTES],
 	const uint8_t key[AG_PUSH_KEY_BYTES])
 {
 	cr_assert_lt(n_subs, MAX_SUBS, "too many subscribers in one test");
 	struct ag_sub *sub;
-	int rv = ag_sub_open(&sub, h_pub_url(), topic, key);
-	cr_assert_eq(rv, 0, "cannot subscribe on %s: %s", h_pub_url(), nng_strerror(rv));
+	int rv = ag_sub_open(&sub, url, topic, key);
+	cr_assert_eq(rv, 0, "cannot subscribe on %s: %s", url, nng_strerror(rv));
 	subs[n_subs++] = sub;
 	/* The state descriptor turns readable once the connection is made. */
 	struct pollfd p = {.fd = ag_sub_state_fd(sub), .events = POLLIN};
 	while ((rv = poll(&p, 1, CONNECT_TIMEOUT_MS)) < 0 && errno == EINTR)
 		;
-	cr_assert_eq(rv, 1, "the subscriber did not connect to %s within %d ms", h_pub_url(),
+	cr_assert_eq(rv, 1, "the subscriber did not connect to %s within %d ms", url,
 		CONNECT_TIMEOUT_MS);
 	ag_sub_reconnected(sub);
 	return sub;
@@ -93,7 +103,7 @@ struct ag_sub *live_sub_open(const uint8_t topic[AG_PUSH_TOPIC_BYTES],
 
 void live_subscribe(struct live *l)
 {
-	l->sub = live_sub_open(l->topic, l->key);
+	l->sub = live_sub_open(l->push_url, l->topic, l->key);
 }
 
 void live_reconnect(struct live *l)

@@ -1,7 +1,7 @@
 /* live.h: live sessions for the push-plane and recovery tests. A live
  * session is a login of a harness user whose push credentials (topic and
- * key from auth.login) we keep, with a subscriber on the current server's
- * PUB socket that opens that session's events (protocol/push.h). Replies
+ * key from auth.login) we keep, with a subscriber on the PUB URL the
+ * login named (the session's push shard) that opens that session's events (protocol/push.h). Replies
  * and clients live until the test ends (h_test_fini), subscribers until
  * the test process does (see live.c). */
 #ifndef AG_TEST_LIVE_H
@@ -19,18 +19,19 @@ struct live {
 	char token[128];
 	uint8_t topic[AG_PUSH_TOPIC_BYTES];
 	uint8_t key[AG_PUSH_KEY_BYTES];
+	char push_url[256];                  /* the ipc URL of push.urls */
 	int64_t session_id;                  /* its row in the sessions table */
 	struct ag_sub *sub;                  /* NULL until live_subscribe */
 };
 
 /* Logs u in on a new client, keeping the session's push credentials. */
 void live_login(struct live *l, const struct h_user *u);
-/* Opens l's subscriber on the current server's PUB URL (again, after a
- * restart: the session and its credentials are in the database) and
- * waits until it is connected. */
+/* Opens l's subscriber on its push URL (again, after a restart: the
+ * session, its credentials and its shard stay) and waits until it is
+ * connected. */
 void live_subscribe(struct live *l);
-/* A subscriber for any topic and key on the current server, connected. */
-struct ag_sub *live_sub_open(const uint8_t topic[AG_PUSH_TOPIC_BYTES],
+/* A subscriber on url for any topic and key, connected. */
+struct ag_sub *live_sub_open(const char *url, const uint8_t topic[AG_PUSH_TOPIC_BYTES],
 	const uint8_t key[AG_PUSH_KEY_BYTES]);
 /* A new client for l's session on the current server, replacing l->c:
  * after a restart, rather than waiting for the old one to redial. */

@@ -29,10 +29,28 @@ TestSuite(push, .fini = h_test_fini, .timeout = 60);
  * for tests whose traffic would reach every other test's subscribers
  * (a PUB socket sends every event to every subscriber, which drops what it
  * cannot open), or that stop the server. */
+static void own_server_args(struct h_server *s, const char *const *extra)
+{
+	cr_assert(h_server_start_args(s, NULL, extra), "the server did not start");
+	h_use_server(s);
+}
+
 static void own_server(struct h_server *s)
 {
-	cr_assert(h_server_start(s, NULL), "the server did not start");
-	h_use_server(s);
+	own_server_args(s, NULL);
+}
+
+/* The URL of push shard k of the current server, by the rule ansigramd
+ * --help states: shard k > 0 of ipc://P.sock is ipc://P-k.sock. */
+static void shard_url(int k, char *out, size_t size)
+{
+	const char *base = h_pub_url();
+	size_t len = strlen(base);
+	cr_assert(len > 5 && strcmp(base + len - 5, ".sock") == 0);
+	if (k == 0)
+		snprintf(out, size, "%s", base);
+	else
+		snprintf(out, size, "%.*s-%d.sock", (int)(len - 5), base, k);
 }
 
 static void stop_own_server(struct h_server *s)
@@ -152,16 +170,20 @@ Test(push, a_burst_from_several_senders_arrives_without_gaps)
 	stop_own_server(&s);
 }
 
-/* A SUB socket that takes every message on the PUB socket, whatever its
- * topic, as an eavesdropper would. Never closed, like the subscribers
- * (see live.c). */
-static nng_socket eavesdropper(void)
+/* A SUB socket that takes every message on push shards first..last,
+ * whatever its topic, as an eavesdropper would. Never closed, like the
+ * subscribers (see live.c). */
+static nng_socket eavesdropper(int first, int last)
 {
 	nng_socket s;
 	cr_assert_eq(nng_sub0_open(&s), 0);
 	cr_assert_eq(nng_socket_set(s, NNG_OPT_SUB_SUBSCRIBE, "", 0), 0);
 	cr_assert_eq(nng_socket_set_ms(s, NNG_OPT_RECVTIMEO, QUIET_MS), 0);
-	cr_assert_eq(nng_dial(s, h_pub_url(), NULL, 0), 0);
+	for (int k = first; k <= last; k++) {
+		char url[256];
+		shard_url(k, url, sizeof url);
+		cr_assert_eq(nng_dial(s, url, NULL, 0), 0, "cannot dial push shard %s", url);
+	}
 	return s;
 }
 
@@ -169,22 +191,23 @@ static nng_socket eavesdropper(void)
 Test(push, only_the_sessions_own_topic_and_key_open_its_events)
 {
 	struct h_server s;
-	own_server(&s);
+	const char *const three_shards[] = {"--push-shards", "3", NULL};
+	own_server_args(&s, three_shards);
 	struct h_user a, b, c;
 	h_user_new(&a);
 	h_user_new(&b);
 	h_user_new(&c);
 	/* First, so that its connection is surely in place at the server by
 	 * the time the others have connected. */
-	nng_socket all = eavesdropper();
+	nng_socket all = eavesdropper(0, 2);
 	struct live lb, lc;
 	live_login(&lb, &b);
 	live_login(&lc, &c);
 	live_subscribe(&lb);
 	uint8_t random_key[AG_PUSH_KEY_BYTES];
 	randombytes_buf(random_key, sizeof random_key);
-	struct ag_sub *wrong_key = live_sub_open(lb.topic, random_key);
-	struct ag_sub *other_key = live_sub_open(lb.topic, lc.key);
+	struct ag_sub *wrong_key = live_sub_open(lb.push_url, lb.topic, random_key);
+	struct ag_sub *other_key = live_sub_open(lb.push_url, lb.topic, lc.key);
 
 	int64_t id = send_message(a.c, &b, "for B only");
 	int64_t got;
@@ -408,4 +431,121 @@ Test(push, events_queued_at_sigterm_still_go_out)
 			(unsigned long long)ev.seq, (unsigned long long)seq);
 		ag_event_free(&ev);
 	}
+}
+
+/* Logs users in until one session lands on each of shards 0..n-1 (by the
+ * URL its login names); at most 64 logins, so a server that put every
+ * session on one shard fails here. Each user's first session (the
+ * harness's) is logged out, so the live one is its only one. */
+static void sessions_on_each_shard(int n, struct h_user *users, struct live *lives)
+{
+	bool seen[8] = {false};
+	cr_assert_leq(n, 8);
+	int found = 0;
+	for (int tries = 0; tries < 64 && found < n; tries++) {
+		struct h_user u;
+		h_user_new(&u);
+		struct live l;
+		live_login(&l, &u);
+		int k = -1;
+		for (int i = 0; i < n && k < 0; i++) {
+			char url[256];
+			shard_url(i, url, sizeof url);
+			if (strcmp(url, l.push_url) == 0)
+				k = i;
+		}
+		cr_assert_geq(k, 0, "auth.login named %s, not one of the %d shards", l.push_url, n);
+		if (!seen[k]) {
+			h_ok(u.c, "auth.logout", "");
+			seen[k] = true;
+			users[k] = u;
+			lives[k] = l;
+			lives[k].user = &users[k];
+			found++;
+		}
+	}
+	cr_assert_eq(found, n, "64 logins landed on %d of %d push shards", found, n);
+}
+
+/* Messages on one eavesdropper within QUIET_MS (drained). */
+static int messages_heard(nng_socket s)
+{
+	int n = 0;
+	nng_msg *msg;
+	while (nng_recvmsg(s, &msg, 0) == 0) {
+		nng_msg_free(msg);
+		n++;
+	}
+	return n;
+}
+
+Test(push, sessions_are_spread_over_the_shards_and_an_event_goes_out_on_its_own_only)
+{
+	struct h_server s;
+	const char *const two_shards[] = {"--push-shards", "2", NULL};
+	own_server_args(&s, two_shards);
+	nng_socket on_shard[2] = {eavesdropper(0, 0), eavesdropper(1, 1)};
+	struct h_user a, users[2];
+	struct live lives[2];
+	h_user_new(&a);
+	sessions_on_each_shard(2, users, lives);
+	for (int k = 0; k < 2; k++) {
+		live_subscribe(&lives[k]);
+		int64_t id = send_message(a.c, &users[k], "on your shard"), got;
+		live_expect(&lives[k], "message", EVENT_TIMEOUT_MS, &got);
+		cr_expect_eq(got, id);
+		live_expect(&lives[k], "notification", EVENT_TIMEOUT_MS, NULL);
+		int here = messages_heard(on_shard[k]), there = messages_heard(on_shard[1 - k]);
+		cr_expect_eq(here, 2, "shard %d carried %d messages for its session, expected 2", k,
+			here);
+		cr_expect_eq(there, 0, "shard %d carried %d messages for a session of shard %d",
+			1 - k, there, k);
+	}
+	stop_own_server(&s);
+}
+
+Test(push, a_tcp_push_url_has_its_shards_on_the_ports_after_it)
+{
+	struct h_server s;
+	int port = 20000 + (int)randombytes_uniform(30000);
+	char tcp[64];
+	snprintf(tcp, sizeof tcp, "tcp://127.0.0.1:%d", port);
+	const char *const args[] = {"--pub", tcp, "--push-shards", "2", NULL};
+	own_server_args(&s, args);
+	struct h_user a, users[2];
+	struct live lives[2];
+	h_user_new(&a);
+	sessions_on_each_shard(2, users, lives);
+	/* Each login names its shard's ipc URL and the tcp port after --pub's
+	 * by the shard's number. */
+	for (int k = 0; k < 2; k++) {
+		const msgpack_object *d = h_ok(h_client(), "auth.login", "username:s password:s",
+			users[k].username, users[k].password);
+		const msgpack_object *urls = ag_obj_get(ag_obj_get(d, "push"), "urls");
+		const msgpack_object *ipc_url = ag_obj_at(urls, 0), *tcp_url = ag_obj_at(urls, 1);
+		cr_assert(ipc_url && ipc_url->type == MSGPACK_OBJECT_STR && tcp_url &&
+			tcp_url->type == MSGPACK_OBJECT_STR && urls->via.array.size == 2,
+			"push.urls is not [ipc, tcp]");
+		char shard1[256], want[64];
+		shard_url(1, shard1, sizeof shard1);
+		int shard = ipc_url->via.str.size == strlen(shard1) &&
+			memcmp(ipc_url->via.str.ptr, shard1, strlen(shard1)) == 0;
+		snprintf(want, sizeof want, "tcp://127.0.0.1:%d", port + shard);
+		cr_expect(tcp_url->via.str.size == strlen(want) &&
+			memcmp(tcp_url->via.str.ptr, want, strlen(want)) == 0,
+			"a session on shard %d got %.*s, expected %s", shard,
+			(int)tcp_url->via.str.size, tcp_url->via.str.ptr, want);
+	}
+	/* Over tcp, shard 1's port carries its session's events. */
+	char url1[64];
+	snprintf(url1, sizeof url1, "tcp://127.0.0.1:%d", port + 1);
+	struct ag_sub *sub = live_sub_open(url1, lives[1].topic, lives[1].key);
+	int64_t id = send_message(a.c, &users[1], "over tcp");
+	struct ag_event ev;
+	int rv = ag_sub_next(sub, EVENT_TIMEOUT_MS, &ev);
+	cr_assert_eq(rv, 0, "no event on %s: %s", url1, nng_strerror(rv));
+	cr_expect_str_eq(ev.type, "message");
+	cr_expect_eq(ag_obj_int(ev.data, "id"), id);
+	ag_event_free(&ev);
+	stop_own_server(&s);
 }

@@ -270,11 +270,15 @@ void model_counts_refresh(struct model *m)
 	model_submit(m, job_new("inbox.counts", NULL), R_COUNTS);
 }
 
+/* Subscribes on the URL --pub (or the config) gave, else the one the
+ * login named (the session's push shard), else server.info's first. */
 static void open_push(struct model *m)
 {
-	if (m->sub || !m->pub_url[0] || !m->session.has_push)
+	const char *url = !m->pub_given && m->session.push_url[0] ? m->session.push_url
+		: m->pub_url;
+	if (m->sub || !url[0] || !m->session.has_push)
 		return;
-	if (ag_sub_open_tls(&m->sub, m->pub_url, &m->tls, m->session.push_topic,
+	if (ag_sub_open_tls(&m->sub, url, &m->tls, m->session.push_topic,
 		m->session.push_key) != 0)
 		m->sub = NULL;
 	m->last_seq = 0;
@@ -508,6 +512,7 @@ static void apply_login(struct model *m, const msgpack_object *data)
 	const msgpack_object *push = ag_obj_get(data, "push");
 	s->has_push = copy_bin(ag_obj_get(push, "topic"), s->push_topic, sizeof s->push_topic) &&
 		copy_bin(ag_obj_get(push, "key"), s->push_key, sizeof s->push_key);
+	ag_session_take_push_url(s, ag_obj_get(push, "urls"), m->server_url);
 	if (m->session_path[0] && ag_session_save(m->session_path, s) != 0) {
 		char msg[200];
 		snprintf(msg, sizeof msg, "Logged in, but the session could not be saved: %s.",
@@ -867,6 +872,7 @@ int model_init(struct model *m, const struct ag_client_opts *opts, const char *s
 	m->note_ctx = note_ctx;
 	snprintf(m->server_url, sizeof m->server_url, "%s", server_url);
 	m->tls = (struct ag_tls){opts->ca_file, opts->tls_server_name};
+	m->pub_given = opts->pub_url != NULL;
 	if (opts->pub_url)
 		snprintf(m->pub_url, sizeof m->pub_url, "%s", opts->pub_url);
 	m->ssh = opts->ssh;

@@ -173,7 +173,8 @@ struct drafts;
 
 struct model {
 	char server_url[1024];
-	char pub_url[1024];
+	char pub_url[1024];         /* --pub, the config, else server.info's first */
+	bool pub_given;             /* pub_url came from --pub or the config */
 	char session_path[1024];
 	char seen_path[1024];
 	struct ag_tls tls;      /* how tls+tcp:// servers are checked */

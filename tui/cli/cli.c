@@ -489,6 +489,7 @@ int cli_session_from_login(struct cli *c, const msgpack_object *data, struct ag_
 	const msgpack_object *push = ag_obj_get(data, "push");
 	s->has_push = bin_field(push, "topic", s->push_topic, sizeof s->push_topic) &&
 		bin_field(push, "key", s->push_key, sizeof s->push_key);
+	ag_session_take_push_url(s, ag_obj_get(push, "urls"), c->opts.server_url);
 	return CLI_OK;
 }
 

@@ -124,7 +124,8 @@ static void print_global_options(const struct cli *c)
 {
 	item(c, "--server URL", "request URL of the server (default: $ANSIGRAM_SERVER, else the "
 		"server of the session file, else ansigramd's default ipc socket)");
-	item(c, "--pub URL", "push URL for watch (default: the first one server.info lists)");
+	item(c, "--pub URL", "push URL for watch and the app (default: the one the login named, "
+		"else the first one server.info lists)");
 	item(c, "--session FILE", "the session file (default: $ANSIGRAM_SESSION, else "
 		"$XDG_CONFIG_HOME/ansigram/session)");
 	item(c, "--ca FILE", "PEM CA certificate to verify a tls+tcp:// server");

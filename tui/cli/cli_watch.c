@@ -311,11 +311,16 @@ static void connection_news(struct watch *w)
 
 /* ---- the loop ---- */
 
-/* The push URL: --pub, else the first one server.info lists. */
+/* The push URL: --pub, else the one the login named, else the first one
+ * server.info lists. */
 static int push_url(struct watch *w, char *out, size_t size)
 {
 	if (w->c->opts.pub_url != NULL) {
 		ag_strlcpy(out, w->c->opts.pub_url, size);
+		return CLI_OK;
+	}
+	if (w->c->session.push_url[0]) {
+		ag_strlcpy(out, w->c->session.push_url, size);
 		return CLI_OK;
 	}
 	struct ag_reply rep;
