@@ -30,7 +30,7 @@ static const char usage_text[] =
 	"                       ipc://$XDG_RUNTIME_DIR/ansigram/ansigramd.sock)\n"
 	"  --pub URL            push (PUB/SUB) URL; repeatable (default\n"
 	"                       ipc://$XDG_RUNTIME_DIR/ansigram/ansigramd-pub.sock)\n"
-	"  --push-shards N      PUB sockets live sessions are spread over, 1..64 (default 8);\n"
+	"  --push-shards N      PUB sockets live sessions are spread over, 1..64 (default 32);\n"
 	"                       shard K > 0 of --pub ipc://P.sock listens on ipc://P-K.sock,\n"
 	"                       of tcp://HOST:PORT on PORT+K; auth.login names a session's\n"
 	"                       URLs\n"
@@ -102,7 +102,7 @@ static void parse_args(int argc, char **argv)
 		{0},
 	};
 	g_config.workers = 4;
-	g_config.push_shards = 8;
+	g_config.push_shards = 32;
 	g_config.ipc_mode = 0600;
 	g_config.pw_opslimit = crypto_pwhash_OPSLIMIT_INTERACTIVE;
 	g_config.pw_memlimit = crypto_pwhash_MEMLIMIT_INTERACTIVE;

@@ -6,10 +6,17 @@
  * transport, the floor any request can reach. Memory is the server's peak
  * RSS after the run.
  *
+ * The push phase measures the round trip from sending a message to its
+ * event arriving at the receiver's subscriber, and the server's CPU time
+ * per round, with 0, 100 and 1000 idle subscribers of other sessions
+ * connected (each on the push URL its login named).
+ *
  * Usage: bench [--seconds S] [--clients N] [--users N] [--posts N]
+ *              [--push-rounds N] [--push-shards N]
  * (ANSIGRAMD names the server binary). Prints a table; exits 0, or 1 when
  * the server does not stop within 10 s of SIGTERM. */
 #include <getopt.h>
+#include <poll.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
@@ -26,9 +33,11 @@
 #include "client.h"
 #include "clock.h"
 #include "procinfo.h"
+#include "push.h"
 
 static double seconds = 2.0;
-static int n_clients = 4, n_users = 200, n_posts = 5;
+static int n_clients = 4, n_users = 200, n_posts = 5, push_rounds = 500;
+static const char *push_shards;  /* the server's --push-shards; NULL: its default */
 static char dir[] = "/tmp/ag-bench-XXXXXX";
 static char req_url[128];
 
@@ -236,8 +245,10 @@ static pid_t start_server(void)
 			_exit(127);
 		char workers[16];
 		snprintf(workers, sizeof workers, "%d", n_clients);
-		execl(bin, bin, "--db", db, "--listen", req_url, "--pub", pub, "--pwhash", "min",
-			"--workers", workers, "--log-level", "warn", (char *)NULL);
+		const char *argv[] = {bin, "--db", db, "--listen", req_url, "--pub", pub,
+			"--pwhash", "min", "--workers", workers, "--log-level", "warn",
+			push_shards ? "--push-shards" : NULL, push_shards, NULL};
+		execv(bin, (char **)argv);
 		_exit(127);
 	}
 	for (int i = 0; i < 200; i++) {
@@ -295,12 +306,181 @@ static void seed(void)
 	ag_client_close(c);
 }
 
+/* ---- the push phase ---- */
+
+/* A login's push credentials and the URL it named. */
+struct push_login {
+	uint8_t topic[AG_PUSH_TOPIC_BYTES], key[AG_PUSH_KEY_BYTES];
+	char url[256];
+	char token[128];
+};
+
+static int copy_bin_field(const msgpack_object *o, const char *key, uint8_t *out, size_t size)
+{
+	const msgpack_object *v = ag_obj_get(o, key);
+	if (!v || v->type != MSGPACK_OBJECT_BIN || v->via.bin.size != size)
+		return -1;
+	memcpy(out, v->via.bin.ptr, size);
+	return 0;
+}
+
+/* Logs users[u] in once more (a new session). Returns 0 or -1. */
+static int push_login(struct ag_client *c, int u, struct push_login *out)
+{
+	char name[32];
+	snprintf(name, sizeof name, "user%d", u);
+	struct ag_reply r;
+	ag_client_set_auth(c, NULL);
+	if (ag_client_callf(c, &r, "auth.login", NULL, "username:s password:s", name,
+			"password123") != 0)
+		return -1;
+	int rc = -1;
+	const msgpack_object *push = ag_obj_get(r.data, "push");
+	const msgpack_object *url = ag_obj_at(ag_obj_get(push, "urls"), 0);
+	const msgpack_object *tok = ag_obj_get(r.data, "token");
+	if (r.ok && url && url->type == MSGPACK_OBJECT_STR && url->via.str.size < sizeof out->url &&
+	    tok && tok->type == MSGPACK_OBJECT_STR && tok->via.str.size < sizeof out->token &&
+	    copy_bin_field(push, "topic", out->topic, sizeof out->topic) == 0 &&
+	    copy_bin_field(push, "key", out->key, sizeof out->key) == 0) {
+		snprintf(out->url, sizeof out->url, "%.*s", (int)url->via.str.size, url->via.str.ptr);
+		snprintf(out->token, sizeof out->token, "%.*s", (int)tok->via.str.size,
+			tok->via.str.ptr);
+		rc = 0;
+	}
+	ag_reply_free(&r);
+	return rc;
+}
+
+/* Opens a subscriber for l and waits (up to 5 s) until it is connected. */
+static struct ag_sub *push_subscribe(const struct push_login *l)
+{
+	struct ag_sub *sub;
+	if (ag_sub_open(&sub, l->url, l->topic, l->key) != 0)
+		return NULL;
+	struct pollfd p = {.fd = ag_sub_state_fd(sub), .events = POLLIN};
+	if (poll(&p, 1, 5000) != 1) {
+		ag_sub_close(sub);
+		return NULL;
+	}
+	ag_sub_reconnected(sub);
+	return sub;
+}
+
+struct push_result {
+	double rounds_per_s, p50_us, p99_us, cpu_us_per_round;
+	long lost;
+};
+
+/* push_rounds messages from users[0] to a fresh session of users[1], one
+ * at a time, each timed from the request to its event at the receiver. */
+static struct push_result push_rounds_measure(pid_t server, struct ag_client *sender,
+	struct ag_sub *receiver)
+{
+	struct push_result res = {0};
+	double *lat = calloc((size_t)push_rounds, sizeof *lat);
+	int n = 0;
+	long long cpu0 = proc_cpu_us(server);
+	int64_t t0 = ag_mono_ms();
+	for (int i = 0; i < push_rounds; i++) {
+		struct timespec a, b;
+		clock_gettime(CLOCK_MONOTONIC, &a);
+		struct ag_reply r;
+		if (ag_client_callf(sender, &r, "message.send", NULL, "receiver_id:i content:s",
+				users[1].id, "push round") != 0) {
+			res.lost++;
+			continue;
+		}
+		bool sent = r.ok;
+		ag_reply_free(&r);
+		/* The message event (the notification that follows is drained
+		 * on the next round's wait). */
+		struct ag_event ev;
+		bool got = false;
+		while (sent && !got && ag_sub_next(receiver, 2000, &ev) == 0) {
+			got = strcmp(ev.type, "message") == 0;
+			ag_event_free(&ev);
+		}
+		clock_gettime(CLOCK_MONOTONIC, &b);
+		if (!got) {
+			res.lost++;
+			continue;
+		}
+		lat[n++] = (double)(b.tv_sec - a.tv_sec) * 1e6 + (double)(b.tv_nsec - a.tv_nsec) / 1e3;
+	}
+	double elapsed = (double)(ag_mono_ms() - t0) / 1000;
+	long long cpu1 = proc_cpu_us(server);
+	qsort(lat, (size_t)n, sizeof *lat, cmp_double);
+	res.rounds_per_s = elapsed > 0 ? n / elapsed : 0;
+	res.p50_us = n ? lat[n / 2] : 0;
+	res.p99_us = n ? lat[(int)(n * 0.99)] : 0;
+	res.cpu_us_per_round = n && cpu0 >= 0 && cpu1 >= 0 ? (double)(cpu1 - cpu0) / n : 0;
+	free(lat);
+	return res;
+}
+
+/* The push table: the same rounds with more and more idle subscribers.
+ * Returns 0, or -1 when the phase could not be set up. */
+static int push_phase(pid_t server)
+{
+	static const int idle_steps[] = {0, 100, 1000};
+	struct ag_client *c;
+	if (ag_client_open(&c, req_url, 10000) != 0)
+		return -1;
+	struct push_login recv_login, send_login;
+	if (push_login(c, 1, &recv_login) != 0 || push_login(c, 0, &send_login) != 0)
+		return -1;
+	struct ag_sub *receiver = push_subscribe(&recv_login);
+	if (!receiver)
+		return -1;
+	struct ag_client *sender;
+	if (ag_client_open(&sender, req_url, 10000) != 0)
+		return -1;
+	ag_client_set_auth(sender, send_login.token);
+	enum { MAX_IDLE = 1000 };
+	struct ag_sub **idle = calloc(MAX_IDLE, sizeof *idle);
+	int n_idle = 0, rc = 0;
+	double cpu_at_0 = 0;
+	printf("\n%-34s %10s %10s %10s %16s %10s\n", "push: message.send -> its event", "rounds/s",
+		"p50 us", "p99 us", "server CPU us/rd", "vs 0 idle");
+	for (size_t s = 0; s < sizeof idle_steps / sizeof idle_steps[0]; s++) {
+		/* Idle sessions of users 2.., each subscribed where its login says. */
+		while (n_idle < idle_steps[s]) {
+			struct push_login l;
+			if (push_login(c, 2 + n_idle % (n_users - 2), &l) != 0 ||
+			    !(idle[n_idle] = push_subscribe(&l))) {
+				fprintf(stderr, "bench: could not add idle subscriber %d\n", n_idle + 1);
+				rc = -1;
+				break;
+			}
+			n_idle++;
+		}
+		if (rc != 0)
+			break;
+		struct push_result r = push_rounds_measure(server, sender, receiver);
+		if (s == 0)
+			cpu_at_0 = r.cpu_us_per_round;
+		char label[64];
+		snprintf(label, sizeof label, "with %d idle subscribers", n_idle);
+		printf("%-34s %10.0f %10.0f %10.0f %16.0f %9.2fx%s\n", label, r.rounds_per_s,
+			r.p50_us, r.p99_us, r.cpu_us_per_round,
+			cpu_at_0 > 0 ? r.cpu_us_per_round / cpu_at_0 : 0,
+			r.lost ? " (some events lost)" : "");
+	}
+	/* Subscribers are left open: the process ends soon (see tests/push/live.c
+	 * on closing SUB sockets with nng 1.5.2). */
+	free(idle);
+	ag_client_close(sender);
+	ag_client_close(c);
+	return rc;
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{"seconds", required_argument, NULL, 's'}, {"clients", required_argument, NULL, 'c'},
 		{"users", required_argument, NULL, 'u'}, {"posts", required_argument, NULL, 'p'},
-		{0},
+		{"push-rounds", required_argument, NULL, 'r'},
+		{"push-shards", required_argument, NULL, 'h'}, {0},
 	};
 	int o;
 	while ((o = getopt_long(argc, argv, "", opts, NULL)) != -1) {
@@ -309,13 +489,16 @@ int main(int argc, char **argv)
 		case 'c': n_clients = atoi(optarg); break;
 		case 'u': n_users = atoi(optarg); break;
 		case 'p': n_posts = atoi(optarg); break;
+		case 'r': push_rounds = atoi(optarg); break;
+		case 'h': push_shards = optarg; break;
 		default:
-			fprintf(stderr, "usage: bench [--seconds S] [--clients N] [--users N] [--posts N]\n");
+			fprintf(stderr, "usage: bench [--seconds S] [--clients N] [--users N] [--posts N] "
+				"[--push-rounds N] [--push-shards N]\n");
 			return 2;
 		}
 	}
-	if (n_clients < 1 || n_clients > 64 || n_users < 2 || seconds <= 0) {
-		fprintf(stderr, "bench: clients 1..64, users >= 2, seconds > 0\n");
+	if (n_clients < 1 || n_clients > 64 || n_users < 3 || seconds <= 0 || push_rounds < 1) {
+		fprintf(stderr, "bench: clients 1..64, users >= 3, seconds > 0, push rounds >= 1\n");
 		return 2;
 	}
 	if (!mkdtemp(dir))
@@ -361,6 +544,8 @@ int main(int argc, char **argv)
 			r.p50_us, r.p99_us, base > 0 ? r.ops_per_s / base : 0, i == 0 ? 0 : r.failed);
 	}
 	printf("\nserver peak RSS: %ld kB with %d clients\n", proc_status_kb(server, "VmHWM"), n_clients);
+	if (push_phase(server) != 0)
+		fprintf(stderr, "bench: the push phase could not be set up\n");
 	/* The server gets 10 s to stop after SIGTERM, then SIGKILL. */
 	kill(server, SIGTERM);
 	int stopped = 0;

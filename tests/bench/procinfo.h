@@ -1,6 +1,7 @@
 /* procinfo.h: what /proc says about another process (the server under
- * test): memory from /proc/PID/status and open descriptors from
- * /proc/PID/fd. Shared by the benchmark and the soak. */
+ * test): memory from /proc/PID/status, open descriptors from
+ * /proc/PID/fd and CPU time from /proc/PID/stat. Shared by the
+ * benchmark and the soak. */
 #ifndef AG_TEST_PROCINFO_H
 #define AG_TEST_PROCINFO_H
 
@@ -11,5 +12,8 @@
 long proc_status_kb(pid_t pid, const char *key);
 /* How many descriptors pid has open; -1 when it cannot be read. */
 long proc_open_fds(pid_t pid);
+/* The CPU time pid has used (user + system) in microseconds, at the
+ * kernel's tick resolution; -1 when it cannot be read. */
+long long proc_cpu_us(pid_t pid);
 
 #endif
