@@ -1,10 +1,12 @@
 /* db.c: one SQLite connection per worker: opening (WAL, foreign keys,
  * busy timeout), the schema and its migrations, a prepared-statement cache
- * keyed by the SQL literal's address, transactions, and the SQL functions
- * the queries use (ag_fold). */
+ * keyed by the SQL literal's address, transactions, the SQL functions
+ * the queries use (ag_fold), and, for tests, a record of each statement's
+ * query plan (ANSIGRAM_EXPLAIN). */
 #include "server.h"
 
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -158,6 +160,46 @@ void db_close(struct db *db)
 	memset(db, 0, sizeof *db);
 }
 
+/* ---- query plans (ANSIGRAM_EXPLAIN) ---- */
+
+static FILE *explain_file;
+static pthread_mutex_t explain_lock = PTHREAD_MUTEX_INITIALIZER;
+static _Thread_local const char *explain_op;
+
+int db_explain_open(const char *path)
+{
+	explain_file = fopen(path, "a");
+	if (!explain_file)
+		return -1;
+	setvbuf(explain_file, NULL, _IOLBF, 0);
+	return 0;
+}
+
+void db_explain_op(const char *op)
+{
+	explain_op = op;
+}
+
+/* Appends sql's plan to the explain file as "op OP", "sql SQL", one
+ * "plan DETAIL" per step and "end". */
+static void explain(struct db *db, const char *sql)
+{
+	char *query = sqlite3_mprintf("EXPLAIN QUERY PLAN %s", sql);
+	sqlite3_stmt *st = NULL;
+	if (!query || sqlite3_prepare_v2(db->conn, query, -1, &st, NULL) != SQLITE_OK) {
+		sqlite3_free(query);
+		return;
+	}
+	pthread_mutex_lock(&explain_lock);
+	fprintf(explain_file, "op %s\nsql %s\n", explain_op ? explain_op : "-", sql);
+	while (sqlite3_step(st) == SQLITE_ROW)
+		fprintf(explain_file, "plan %s\n", (const char *)sqlite3_column_text(st, 3));
+	fputs("end\n", explain_file);
+	pthread_mutex_unlock(&explain_lock);
+	sqlite3_finalize(st);
+	sqlite3_free(query);
+}
+
 sqlite3_stmt *db_prep(struct db *db, const char *sql)
 {
 	size_t h = ((uintptr_t)sql >> 3) % AG_STMT_CACHE;
@@ -177,6 +219,8 @@ sqlite3_stmt *db_prep(struct db *db, const char *sql)
 			return NULL;
 		}
 		e->sql = sql;
+		if (explain_file)
+			explain(db, sql);
 		return e->stmt;
 	}
 	ag_error("statement cache full (%d): raise AG_STMT_CACHE", AG_STMT_CACHE);

@@ -239,6 +239,7 @@ static void run_handler(struct req *rq, const struct ag_op_spec *op, msgpack_sbu
 	msgpack_packer pk;
 	msgpack_packer_init(&pk, data, msgpack_sbuffer_write);
 	rq->out = &pk;
+	db_explain_op(op->name);
 	enum ag_err rc = handlers[op->id](rq);
 	if (!sqlite3_get_autocommit(rq->db->conn)) {
 		/* A handler that failed between saga_begin and saga_execute: the

@@ -48,7 +48,8 @@ static const char usage_text[] =
 	"  --help               print this help and exit\n"
 	"\n"
 	"URLs: ipc://PATH, tcp://HOST:PORT, tls+tcp://HOST:PORT, inproc://NAME.\n"
-	"Environment: ANSIGRAM_FAULTS=saga.step=fail|crash,... arms fault points (tests).\n"
+	"Environment: ANSIGRAM_FAULTS=saga.step=fail|crash,... arms fault points (tests);\n"
+	"ANSIGRAM_EXPLAIN=FILE appends each statement's query plan to FILE (tests).\n"
 	"SIGINT or SIGTERM: stop taking requests (those already received are answered\n"
 	"'unavailable'), finish those in flight, publish released events, exit 0 within\n"
 	"5 seconds even when a network call is stuck (everything committed is on disk).\n";
@@ -272,6 +273,11 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	parse_args(argc, argv);
+	const char *explain = getenv("ANSIGRAM_EXPLAIN");
+	if (explain && *explain && db_explain_open(explain) != 0) {
+		ag_error("ANSIGRAM_EXPLAIN: cannot open %s", explain);
+		return 1;
+	}
 	if (apply_defaults() != 0 || faults_init(getenv("ANSIGRAM_FAULTS")) != 0)
 		return 1;
 

@@ -110,10 +110,15 @@ enum ag_err h_message_thread(struct req *rq)
 	enum ag_err rc = user_require(rq, other);
 	if (rc != AG_OK)
 		return rc;
+	/* Both directions merged from their ranges of the (sender_id,
+	 * receiver_id, id) index, so no page is sorted (nobody writes to
+	 * themselves, so no message is in both). */
 	sqlite3_stmt *st = db_prep(rq->db,
 		"SELECT " MESSAGE_COLUMNS " FROM messages m"
-		" WHERE ((m.sender_id = ?1 AND m.receiver_id = ?2) OR (m.sender_id = ?2 AND m.receiver_id = ?1))"
-		" AND m.id < ?3 ORDER BY m.id DESC LIMIT ?4 OFFSET ?5");
+		" WHERE m.sender_id = ?1 AND m.receiver_id = ?2 AND m.id < ?3"
+		" UNION ALL SELECT " MESSAGE_COLUMNS " FROM messages m"
+		" WHERE m.sender_id = ?2 AND m.receiver_id = ?1 AND m.id < ?3"
+		" ORDER BY 1 DESC LIMIT ?4 OFFSET ?5");
 	if (!st)
 		return req_db_error(rq, "read thread");
 	sqlite3_bind_int64(st, 1, rq->uid);

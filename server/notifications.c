@@ -293,9 +293,13 @@ enum ag_err h_notification_list(struct req *rq)
 		? db_prep(rq->db, "SELECT " NOTIFICATION_COLUMNS " FROM notifications n"
 			" WHERE n.user_id = ?1 AND n.is_read = 0 AND n.id < ?2"
 			" ORDER BY n.id DESC LIMIT ?3 OFFSET ?4")
+		/* Unread and read ones merged from their two ranges of the
+		 * (user_id, is_read, id) index, so no page is sorted. */
 		: db_prep(rq->db, "SELECT " NOTIFICATION_COLUMNS " FROM notifications n"
-			" WHERE n.user_id = ?1 AND n.id < ?2"
-			" ORDER BY n.id DESC LIMIT ?3 OFFSET ?4");
+			" WHERE n.user_id = ?1 AND n.is_read = 0 AND n.id < ?2"
+			" UNION ALL SELECT " NOTIFICATION_COLUMNS " FROM notifications n"
+			" WHERE n.user_id = ?1 AND n.is_read = 1 AND n.id < ?2"
+			" ORDER BY 1 DESC LIMIT ?3 OFFSET ?4");
 	if (!st)
 		return req_db_error(rq, "list notifications");
 	sqlite3_bind_int64(st, 1, rq->uid);

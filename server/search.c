@@ -55,7 +55,7 @@ enum ag_err h_search_posts_by_hashtag(struct req *rq)
 {
 	sqlite3_stmt *st = db_prep(rq->db, "SELECT " POST_COLUMNS " FROM hashtags h "
 		"JOIN post_hashtags ph ON ph.hashtag_id = h.id JOIN posts p ON p.id = ph.post_id "
-		"WHERE h.name = ag_fold(?2) ORDER BY p.id DESC LIMIT ?3 OFFSET ?4");
+		"WHERE h.name = ag_fold(?2) ORDER BY ph.post_id DESC LIMIT ?3 OFFSET ?4");
 	if (!st)
 		return req_db_error(rq, "posts by hashtag");
 	sqlite3_bind_int64(st, 1, rq->uid);

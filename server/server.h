@@ -87,6 +87,11 @@ void db_close(struct db *db);
 /* A prepared statement for sql (a string literal: cached by address),
  * reset and with its bindings cleared. NULL on error (logged). */
 sqlite3_stmt *db_prep(struct db *db, const char *sql);
+/* For tests: from now on each statement's query plan is appended to the
+ * file at path when first prepared, with the op being served (named by
+ * db_explain_op on the thread). 0 or -1. */
+int db_explain_open(const char *path);
+void db_explain_op(const char *op);
 /* Resets every statement left mid-step, releasing read snapshots. */
 void db_reset_all(struct db *db);
 /* BEGIN IMMEDIATE, after taking the process-wide write lock, so this

@@ -160,3 +160,57 @@ Test(feed, needs_auth)
 {
 	h_err(AG_E_UNAUTHORIZED, h_client(), "feed.get", "");
 }
+
+/* The merged page is exactly "followed or own posts, newest first, below
+ * before_id, after offset": checked against that list, kept here, for
+ * many page shapes over posts interleaved across six authors (four
+ * followed, one not, and me), some of whom post far more than others. */
+Test(feed, every_page_shape_matches_the_posts_it_stands_for)
+{
+	enum { AUTHORS = 6, POSTS = 60 };
+	struct h_user me, authors[AUTHORS];
+	h_user_new(&me);
+	for (int a = 0; a < AUTHORS; a++) {
+		h_user_new(&authors[a]);
+		if (a < 4)
+			h_ok(me.c, "follow.create", "user_id:i", authors[a].id);
+	}
+	/* Author 0 writes most; author 4 (not followed) and 5 (me) now and then. */
+	static const int who[] = {0, 0, 1, 0, 4, 2, 0, 0, 5, 3, 0, 1, 0, 0, 4, 0, 2, 0, 5, 0};
+	int64_t expected[POSTS];
+	int n_expected = 0;
+	for (int i = 0; i < POSTS; i++) {
+		int a = who[i % (sizeof who / sizeof who[0])];
+		struct h_user *u = a == 5 ? &me : &authors[a];
+		int64_t id = create_post(u, h_fmt("post %d", i));
+		if (a != 4)
+			expected[n_expected++] = id;  /* oldest first */
+	}
+	static const int64_t limits[] = {1, 3, 7, 20, 100};
+	static const int64_t offsets[] = {0, 1, 5, 29};
+	for (size_t l = 0; l < sizeof limits / sizeof limits[0]; l++)
+		for (size_t o = 0; o < sizeof offsets / sizeof offsets[0]; o++)
+			for (int b = -1; b < n_expected; b += 11) {
+				int64_t before = b < 0 ? INT64_MAX : expected[b];
+				const msgpack_object *page = b < 0
+					? h_ok(me.c, "feed.get", "limit:i offset:i", limits[l], offsets[o])
+					: h_ok(me.c, "feed.get", "limit:i offset:i before_id:i", limits[l],
+						offsets[o], before);
+				/* What the page stands for: the newest below before_id. */
+				int start = (b < 0 ? n_expected : b) - 1 - (int)offsets[o];
+				size_t want = 0;
+				for (int k = start; k >= 0 && want < (size_t)limits[l]; k--, want++) {
+					cr_assert_lt(want, ag_obj_len(page),
+						"limit %lld offset %lld before %lld: %zu posts, expected more",
+						(long long)limits[l], (long long)offsets[o], (long long)before,
+						ag_obj_len(page));
+					cr_assert_eq(ag_obj_int(ag_obj_at(page, want), "id"), expected[k],
+						"limit %lld offset %lld before %lld: item %zu",
+						(long long)limits[l], (long long)offsets[o], (long long)before, want);
+				}
+				cr_assert_eq(ag_obj_len(page), want,
+					"limit %lld offset %lld before %lld: %zu posts, expected %zu",
+					(long long)limits[l], (long long)offsets[o], (long long)before,
+					ag_obj_len(page), want);
+			}
+}
