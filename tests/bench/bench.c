@@ -6,13 +6,18 @@
  * transport, the floor any request can reach. Memory is the server's peak
  * RSS after the run.
  *
+ * The feed-at-scale phase seeds two more servers straight through SQLite
+ * (10 000 authors, a reader following 100 of them, 10 000 posts on one and
+ * --big-posts on the other) and compares feed.get between them: a page
+ * must cost the same however many posts the table holds.
+ *
  * The push phase measures the round trip from sending a message to its
  * event arriving at the receiver's subscriber, and the server's CPU time
  * per round, with 0, 100 and 1000 idle subscribers of other sessions
  * connected (each on the push URL its login named).
  *
  * Usage: bench [--seconds S] [--clients N] [--users N] [--posts N]
- *              [--push-rounds N] [--push-shards N]
+ *              [--push-rounds N] [--push-shards N] [--big-posts N]
  * (ANSIGRAMD names the server binary). Prints a table; exits 0, or 1 when
  * the server does not stop within 10 s of SIGTERM. */
 #include <getopt.h>
@@ -23,12 +28,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <nng/nng.h>
 #include <nng/protocol/reqrep0/rep.h>
 #include <nng/protocol/reqrep0/req.h>
+#include <sqlite3.h>
 
 #include "client.h"
 #include "clock.h"
@@ -37,6 +44,7 @@
 
 static double seconds = 2.0;
 static int n_clients = 4, n_users = 200, n_posts = 5, push_rounds = 500;
+static long big_posts = 1000000;  /* the feed-at-scale phase's large table */
 static const char *push_shards;  /* the server's --push-shards; NULL: its default */
 static char dir[] = "/tmp/ag-bench-XXXXXX";
 static char req_url[128];
@@ -227,25 +235,27 @@ static int op_search(struct ag_client *c, int thread, long i)
 
 /* ---- set-up ---- */
 
-static pid_t start_server(void)
+/* Starts ansigramd on d/bench.db with its sockets in d; url gets its
+ * request URL (128 bytes). Exits the benchmark when it does not start. */
+static pid_t start_server_in(const char *d, char *url)
 {
 	const char *bin = getenv("ANSIGRAMD");
 	if (!bin) {
 		fprintf(stderr, "bench: set ANSIGRAMD to the server binary\n");
 		exit(2);
 	}
-	char db[128], pub[128], log[128];
-	snprintf(db, sizeof db, "%s/bench.db", dir);
-	snprintf(req_url, sizeof req_url, "ipc://%s/req.sock", dir);
-	snprintf(pub, sizeof pub, "ipc://%s/pub.sock", dir);
-	snprintf(log, sizeof log, "%s/server.log", dir);
+	char db[160], pub[160], log[160];
+	snprintf(db, sizeof db, "%s/bench.db", d);
+	snprintf(url, 128, "ipc://%s/req.sock", d);
+	snprintf(pub, sizeof pub, "ipc://%s/pub.sock", d);
+	snprintf(log, sizeof log, "%s/server.log", d);
 	pid_t pid = fork();
 	if (pid == 0) {
 		if (!freopen(log, "w", stderr))
 			_exit(127);
 		char workers[16];
 		snprintf(workers, sizeof workers, "%d", n_clients);
-		const char *argv[] = {bin, "--db", db, "--listen", req_url, "--pub", pub,
+		const char *argv[] = {bin, "--db", db, "--listen", url, "--pub", pub,
 			"--pwhash", "min", "--workers", workers, "--log-level", "warn",
 			push_shards ? "--push-shards" : NULL, push_shards, NULL};
 		execv(bin, (char **)argv);
@@ -253,14 +263,40 @@ static pid_t start_server(void)
 	}
 	for (int i = 0; i < 200; i++) {
 		struct ag_client *c;
-		if (ag_client_open(&c, req_url, 1000) == 0) {
+		if (ag_client_open(&c, url, 1000) == 0) {
+			struct ag_reply r;
+			int rv = ag_client_callf(c, &r, "server.ping", NULL, "");
+			if (rv == 0)
+				ag_reply_free(&r);
 			ag_client_close(c);
-			return pid;
+			if (rv == 0)
+				return pid;
 		}
 		usleep(50000);
 	}
 	fprintf(stderr, "bench: the server did not start (see %s)\n", log);
 	exit(1);
+}
+
+static pid_t start_server(void)
+{
+	return start_server_in(dir, req_url);
+}
+
+/* SIGTERM, then up to 10 s for the server to exit, then SIGKILL. Returns
+ * true when it stopped by itself. */
+static bool stop_server(pid_t server)
+{
+	kill(server, SIGTERM);
+	for (int waited = 0; waited < 10000; waited += 10) {
+		if (waitpid(server, NULL, WNOHANG) == server)
+			return true;
+		usleep(10000);
+	}
+	fprintf(stderr, "bench: the server did not exit within 10 s of SIGTERM; killed it\n");
+	kill(server, SIGKILL);
+	waitpid(server, NULL, 0);
+	return false;
 }
 
 static void seed(void)
@@ -474,13 +510,133 @@ static int push_phase(pid_t server)
 	return rc;
 }
 
+/* ---- the feed at scale ---- */
+
+/* The reader of the feed-at-scale phase: its session and its server. */
+static char scale_token[128], scale_url[128];
+
+static int op_scale_feed(struct ag_client *c, int thread, long i)
+{
+	(void)thread; (void)i;
+	ag_client_set_auth(c, scale_token);
+	struct ag_reply r;
+	return call_ok(c, &r, ag_client_callf(c, &r, "feed.get", NULL, "limit:i", (int64_t)20));
+}
+
+/* Fills a fresh server's database straight through SQLite: SCALE_AUTHORS
+ * authors, the reader following every 100th, and `posts` posts spread
+ * evenly over the authors, oldest first. Returns 0 or -1. */
+#define SCALE_AUTHORS 10000
+static int seed_scale(const char *db_path, int64_t reader, long posts)
+{
+	sqlite3 *db;
+	if (sqlite3_open(db_path, &db) != SQLITE_OK)
+		return -1;
+	int rc = sqlite3_exec(db, "PRAGMA journal_mode = WAL; PRAGMA synchronous = OFF; BEGIN",
+		NULL, NULL, NULL);
+	sqlite3_stmt *user = NULL, *follow = NULL, *post = NULL;
+	if (rc == SQLITE_OK)
+		rc = sqlite3_prepare_v2(db, "INSERT INTO users (username, email, password_hash, "
+			"created_at) VALUES ('a' || ?1, 'a' || ?1 || '@bench.test', '-', 0)", -1,
+			&user, NULL);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_prepare_v2(db, "INSERT INTO follows (follower_id, followee_id, "
+			"created_at) VALUES (?1, ?2, 0)", -1, &follow, NULL);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_prepare_v2(db, "INSERT INTO posts (author_id, content, created_at) "
+			"VALUES (?1, 'a seeded post', ?2)", -1, &post, NULL);
+	int64_t *authors = malloc(SCALE_AUTHORS * sizeof *authors);
+	for (int a = 0; rc == SQLITE_OK && authors && a < SCALE_AUTHORS; a++) {
+		sqlite3_bind_int(user, 1, a);
+		if (sqlite3_step(user) != SQLITE_DONE)
+			rc = SQLITE_ERROR;
+		sqlite3_reset(user);
+		authors[a] = sqlite3_last_insert_rowid(db);
+		if (a % 100 == 0 && rc == SQLITE_OK) {
+			sqlite3_bind_int64(follow, 1, reader);
+			sqlite3_bind_int64(follow, 2, authors[a]);
+			if (sqlite3_step(follow) != SQLITE_DONE)
+				rc = SQLITE_ERROR;
+			sqlite3_reset(follow);
+		}
+	}
+	for (long i = 0; rc == SQLITE_OK && authors && i < posts; i++) {
+		sqlite3_bind_int64(post, 1, authors[i % SCALE_AUTHORS]);
+		sqlite3_bind_int64(post, 2, i);
+		if (sqlite3_step(post) != SQLITE_DONE)
+			rc = SQLITE_ERROR;
+		sqlite3_reset(post);
+	}
+	if (rc == SQLITE_OK && authors)
+		rc = sqlite3_exec(db, "COMMIT", NULL, NULL, NULL);
+	else
+		fprintf(stderr, "bench: seeding failed: %s\n", sqlite3_errmsg(db));
+	free(authors);
+	sqlite3_finalize(user);
+	sqlite3_finalize(follow);
+	sqlite3_finalize(post);
+	sqlite3_close(db);
+	return rc == SQLITE_OK ? 0 : -1;
+}
+
+/* feed.get (20) for a reader following 100 of SCALE_AUTHORS authors who
+ * wrote `posts` posts between them, on a server of its own. */
+static int feed_at_scale(long posts, struct result *out)
+{
+	char d[160], db_path[192];
+	snprintf(d, sizeof d, "%s/scale-%ld", dir, posts);
+	snprintf(db_path, sizeof db_path, "%s/bench.db", d);
+	if (mkdir(d, 0700) != 0) {
+		perror("bench: mkdir");
+		return -1;
+	}
+	/* The reader registers through the server, which also makes the schema. */
+	pid_t server = start_server_in(d, scale_url);
+	struct ag_client *c;
+	struct ag_reply r;
+	int64_t reader = 0;
+	if (ag_client_open(&c, scale_url, 10000) != 0)
+		return -1;
+	if (ag_client_callf(c, &r, "auth.register", NULL, "username:s email:s password:s",
+			"reader", "reader@bench.test", "password123") == 0) {
+		reader = r.ok ? ag_obj_int(r.data, "id") : 0;
+		ag_reply_free(&r);
+	}
+	if (reader > 0 && ag_client_callf(c, &r, "auth.login", NULL, "username:s password:s",
+			"reader", "password123") == 0) {
+		char *tok = r.ok ? ag_obj_strdup(r.data, "token") : NULL;
+		snprintf(scale_token, sizeof scale_token, "%s", tok ? tok : "");
+		free(tok);
+		ag_reply_free(&r);
+	}
+	ag_client_close(c);
+	stop_server(server);
+	int64_t t0 = ag_mono_ms();
+	if (!scale_token[0]) {
+		fprintf(stderr, "bench: the feed reader could not register and log in\n");
+		return -1;
+	}
+	if (seed_scale(db_path, reader, posts) != 0)
+		return -1;
+	double seeded_s = (double)(ag_mono_ms() - t0) / 1000;
+	server = start_server_in(d, scale_url);
+	*out = measure(scale_url, op_scale_feed);
+	char label[48];
+	snprintf(label, sizeof label, "feed.get, %ld posts", posts);
+	printf("%-26s %8.0f %10.0f %10.0f %8ld   (seeded in %.1f s)\n", label, out->ops_per_s,
+		out->p50_us, out->p99_us, out->failed, seeded_s);
+	stop_server(server);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{"seconds", required_argument, NULL, 's'}, {"clients", required_argument, NULL, 'c'},
 		{"users", required_argument, NULL, 'u'}, {"posts", required_argument, NULL, 'p'},
 		{"push-rounds", required_argument, NULL, 'r'},
-		{"push-shards", required_argument, NULL, 'h'}, {0},
+		{"push-shards", required_argument, NULL, 'h'},
+		{"big-posts", required_argument, NULL, 'b'}, {0},
 	};
 	int o;
 	while ((o = getopt_long(argc, argv, "", opts, NULL)) != -1) {
@@ -491,9 +647,10 @@ int main(int argc, char **argv)
 		case 'p': n_posts = atoi(optarg); break;
 		case 'r': push_rounds = atoi(optarg); break;
 		case 'h': push_shards = optarg; break;
+		case 'b': big_posts = atol(optarg); break;
 		default:
 			fprintf(stderr, "usage: bench [--seconds S] [--clients N] [--users N] [--posts N] "
-				"[--push-rounds N] [--push-shards N]\n");
+				"[--push-rounds N] [--push-shards N] [--big-posts N]\n");
 			return 2;
 		}
 	}
@@ -544,21 +701,23 @@ int main(int argc, char **argv)
 			r.p50_us, r.p99_us, base > 0 ? r.ops_per_s / base : 0, i == 0 ? 0 : r.failed);
 	}
 	printf("\nserver peak RSS: %ld kB with %d clients\n", proc_status_kb(server, "VmHWM"), n_clients);
+
+	/* The feed's cost must not grow with the posts table. */
+	struct result small, big;
+	printf("\n%-26s %8s %10s %10s %8s\n", "feed at scale (follows 100)", "ops/s", "p50 us",
+		"p99 us", "errors");
+	if (feed_at_scale(10000, &small) == 0 && big_posts > 10000 &&
+	    feed_at_scale(big_posts, &big) == 0 && small.p50_us > 0 && small.p99_us > 0)
+		printf("%ld posts vs 10000: p50 %.2fx, p99 %.2fx\n", big_posts,
+			big.p50_us / small.p50_us, big.p99_us / small.p99_us);
+	else
+		fprintf(stderr, "bench: the feed-at-scale phase could not run\n");
+
+	/* Last, as its subscribers are never closed (they would redial a
+	 * stopped server for as long as the benchmark runs). */
 	if (push_phase(server) != 0)
 		fprintf(stderr, "bench: the push phase could not be set up\n");
-	/* The server gets 10 s to stop after SIGTERM, then SIGKILL. */
-	kill(server, SIGTERM);
-	int stopped = 0;
-	for (int waited = 0; !stopped && waited < 10000; waited += 10) {
-		stopped = waitpid(server, NULL, WNOHANG) == server;
-		if (!stopped)
-			usleep(10000);
-	}
-	if (!stopped) {
-		fprintf(stderr, "bench: the server did not exit within 10 s of SIGTERM; killed it\n");
-		kill(server, SIGKILL);
-		waitpid(server, NULL, 0);
-	}
+	bool stopped = stop_server(server);
 	nng_close(echo);
 	char cmd[96];
 	snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
