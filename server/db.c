@@ -116,6 +116,17 @@ static int migrate(struct db *db)
 	return db_commit(db) == SQLITE_OK ? 0 : -1;
 }
 
+/* The connection's PRAGMA synchronous (1 NORMAL, 2 FULL), -1 on error. */
+static int synchronous_level(struct db *db)
+{
+	sqlite3_stmt *st;
+	if (sqlite3_prepare_v2(db->conn, "PRAGMA synchronous", -1, &st, NULL) != SQLITE_OK)
+		return -1;
+	int level = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int(st, 0) : -1;
+	sqlite3_finalize(st);
+	return level;
+}
+
 int db_open(struct db *db, const char *path)
 {
 	memset(db, 0, sizeof *db);
@@ -140,10 +151,13 @@ int db_open(struct db *db, const char *path)
 	sqlite3_create_function(db->conn, "ag_fold", 1,
 		SQLITE_UTF8 | SQLITE_DETERMINISTIC, NULL, fold_fn, NULL, NULL);
 	/* NORMAL is durable against process crashes in WAL mode; only a power
-	 * loss can take back the last commits. */
+	 * loss can take back the last commits (never corrupt the file). FULL
+	 * (--sync full) syncs every commit. */
 	if (db_exec(db, "PRAGMA journal_mode = WAL") != SQLITE_OK ||
-	    db_exec(db, "PRAGMA synchronous = NORMAL") != SQLITE_OK ||
+	    db_exec(db, g_config.sync_full ? "PRAGMA synchronous = FULL"
+		: "PRAGMA synchronous = NORMAL") != SQLITE_OK ||
 	    db_exec(db, "PRAGMA foreign_keys = ON") != SQLITE_OK ||
+	    synchronous_level(db) != (g_config.sync_full ? 2 : 1) ||
 	    migrate(db) != 0) {
 		db_close(db);
 		return -1;

@@ -36,6 +36,9 @@ static const char usage_text[] =
 	"                       URLs\n"
 	"  --workers N          request worker threads, 1..64 (default 4)\n"
 	"  --pwhash COST        password hashing cost: min, interactive (default), moderate\n"
+	"  --sync MODE          normal (default: a commit survives a crash of the server,\n"
+	"                       a power loss may take back the last ones) or full (every\n"
+	"                       commit is on the disk before its reply)\n"
 	"  --tls-cert FILE      PEM certificate for tls+tcp:// URLs\n"
 	"  --tls-key FILE       PEM private key for tls+tcp:// URLs\n"
 	"  --ipc-mode MODE      permissions of ipc socket files, octal (default 0600)\n"
@@ -85,7 +88,7 @@ static void add_gateway_uid(const char *arg)
 static void parse_args(int argc, char **argv)
 {
 	enum { O_DB = 256, O_LISTEN, O_PUB, O_WORKERS, O_PWHASH, O_CERT, O_KEY, O_IPC_MODE,
-	       O_LOG, O_VERSION, O_HELP, O_SSH_GATEWAY_UID, O_PUSH_SHARDS };
+	       O_LOG, O_VERSION, O_HELP, O_SSH_GATEWAY_UID, O_PUSH_SHARDS, O_SYNC };
 	static const struct option opts[] = {
 		{"db", required_argument, NULL, O_DB},
 		{"listen", required_argument, NULL, O_LISTEN},
@@ -93,6 +96,7 @@ static void parse_args(int argc, char **argv)
 		{"push-shards", required_argument, NULL, O_PUSH_SHARDS},
 		{"workers", required_argument, NULL, O_WORKERS},
 		{"pwhash", required_argument, NULL, O_PWHASH},
+		{"sync", required_argument, NULL, O_SYNC},
 		{"tls-cert", required_argument, NULL, O_CERT},
 		{"tls-key", required_argument, NULL, O_KEY},
 		{"ipc-mode", required_argument, NULL, O_IPC_MODE},
@@ -130,6 +134,12 @@ static void parse_args(int argc, char **argv)
 			g_config.workers = (int)strtol(optarg, &end, 10);
 			if (*end || g_config.workers < 1 || g_config.workers > 64)
 				usage_error("--workers wants a number from 1 to 64, not '%s'", optarg);
+			break;
+		case O_SYNC:
+			if (strcmp(optarg, "normal") == 0 || strcmp(optarg, "full") == 0)
+				g_config.sync_full = strcmp(optarg, "full") == 0;
+			else
+				usage_error("--sync wants normal or full, not '%s'", optarg);
 			break;
 		case O_PUSH_SHARDS:
 			g_config.push_shards = (int)strtol(optarg, &end, 10);
@@ -320,7 +330,8 @@ int main(int argc, char **argv)
 		db_close(&db);
 		return 1;
 	}
-	ag_info("ansigramd %s: database %s", AG_VERSION, g_config.db_path);
+	ag_info("ansigramd %s: database %s (synchronous %s)", AG_VERSION, g_config.db_path,
+		g_config.sync_full ? "full" : "normal");
 	for (int i = 0; i < g_config.n_ssh_gateway_uids; i++)
 		ag_info("ssh gateway: uid %lld may log people in by SSH key",
 			(long long)g_config.ssh_gateway_uids[i]);

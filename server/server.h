@@ -29,6 +29,7 @@ struct server_config {
 	const char *pub[AG_MAX_URLS];
 	int n_pub;
 	int push_shards;           /* PUB sockets sessions are spread over */
+	bool sync_full;            /* --sync full: every commit reaches the disk */
 	int workers;
 	unsigned long long pw_opslimit;
 	size_t pw_memlimit;

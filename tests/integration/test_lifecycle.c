@@ -495,3 +495,22 @@ Test(lifecycle, a_full_disk_is_unavailable_and_logins_go_on, .timeout = 180)
 	mounted[0] = '\0';
 	rmdir(mnt);
 }
+
+/* ---- durability setting ---- */
+
+Test(lifecycle, sync_full_is_taken_and_said_and_a_bad_mode_is_refused)
+{
+	struct proc p;
+	spawn(&p, NULL);
+	cr_assert(log_has(&p, "(synchronous normal)"), "the default is not said to be normal");
+	stop_cleanly(&p);
+	const char *const full[] = {"--sync", "full", NULL};
+	spawn_at(&p, p.s.dir, p.s.db_path, full, false);
+	cr_assert(log_has(&p, "(synchronous full)"), "--sync full is not said to be in force");
+	h_ok(h_client(), "server.ping", "");
+	stop_cleanly(&p);
+	const char *const bogus[] = {"--sync", "sometimes", NULL};
+	spawn_at(&p, p.s.dir, p.s.db_path, bogus, true);
+	cr_assert_eq(wait_exit(&p, 10000), 2);
+	cr_assert(log_has(&p, "--sync wants normal or full, not 'sometimes'"));
+}
