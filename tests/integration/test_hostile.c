@@ -171,6 +171,10 @@ static void pack_base(msgpack_packer *pk, const struct ag_arg_spec *a, const cha
 	case AG_T_BOOL:
 		msgpack_pack_false(pk);
 		return;
+	case AG_T_BIN:  /* a few bytes that are no image */
+		msgpack_pack_bin(pk, 7);
+		msgpack_pack_bin_body(pk, "hostile", 7);
+		return;
 	case AG_T_STR:
 		break;
 	}
@@ -467,6 +471,8 @@ static bool right_type(const struct ag_arg_spec *a, size_t i)
 		return strcmp(n, "true") == 0 || strcmp(n, "false") == 0;
 	case AG_T_STR:
 		return strncmp(n, "str", 3) == 0 || strcmp(n, "empty str") == 0;
+	case AG_T_BIN:
+		return strcmp(n, "bin") == 0;
 	}
 	return false;
 }

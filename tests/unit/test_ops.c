@@ -88,7 +88,7 @@ Test(ops, selected_specs_match_protocol)
 	cr_assert_str_eq(op->name, "post.create");
 	cr_assert_eq(op->auth, AG_AUTH_REQ);
 	cr_assert(op->saga);
-	cr_assert_eq(op->n_args, 2);
+	cr_assert_eq(op->n_args, 3);
 	const struct ag_arg_spec *content = ag_op_arg(op, "content");
 	cr_assert_not_null(content);
 	cr_assert_eq(content->type, AG_T_STR);
