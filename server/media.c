@@ -32,6 +32,17 @@
 
 /* ---- libvips ---- */
 
+/* libvips warns on stderr about each bad upload ("error in tile"): those
+ * are the clients' problem, so they go to the debug log instead. */
+static void vips_warning(const gchar *domain, GLogLevelFlags level, const gchar *message,
+	gpointer data)
+{
+	(void)domain;
+	(void)level;
+	(void)data;
+	ag_debug("libvips: %s", message);
+}
+
 int media_init(const char *argv0)
 {
 	if (VIPS_INIT(argv0) != 0) {
@@ -44,6 +55,7 @@ int media_init(const char *argv0)
 	vips_cache_set_max(0);
 	vips_cache_set_max_mem(0);
 	vips_concurrency_set(1);
+	g_log_set_handler("VIPS", G_LOG_LEVEL_WARNING | G_LOG_LEVEL_MESSAGE, vips_warning, NULL);
 	return 0;
 }
 
@@ -145,12 +157,15 @@ static enum ag_err normalise(const void *data, size_t len, struct encoded *full,
 	/* Decode (shrinking on load where the format can), apply the EXIF
 	 * orientation, fit in the box, never enlarge. A truncated or corrupt
 	 * file is an error, not a grey-filled picture. */
-	VipsImage *scaled = NULL, *opaque = NULL, *small = NULL;
+	VipsImage *scaled = NULL, *piped = NULL, *opaque = NULL, *small = NULL;
 	enum ag_err rc = AG_OK;
+	/* The loader reads sequentially: the scaled picture is rendered to
+	 * memory once, for the photo and its thumbnail. */
 	if (vips_thumbnail_buffer((void *)data, len, &scaled, MEDIA_FULL_SIDE,
 			"height", MEDIA_FULL_SIDE, "size", VIPS_SIZE_DOWN,
 			"option_string", "fail_on=truncated", NULL) != 0 ||
-	    to_opaque_srgb(scaled, &opaque) != 0 || encode_jpeg(opaque, full) != 0) {
+	    to_opaque_srgb(scaled, &piped) != 0 ||
+	    (opaque = vips_image_copy_memory(piped)) == NULL || encode_jpeg(opaque, full) != 0) {
 		log_vips_error("decode");
 		rc = ag_error_set(err, AG_E_BAD_REQUEST, "data",
 			"data is not a complete, readable image.");
@@ -165,6 +180,8 @@ static enum ag_err normalise(const void *data, size_t len, struct encoded *full,
 out:
 	if (scaled)
 		g_object_unref(scaled);
+	if (piped)
+		g_object_unref(piped);
 	if (opaque)
 		g_object_unref(opaque);
 	if (small)

@@ -20,14 +20,16 @@ static const char *const protocol_ops[] = {
 	"inbox.counts", "saga.get",
 	/* section 7 */
 	"auth.ssh_key_add", "auth.ssh_key_list", "auth.ssh_key_remove", "auth.login_ssh",
+	/* section 8 */
+	"media.upload", "media.get",
 };
 
 #define N_PROTOCOL_OPS (sizeof protocol_ops / sizeof protocol_ops[0])
 
 Test(ops, table_has_every_protocol_op)
 {
-	cr_assert_eq(N_PROTOCOL_OPS, 41);
-	cr_assert_eq(AG_OP__COUNT, 41);
+	cr_assert_eq(N_PROTOCOL_OPS, 43);
+	cr_assert_eq(AG_OP__COUNT, 43);
 	for (size_t i = 0; i < N_PROTOCOL_OPS; i++) {
 		const struct ag_op_spec *op = ag_op_find(protocol_ops[i], strlen(protocol_ops[i]));
 		cr_assert_not_null(op, "%s is missing", protocol_ops[i]);
