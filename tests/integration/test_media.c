@@ -97,17 +97,7 @@ static bool has_bytes(const void *hay, size_t len, const char *needle)
 
 static const struct ag_reply *upload_raw(struct ag_client *c, const void *data, size_t len)
 {
-	msgpack_sbuffer sb;
-	msgpack_packer pk;
-	msgpack_sbuffer_init(&sb);
-	msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
-	msgpack_pack_map(&pk, 1);
-	ag_pack_key(&pk, "data");
-	msgpack_pack_bin(&pk, len);
-	msgpack_pack_bin_body(&pk, data, len);
-	const struct ag_reply *r = h_call_packed(c, "media.upload", sb.data, sb.size);
-	msgpack_sbuffer_destroy(&sb);
-	return r;
+	return h_upload_call(c, data, len);
 }
 
 static const msgpack_object *upload_ok(struct ag_client *c, struct bytes b)
