@@ -16,6 +16,7 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <vips/vips.h>
 
@@ -29,6 +30,9 @@
 #define MEDIA_UNATTACHED_TTL_MS (24LL * 3600 * 1000)
 #define MINUTE_MS (60LL * 1000)
 #define DAY_MS (24LL * 3600 * 1000)
+
+/* ANSIGRAM_UPLOAD_GATE, for tests (see wait_at_gate); NULL when unset. */
+static const char *upload_gate;
 
 /* ---- libvips ---- */
 
@@ -56,6 +60,11 @@ int media_init(const char *argv0)
 	vips_cache_set_max_mem(0);
 	vips_concurrency_set(1);
 	g_log_set_handler("VIPS", G_LOG_LEVEL_WARNING | G_LOG_LEVEL_MESSAGE, vips_warning, NULL);
+	upload_gate = getenv("ANSIGRAM_UPLOAD_GATE");
+	if (upload_gate && *upload_gate)
+		ag_warn("upload gate armed: uploads wait until %s exists", upload_gate);
+	else
+		upload_gate = NULL;
 	return 0;
 }
 
@@ -317,6 +326,23 @@ enum ag_err pack_story_media(struct req *rq, msgpack_packer *pk, int64_t story_i
 		"SELECT " MEDIA_COLUMNS " FROM media WHERE story_id = ?1"), story_id, "story photo");
 }
 
+/* ---- a gate for tests ---- */
+
+/* For tests (ANSIGRAM_UPLOAD_GATE=PATH): an upload waits here, at most
+ * UPLOAD_GATE_MAX_MS, until PATH exists, so a test can hold uploads in
+ * flight for as long as it needs to. */
+#define UPLOAD_GATE_MAX_MS 30000
+
+static void wait_at_gate(void)
+{
+	if (!upload_gate)
+		return;
+	ag_info("an upload waits at the upload gate");
+	for (int waited = 0; waited < UPLOAD_GATE_MAX_MS && access(upload_gate, F_OK) != 0;
+	     waited += 20)
+		usleep(20 * 1000);
+}
+
 /* ---- ops ---- */
 
 enum ag_err h_media_upload(struct req *rq)
@@ -326,6 +352,7 @@ enum ag_err h_media_upload(struct req *rq)
 	enum ag_err err = check_limits(rq, (int64_t)len);
 	if (err != AG_OK)
 		return err;
+	wait_at_gate();
 
 	struct encoded full, thumb;
 	if ((err = normalise(data, len, &full, &thumb, rq->err)) != AG_OK)
