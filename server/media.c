@@ -33,6 +33,8 @@
 
 /* ANSIGRAM_UPLOAD_GATE, for tests (see wait_at_gate); NULL when unset. */
 static const char *upload_gate;
+/* media_init ran (a process may serve requests without it: in-process tests). */
+static bool vips_started;
 
 /* ---- libvips ---- */
 
@@ -56,6 +58,7 @@ int media_init(const char *argv0)
 	/* A server decodes untrusted images one request at a time per
 	 * worker: no operation cache (it would keep decoded pixels), one
 	 * thread per operation, and only the loaders we accept. */
+	vips_started = true;
 	vips_cache_set_max(0);
 	vips_cache_set_max_mem(0);
 	vips_concurrency_set(1);
@@ -70,12 +73,15 @@ int media_init(const char *argv0)
 
 void media_shutdown(void)
 {
-	vips_shutdown();
+	if (vips_started)
+		vips_shutdown();
+	vips_started = false;
 }
 
 void media_thread_done(void)
 {
-	vips_thread_shutdown();
+	if (vips_started)
+		vips_thread_shutdown();
 }
 
 /* Logs libvips' error text (never sent to clients) and clears it. */
@@ -124,8 +130,9 @@ static int to_opaque_srgb(VipsImage *in, VipsImage **out)
 	VipsImage *srgb = NULL, *flat = NULL;
 	int rc = vips_colourspace(in, &srgb, VIPS_INTERPRETATION_sRGB, NULL);
 	if (rc == 0 && vips_image_hasalpha(srgb)) {
-		rc = vips_flatten(srgb, &flat, "background",
-			vips_array_double_newv(3, 255.0, 255.0, 255.0), NULL);
+		VipsArrayDouble *white = vips_array_double_newv(3, 255.0, 255.0, 255.0);
+		rc = vips_flatten(srgb, &flat, "background", white, NULL);
+		vips_area_unref(VIPS_AREA(white));
 	} else if (rc == 0) {
 		flat = srgb;
 		g_object_ref(flat);

@@ -113,12 +113,13 @@ static const msgpack_object *upload_ok(struct ag_client *c, struct bytes b)
 /* Asserts an upload is bad_request on "data" and stored nothing. */
 static void assert_refused(struct h_user *u, struct bytes b, const char *what)
 {
-	int64_t before = h_db_int("SELECT count(*) FROM media", 0);
+	const char *count = "SELECT count(*) FROM media WHERE owner_id = ?1";
+	int64_t before = h_db_int(count, 1, u->id);
 	const struct ag_reply *r = upload_raw(u->c, b.data, b.len);
 	cr_assert(!r->ok, "%s was accepted", what);
 	cr_assert_eq(r->code, AG_E_BAD_REQUEST, "%s gave %s: %s", what, r->code_name, r->message);
 	cr_assert_str_eq(r->field, "data", "%s blamed field '%s'", what, r->field);
-	cr_assert_eq(h_db_int("SELECT count(*) FROM media", 0), before, "%s stored a row", what);
+	cr_assert_eq(h_db_int(count, 1, u->id), before, "%s stored a row", what);
 }
 
 struct photo {

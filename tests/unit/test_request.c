@@ -191,8 +191,10 @@ Test(request, bin_args)
 {
 	struct ag_req r;
 	ag_req_init(&r, "media.upload");
-	cr_assert_eq(ag_req_set_text(&r, "data", "abc"), AG_E_BAD_REQUEST);
-	cr_assert_str_eq(r.error.message, "wants binary data, not text");
+	cr_assert_eq(ag_req_set_text(&r, "data", "abc"), AG_OK);
+	cr_assert_eq(ag_req_str(&r, "data")[2], 'c');
+	ag_req_unset(&r, "data");
+	cr_assert_eq(ag_req_set_text(&r, "data", ""), AG_E_BAD_REQUEST);
 	cr_assert_eq(ag_req_set_bin(&r, "data", "", 0), AG_E_BAD_REQUEST);
 	cr_assert_str_eq(r.error.field, "data");
 	cr_assert_not(ag_req_has(&r, "data"));
