@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "clock.h"
@@ -783,4 +784,23 @@ Test(media, at_most_4_large_uploads_are_in_flight)
 	cr_assert_eq(h_db_int("SELECT count(*) FROM media WHERE owner_id = ?1", 1, u.id), 5);
 	h_test_fini();
 	cr_assert_eq(h_server_stop(&own_server), 0);
+}
+
+Test(media, a_bad_media_limits_option_is_a_usage_error)
+{
+	const char *bin = getenv("ANSIGRAMD");
+	cr_assert_not_null(bin);
+	static const char *const bad[] = {"0/5", "5/", "/5", "5", "5/0", "x/y", "30/200/1"};
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		FILE *p = popen(h_fmt("'%s' --media-limits '%s' 2>&1", bin, bad[i]), "r");
+		cr_assert_not_null(p);
+		char out[512] = "";
+		size_t n = fread(out, 1, sizeof out - 1, p);
+		out[n] = '\0';
+		int status = pclose(p);
+		cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 2, "--media-limits %s: status %d",
+			bad[i], status);
+		cr_assert(strstr(out, "--media-limits wants N/MIB"), "--media-limits %s: %s", bad[i],
+			out);
+	}
 }
