@@ -57,11 +57,13 @@ int media_init(const char *argv0)
 	}
 	/* A server decodes untrusted images one request at a time per
 	 * worker: no operation cache (it would keep decoded pixels), one
-	 * thread per operation, and only the loaders we accept. */
+	 * thread per operation, and none of the loaders libvips itself marks
+	 * unfit for untrusted input (accepted_loader narrows it further). */
 	vips_started = true;
 	vips_cache_set_max(0);
 	vips_cache_set_max_mem(0);
 	vips_concurrency_set(1);
+	vips_block_untrusted_set(TRUE);
 	g_log_set_handler("VIPS", G_LOG_LEVEL_WARNING | G_LOG_LEVEL_MESSAGE, vips_warning, NULL);
 	upload_gate = getenv("ANSIGRAM_UPLOAD_GATE");
 	if (upload_gate && *upload_gate)
