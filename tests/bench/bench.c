@@ -19,13 +19,15 @@
  * connected (each on the push URL its login named).
  *
  * Usage: bench [--seconds S] [--clients N] [--users N] [--posts N]
- *              [--push-rounds N] [--push-shards N] [--big-posts N]
- * (ANSIGRAMD names the server binary). Prints a table; exits 0, or 1 when
- * the server does not stop within 10 s of SIGTERM. */
+ *              [--push-rounds N] [--push-shards N] [--big-posts N] [--json]
+ * (ANSIGRAMD names the server binary). Prints tables (with --json, one
+ * JSON object per measured line on stdout and the tables on stderr);
+ * exits 0, or 1 when the server does not stop within 10 s of SIGTERM. */
 #include <getopt.h>
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -53,6 +55,37 @@ static char req_url[128];
 
 struct user { int64_t id; char token[128]; };
 static struct user *users;
+
+/* ---- reporting ---- */
+
+/* With --json, stdout carries one JSON object per measured line and the
+ * tables go to stderr. */
+static bool json_out;
+
+static void say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void say(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vfprintf(json_out ? stderr : stdout, fmt, ap);
+	va_end(ap);
+}
+
+/* With --json: {"section": section, "name": name, key: value, ...} from
+ * (const char *key, double value) pairs ending with a NULL key. */
+static void json_line(const char *section, const char *name, ...)
+{
+	if (!json_out)
+		return;
+	printf("{\"section\": \"%s\", \"name\": \"%s\"", section, name);
+	va_list ap;
+	va_start(ap, name);
+	for (const char *key; (key = va_arg(ap, const char *)) != NULL;)
+		printf(", \"%s\": %.3f", key, va_arg(ap, double));
+	va_end(ap);
+	printf("}\n");
+	fflush(stdout);
+}
 
 /* ---- the baseline: nng echo ---- */
 
@@ -228,6 +261,38 @@ static int op_message(struct ag_client *c, int thread, long i)
 		"receiver_id:i content:s", to, "hello from the benchmark"));
 }
 
+static int op_notifications(struct ag_client *c, int thread, long i)
+{
+	as(c, thread, i);
+	struct ag_reply r;
+	return call_ok(c, &r, ag_client_callf(c, &r, "notification.list", NULL, "limit:i",
+		(int64_t)20));
+}
+
+static int op_thread(struct ag_client *c, int thread, long i)
+{
+	struct user *u = as(c, thread, i);
+	struct ag_reply r;
+	return call_ok(c, &r, ag_client_callf(c, &r, "message.thread", NULL, "user_id:i",
+		users[(u - users + 1) % n_users].id));
+}
+
+/* The reads a person makes most: feed, a post, notifications, a thread. */
+static int op_read_mix(struct ag_client *c, int thread, long i)
+{
+	static const bench_fn reads[] = {op_feed, op_post_get, op_notifications, op_thread};
+	return reads[i % 4](c, thread, i / 4);
+}
+
+/* 70 % the read mix, 30 % the saga writes (post, like, message). */
+static int op_mixed(struct ag_client *c, int thread, long i)
+{
+	static const bench_fn writes[] = {op_post_create, op_like, op_message};
+	long k = i % 10;
+	return k < 7 ? op_read_mix(c, thread, (i / 10) * 7 + k)
+		: writes[k - 7](c, thread, i / 10);
+}
+
 static int op_search(struct ag_client *c, int thread, long i)
 {
 	(void)thread; (void)i;
@@ -281,7 +346,7 @@ static bool prepare_photo(void)
 		"2>/dev/null", path);
 	FILE *f = NULL;
 	if (system(cmd) != 0 || (f = fopen(path, "rb")) == NULL) {
-		printf("photo phases SKIPPED: ImageMagick's convert could not make a test photo\n");
+		say("photo phases SKIPPED: ImageMagick's convert could not make a test photo\n");
 		return false;
 	}
 	fseek(f, 0, SEEK_END);
@@ -306,9 +371,9 @@ static bool prepare_photo(void)
 		ag_reply_free(&r);
 	ag_client_close(c);
 	if (photo_id)
-		printf("photo: %zu bytes of JPEG, 1600x1200\n", photo_len);
+		say("photo: %zu bytes of JPEG, 1600x1200\n", photo_len);
 	else
-		printf("photo phases SKIPPED: the server did not take the test photo\n");
+		say("photo phases SKIPPED: the server did not take the test photo\n");
 	return photo_id > 0;
 }
 
@@ -557,7 +622,7 @@ static int push_phase(pid_t server)
 	struct ag_sub **idle = calloc(MAX_IDLE, sizeof *idle);
 	int n_idle = 0, rc = 0;
 	double cpu_at_0 = 0;
-	printf("\n%-34s %10s %10s %10s %16s %10s\n", "push: message.send -> its event", "rounds/s",
+	say("\n%-34s %10s %10s %10s %16s %10s\n", "push: message.send -> its event", "rounds/s",
 		"p50 us", "p99 us", "server CPU us/rd", "vs 0 idle");
 	for (size_t s = 0; s < sizeof idle_steps / sizeof idle_steps[0]; s++) {
 		/* Idle sessions of users 2.., each subscribed where its login says. */
@@ -578,10 +643,14 @@ static int push_phase(pid_t server)
 			cpu_at_0 = r.cpu_us_per_round;
 		char label[64];
 		snprintf(label, sizeof label, "with %d idle subscribers", n_idle);
-		printf("%-34s %10.0f %10.0f %10.0f %16.0f %9.2fx%s\n", label, r.rounds_per_s,
+		say("%-34s %10.0f %10.0f %10.0f %16.0f %9.2fx%s\n", label, r.rounds_per_s,
 			r.p50_us, r.p99_us, r.cpu_us_per_round,
 			cpu_at_0 > 0 ? r.cpu_us_per_round / cpu_at_0 : 0,
 			r.lost ? " (some events lost)" : "");
+		json_line("push", label, "rounds_per_s", r.rounds_per_s, "p50_us", r.p50_us,
+			"p99_us", r.p99_us, "server_cpu_us_per_round", r.cpu_us_per_round,
+			"cpu_vs_0_idle", cpu_at_0 > 0 ? r.cpu_us_per_round / cpu_at_0 : 0.0,
+			"lost", (double)r.lost, (const char *)NULL);
 	}
 	/* Subscribers are left open: the process ends soon (see tests/push/live.c
 	 * on closing SUB sockets with nng 1.5.2). */
@@ -704,8 +773,11 @@ static int feed_at_scale(long posts, struct result *out)
 	*out = measure(scale_url, op_scale_feed);
 	char label[48];
 	snprintf(label, sizeof label, "feed.get, %ld posts", posts);
-	printf("%-26s %8.0f %10.0f %10.0f %8ld   (seeded in %.1f s)\n", label, out->ops_per_s,
+	say("%-26s %8.0f %10.0f %10.0f %8ld   (seeded in %.1f s)\n", label, out->ops_per_s,
 		out->p50_us, out->p99_us, out->failed, seeded_s);
+	json_line("feed_at_scale", label, "ops_per_s", out->ops_per_s, "p50_us", out->p50_us,
+		"p99_us", out->p99_us, "errors", (double)out->failed, "seeded_s", seeded_s,
+		(const char *)NULL);
 	stop_server(server);
 	return 0;
 }
@@ -717,7 +789,7 @@ int main(int argc, char **argv)
 		{"users", required_argument, NULL, 'u'}, {"posts", required_argument, NULL, 'p'},
 		{"push-rounds", required_argument, NULL, 'r'},
 		{"push-shards", required_argument, NULL, 'h'},
-		{"big-posts", required_argument, NULL, 'b'}, {0},
+		{"big-posts", required_argument, NULL, 'b'}, {"json", no_argument, NULL, 'j'}, {0},
 	};
 	int o;
 	while ((o = getopt_long(argc, argv, "", opts, NULL)) != -1) {
@@ -729,9 +801,10 @@ int main(int argc, char **argv)
 		case 'r': push_rounds = atoi(optarg); break;
 		case 'h': push_shards = optarg; break;
 		case 'b': big_posts = atol(optarg); break;
+		case 'j': json_out = true; break;
 		default:
 			fprintf(stderr, "usage: bench [--seconds S] [--clients N] [--users N] [--posts N] "
-				"[--push-rounds N] [--push-shards N] [--big-posts N]\n");
+				"[--push-rounds N] [--push-shards N] [--big-posts N] [--json]\n");
 			return 2;
 		}
 	}
@@ -758,7 +831,7 @@ int main(int argc, char **argv)
 	pid_t server = start_server();
 	int64_t t0 = ag_mono_ms();
 	seed();
-	printf("seeded %d users, %d posts, ~%d follows in %.1f s\n", n_users, n_users * n_posts,
+	say("seeded %d users, %d posts, ~%d follows in %.1f s\n", n_users, n_users * n_posts,
 		n_users * 10, (double)(ag_mono_ms() - t0) / 1000);
 
 	bool photos = prepare_photo();
@@ -767,16 +840,18 @@ int main(int argc, char **argv)
 		{"server.ping", req_url, op_ping},
 		{"post.get", req_url, op_post_get},
 		{"feed.get (20)", req_url, op_feed},
+		{"read mix", req_url, op_read_mix},
 		{"search.users", req_url, op_search},
 		{"post.create (saga)", req_url, op_post_create},
 		{"post.like (saga)", req_url, op_like},
 		{"message.send (saga)", req_url, op_message},
+		{"mixed 70/30", req_url, op_mixed},
 		{"media.upload", req_url, op_upload},
 		{"media.get (thumb)", req_url, op_media_thumb},
 	};
 	size_t n_cases = sizeof cases / sizeof cases[0] - (photos ? 0 : 2);
 	double base = 0, ping = 0;
-	printf("\n%-22s %12s %10s %10s %12s %10s %8s\n", "op", "ops/s", "p50 us", "p99 us",
+	say("\n%-22s %12s %10s %10s %12s %10s %8s\n", "op", "ops/s", "p50 us", "p99 us",
 		"vs baseline", "vs ping", "errors");
 	for (size_t i = 0; i < n_cases; i++) {
 		struct result r = measure(cases[i].url, cases[i].fn);
@@ -787,20 +862,31 @@ int main(int argc, char **argv)
 		char vs_ping[16] = "-";  /* the baseline runs before ping */
 		if (ping > 0)
 			snprintf(vs_ping, sizeof vs_ping, "%.3fx", r.ops_per_s / ping);
-		printf("%-22s %12.0f %10.0f %10.0f %11.3fx %10s %8ld\n", cases[i].name,
+		say("%-22s %12.0f %10.0f %10.0f %11.3fx %10s %8ld\n", cases[i].name,
 			r.ops_per_s, r.p50_us, r.p99_us, base > 0 ? r.ops_per_s / base : 0,
 			vs_ping, i == 0 ? 0 : r.failed);
+		json_line("ops", cases[i].name, "ops_per_s", r.ops_per_s, "p50_us", r.p50_us,
+			"p99_us", r.p99_us, "vs_baseline", base > 0 ? r.ops_per_s / base : 0.0,
+			"vs_ping", ping > 0 ? r.ops_per_s / ping : 0.0,
+			"errors", (double)(i == 0 ? 0 : r.failed), (const char *)NULL);
 	}
-	printf("\nserver peak RSS: %ld kB with %d clients\n", proc_status_kb(server, "VmHWM"), n_clients);
+	long peak_kb = proc_status_kb(server, "VmHWM");
+	say("\nserver peak RSS: %ld kB with %d clients\n", peak_kb, n_clients);
+	json_line("memory", "server peak RSS", "kb", (double)peak_kb, "clients", (double)n_clients,
+		(const char *)NULL);
 
 	/* The feed's cost must not grow with the posts table. */
 	struct result small, big;
-	printf("\n%-26s %8s %10s %10s %8s\n", "feed at scale (follows 100)", "ops/s", "p50 us",
+	say("\n%-26s %8s %10s %10s %8s\n", "feed at scale (follows 100)", "ops/s", "p50 us",
 		"p99 us", "errors");
 	if (feed_at_scale(10000, &small) == 0 && big_posts > 10000 &&
 	    feed_at_scale(big_posts, &big) == 0 && small.p50_us > 0 && small.p99_us > 0)
-		printf("%ld posts vs 10000: p50 %.2fx, p99 %.2fx\n", big_posts,
+	{
+		say("%ld posts vs 10000: p50 %.2fx, p99 %.2fx\n", big_posts,
 			big.p50_us / small.p50_us, big.p99_us / small.p99_us);
+		json_line("feed_at_scale", "big vs 10000", "p50_ratio", big.p50_us / small.p50_us,
+			"p99_ratio", big.p99_us / small.p99_us, (const char *)NULL);
+	}
 	else
 		fprintf(stderr, "bench: the feed-at-scale phase could not run\n");
 
