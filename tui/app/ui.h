@@ -118,6 +118,7 @@ struct config {
 	bool notifications;    /* BEL and desktop notifications */
 	int osc;               /* 9, 777, or 0 to choose by terminal */
 	bool mouse;
+	int images;            /* photos: an enum images_setting (termprobe.h) */
 	char path[1024];
 	struct theme theme;
 	char warnings[4096];   /* problems found while reading, one a line, for the panel */
