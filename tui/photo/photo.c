@@ -83,6 +83,21 @@ int photo_decode(const void *jpeg, size_t len, struct photo *out, char *why, siz
 	return 0;
 }
 
+int photo_size(const void *jpeg, size_t len, int *width, int *height)
+{
+	const unsigned char *b = jpeg;
+	if (jpeg == NULL || len < 4 || b[0] != 0xFF || b[1] != 0xD8)
+		return -1;
+	tjhandle tj = tjInitDecompress();
+	if (tj == NULL)
+		return -1;
+	int subsamp, colorspace;
+	int rc = tjDecompressHeader3(tj, b, (unsigned long)len, width, height, &subsamp,
+		&colorspace);
+	tjDestroy(tj);
+	return rc == 0 && *width > 0 && *height > 0 ? 0 : -1;
+}
+
 void photo_free(struct photo *p)
 {
 	free(p->rgba);

@@ -41,6 +41,9 @@ struct photo {
  * than PHOTO_MAX_SIDE a side. */
 int photo_decode(const void *jpeg, size_t len, struct photo *out, char *why, size_t why_size);
 void photo_free(struct photo *p);
+/* Reads only a JPEG's size from its header. Returns 0, or -1 when the
+ * bytes do not start a valid JPEG. */
+int photo_size(const void *jpeg, size_t len, int *width, int *height);
 /* The memory the decoded pixels take. */
 size_t photo_bytes(const struct photo *p);
 
