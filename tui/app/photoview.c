@@ -27,6 +27,7 @@ struct place {
 	int64_t id;
 	int thumb;   /* an int, not a bool: places are compared with memcmp, no padding */
 	int y, x, cols, rows, first_row, shown_rows;
+	int mode;    /* the photo mode drawn in; also makes the size a multiple of 8 */
 };
 
 static struct {
@@ -261,7 +262,7 @@ bool photoview_place(int64_t id, bool thumb, int y, int x, int cols, int rows,
 		pv.cap_now = cap;
 	}
 	pv.now[pv.n_now++] = (struct place){id, thumb ? 1 : 0, y, x, cols, rows, first_row,
-		shown_rows};
+		shown_rows, (int)pv.mode};
 	return true;
 }
 
