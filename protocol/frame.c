@@ -193,9 +193,53 @@ enum ag_err ag_msgpack_walk(const void *buf, size_t len, struct ag_error *err)
 	return AG_OK;
 }
 
+/* Reads a str header and points *s at its bytes; false when the next
+ * value is not a string that is all there. */
+static bool read_str(struct walker *w, const char **s, uint64_t *len)
+{
+	if (remaining(w) < 1)
+		return false;
+	unsigned char b = *w->p++;
+	if (b >= 0xa0 && b <= 0xbf)
+		*len = b & 0x1f;
+	else if (b < 0xd9 || b > 0xdb || !read_be(w, (size_t)1 << (b - 0xd9), len))
+		return false;
+	*s = (const char *)w->p;
+	return skip(w, *len);
+}
+
+bool ag_frame_is_upload(const void *buf, size_t len)
+{
+	static const char upload[] = "media.upload";
+	struct ag_error scratch;
+	struct walker w = {.p = buf, .end = (const unsigned char *)buf + len, .err = &scratch};
+	uint64_t n;
+	if (len == 0)
+		return false;
+	unsigned char b = *w.p++;
+	if (b >= 0x80 && b <= 0x8f)
+		n = b & 0x0f;
+	else if ((b != 0xde && b != 0xdf) || !read_be(&w, b == 0xde ? 2 : 4, &n))
+		return false;
+	for (uint64_t i = 0; i < n; i++) {
+		const char *key, *op;
+		uint64_t key_len, op_len;
+		if (!read_str(&w, &key, &key_len))
+			return false;
+		if (key_len == 2 && memcmp(key, "op", 2) == 0)
+			return read_str(&w, &op, &op_len) && op_len == sizeof upload - 1 &&
+				memcmp(op, upload, op_len) == 0;
+		if (walk_value(&w, 1) != AG_OK)
+			return false;
+	}
+	return false;
+}
+
 enum ag_err ag_frame_check(const void *buf, size_t len, struct ag_error *err)
 {
-	if (len > AG_MAX_REQUEST)
+	bool too_large = len > AG_MAX_REQUEST &&
+		(len > AG_MAX_UPLOAD_REQUEST || !ag_frame_is_upload(buf, len));
+	if (too_large)
 		return ag_error_set(err, AG_E_TOO_LARGE, NULL,
 			"The request is larger than %d bytes.", AG_MAX_REQUEST);
 	return ag_msgpack_walk(buf, len, err);

@@ -13,6 +13,9 @@
 
 #define AG_PROTOCOL_VERSION 1
 #define AG_MAX_REQUEST (64 * 1024)  /* larger requests get too_large */
+/* media.upload alone may be this large: 8 MiB of image and 4 KiB of the rest. */
+#define AG_MAX_UPLOAD_DATA (8 * 1024 * 1024)
+#define AG_MAX_UPLOAD_REQUEST (AG_MAX_UPLOAD_DATA + 4 * 1024)
 #define AG_MAX_DEPTH 8              /* deeper nesting is bad_request */
 #define AG_MAX_ARGS 8               /* most args any op declares */
 #define AG_IDEM_MAX 64              /* idempotency key bytes */
@@ -51,7 +54,7 @@ enum ag_err ag_error_set(struct ag_error *e, enum ag_err code, const char *field
 /* ---- the op table (ops.def) ---- */
 
 enum ag_auth { AG_AUTH_NONE, AG_AUTH_OPT, AG_AUTH_REQ, AG_AUTH_GATEWAY };
-enum ag_arg_type { AG_T_ID, AG_T_INT, AG_T_STR, AG_T_BOOL };
+enum ag_arg_type { AG_T_ID, AG_T_INT, AG_T_STR, AG_T_BOOL, AG_T_BIN };
 enum ag_str_rule {
 	AG_R_NONE,
 	AG_R_USERNAME,      /* a-z 0-9 . _ (upper case accepted, folded) */
@@ -106,8 +109,10 @@ struct ag_argval {
 	bool nil;       /* it was nil (NULLABLE args only) */
 	int64_t i;      /* ID and INT */
 	bool b;         /* BOOL */
-	char *s;        /* STR: NUL-terminated copy, owned by ag_args */
-	size_t len;     /* STR: bytes */
+	char *s;        /* STR: NUL-terminated copy, owned by ag_args; BIN in an
+	                 * ag_req (request.h): a copy it owns */
+	size_t len;     /* STR and BIN: bytes */
+	const void *bin;/* BIN in ag_args: points into the request, not owned */
 };
 
 struct ag_args {
@@ -129,6 +134,9 @@ int64_t ag_arg_int(const struct ag_args *a, const char *name, int64_t dflt);
 bool ag_arg_bool(const struct ag_args *a, const char *name, bool dflt);
 /* NULL when absent or nil. */
 const char *ag_arg_str(const struct ag_args *a, const char *name);
+/* A BIN arg's bytes (valid while the request they came in lives) and
+ * their count in *len; NULL when absent. */
+const void *ag_arg_bin(const struct ag_args *a, const char *name, size_t *len);
 
 /* Checks one string against a rule and a length range (code points, or
  * bytes for PASSWORD). On failure writes a short sentence to why. */
@@ -148,8 +156,12 @@ bool ag_text_is_blank(const char *s, size_t len);
  * before msgpack_unpack on anything from the network: a count msgpack-c
  * would trust is checked here against the bytes that are really there. */
 enum ag_err ag_msgpack_walk(const void *buf, size_t len, struct ag_error *err);
-/* ag_msgpack_walk for a request frame: too_large over AG_MAX_REQUEST. */
+/* ag_msgpack_walk for a request frame: too_large over AG_MAX_REQUEST,
+ * except a media.upload request, which may reach AG_MAX_UPLOAD_REQUEST. */
 enum ag_err ag_frame_check(const void *buf, size_t len, struct ag_error *err);
+/* True when buf holds a request map whose op is media.upload (the one op
+ * allowed past AG_MAX_REQUEST); it reads only the top-level map. */
+bool ag_frame_is_upload(const void *buf, size_t len);
 
 struct ag_request {
 	msgpack_unpacked un;       /* owns everything below */

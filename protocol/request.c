@@ -55,6 +55,8 @@ static const char *type_wanted(enum ag_arg_type type)
 		return "a whole number";
 	case AG_T_BOOL:
 		return "true or false";
+	case AG_T_BIN:
+		return "binary data";
 	case AG_T_STR:
 		break;
 	}
@@ -148,6 +150,25 @@ enum ag_err ag_req_set_str(struct ag_req *r, const char *arg, const char *s)
 	return AG_OK;
 }
 
+enum ag_err ag_req_set_bin(struct ag_req *r, const char *arg, const void *data, size_t len)
+{
+	const struct ag_arg_spec *spec = find_arg(r, arg);
+	if (spec == NULL)
+		return AG_E_BAD_REQUEST;
+	if (spec->type != AG_T_BIN)
+		return wrong_type(r, spec, "binary data");
+	if ((int64_t)len < spec->min || (int64_t)len > spec->max)
+		return ag_error_set(&r->error, AG_E_BAD_REQUEST, spec->name,
+			"wants %lld to %lld bytes, not %zu", (long long)spec->min,
+			(long long)spec->max, len);
+	char *copy = malloc(len ? len : 1);
+	if (copy == NULL)
+		return ag_error_set(&r->error, AG_E_INTERNAL, spec->name, "is too large to copy");
+	memcpy(copy, data, len);
+	store(r, spec, (struct ag_argval){.s = copy, .len = len});
+	return AG_OK;
+}
+
 /* Parses a whole decimal number (an optional minus sign, no spaces);
  * false otherwise. */
 static bool parse_int(const char *text, int64_t *out)
@@ -185,6 +206,8 @@ enum ag_err ag_req_set_text(struct ag_req *r, const char *arg, const char *text)
 			return ag_error_set(&r->error, AG_E_BAD_REQUEST, spec->name,
 				"wants true or false, not '%s'", text);
 		return ag_req_set_bool(r, arg, strcmp(text, "true") == 0);
+	case AG_T_BIN:
+		return wrong_type(r, spec, "text");
 	case AG_T_STR:
 		break;
 	}
@@ -266,6 +289,10 @@ bool ag_req_pack_args(const struct ag_req *r, msgpack_sbuffer *sb)
 			break;
 		case AG_T_STR:
 			ag_pack_strn(&pk, v->s, v->len);
+			break;
+		case AG_T_BIN:
+			msgpack_pack_bin(&pk, v->len);
+			msgpack_pack_bin_body(&pk, v->s, v->len);
 			break;
 		}
 	}

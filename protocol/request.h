@@ -37,10 +37,13 @@ enum ag_err ag_req_set_int(struct ag_req *r, const char *arg, int64_t value);  /
 enum ag_err ag_req_set_bool(struct ag_req *r, const char *arg, bool value);
 /* STR; "" on a nullable arg sets nil (clears the field). */
 enum ag_err ag_req_set_str(struct ag_req *r, const char *arg, const char *s);
+/* BIN: a copy of len bytes of data. */
+enum ag_err ag_req_set_bin(struct ag_req *r, const char *arg, const void *data, size_t len);
 /* Nil, for nullable args only. */
 enum ag_err ag_req_set_nil(struct ag_req *r, const char *arg);
 /* Any type from text as a person types it: a decimal number for ID and
- * INT, true or false for BOOL, the text itself for STR. */
+ * INT, true or false for BOOL, the text itself for STR (BIN is refused:
+ * use ag_req_set_bin). */
 enum ag_err ag_req_set_text(struct ag_req *r, const char *arg, const char *text);
 /* Takes an arg out of the request again. */
 void ag_req_unset(struct ag_req *r, const char *arg);

@@ -236,6 +236,17 @@ static enum ag_err decode_one(const struct ag_arg_spec *spec, const msgpack_obje
 				"%s must be true or false.", name);
 		val->b = o->via.boolean;
 		return AG_OK;
+	case AG_T_BIN:
+		if (o->type != MSGPACK_OBJECT_BIN)
+			return ag_error_set(err, AG_E_BAD_REQUEST, name,
+				"%s must be binary data (MessagePack bin).", name);
+		if ((int64_t)o->via.bin.size < spec->min || (int64_t)o->via.bin.size > spec->max)
+			return ag_error_set(err, AG_E_BAD_REQUEST, name,
+				"%s must be between %" PRId64 " and %" PRId64 " bytes long.",
+				name, spec->min, spec->max);
+		val->bin = o->via.bin.ptr;
+		val->len = o->via.bin.size;
+		return AG_OK;
 	case AG_T_STR: {
 		if (o->type != MSGPACK_OBJECT_STR)
 			return ag_error_set(err, AG_E_BAD_REQUEST, name, "%s must be a string.", name);
@@ -339,4 +350,11 @@ const char *ag_arg_str(const struct ag_args *a, const char *name)
 {
 	const struct ag_argval *v = arg_val(a, name);
 	return v->present && !v->nil ? v->s : NULL;
+}
+
+const void *ag_arg_bin(const struct ag_args *a, const char *name, size_t *len)
+{
+	const struct ag_argval *v = arg_val(a, name);
+	*len = v->present && !v->nil ? v->len : 0;
+	return v->present && !v->nil ? v->bin : NULL;
 }

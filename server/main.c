@@ -37,6 +37,8 @@ static const char usage_text[] =
 	"  --ipc-mode MODE      permissions of ipc socket files, octal (default 0600)\n"
 	"  --ssh-gateway-uid UID  local account (uid or name) whose ipc:// requests may\n"
 	"                       log people in by SSH key (auth.login_ssh); repeatable\n"
+	"  --media-limits N/MIB photo uploads allowed per user: N a minute and MIB\n"
+	"                       mebibytes a day (default 30/200)\n"
 	"  --log-level LEVEL    debug, info (default), warn or error\n"
 	"  --probe-dial URL KIND  (internal) dial URL with a req or sub socket and wait;\n"
 	"                       the listener guard runs this as its probe\n"
@@ -80,7 +82,7 @@ static void add_gateway_uid(const char *arg)
 static void parse_args(int argc, char **argv)
 {
 	enum { O_DB = 256, O_LISTEN, O_PUB, O_WORKERS, O_PWHASH, O_CERT, O_KEY, O_IPC_MODE,
-	       O_LOG, O_VERSION, O_HELP, O_SSH_GATEWAY_UID };
+	       O_LOG, O_VERSION, O_HELP, O_SSH_GATEWAY_UID, O_MEDIA_LIMITS };
 	static const struct option opts[] = {
 		{"db", required_argument, NULL, O_DB},
 		{"listen", required_argument, NULL, O_LISTEN},
@@ -92,6 +94,7 @@ static void parse_args(int argc, char **argv)
 		{"ipc-mode", required_argument, NULL, O_IPC_MODE},
 		{"log-level", required_argument, NULL, O_LOG},
 		{"ssh-gateway-uid", required_argument, NULL, O_SSH_GATEWAY_UID},
+		{"media-limits", required_argument, NULL, O_MEDIA_LIMITS},
 		{"version", no_argument, NULL, O_VERSION},
 		{"help", no_argument, NULL, O_HELP},
 		{0},
@@ -119,6 +122,16 @@ static void parse_args(int argc, char **argv)
 				usage_error("at most 8 --pub URLs%s", "");
 			g_config.pub[g_config.n_pub++] = optarg;
 			break;
+		case O_MEDIA_LIMITS: {
+			long per_minute = strtol(optarg, &end, 10), mib = -1;
+			if (*end == '/' && end > optarg && end[1] >= '0' && end[1] <= '9')
+				mib = strtol(end + 1, &end, 10);
+			if (*end || per_minute < 1 || per_minute > 100000 || mib < 1 || mib > 1048576)
+				usage_error("--media-limits wants N/MIB (uploads a minute, 1..100000; "
+					"mebibytes a day, 1..1048576), e.g. 30/200, not '%s'", optarg);
+			media_set_limits((int)per_minute, (int64_t)mib << 20);
+			break;
+		}
 		case O_WORKERS:
 			g_config.workers = (int)strtol(optarg, &end, 10);
 			if (*end || g_config.workers < 1 || g_config.workers > 64)
@@ -271,6 +284,8 @@ int main(int argc, char **argv)
 	sigaddset(&stop, SIGTERM);
 	pthread_sigmask(SIG_BLOCK, &stop, NULL);
 	signal(SIGPIPE, SIG_IGN);
+	if (media_init(argv[0]) != 0)
+		return 1;
 
 	/* The database is created private to its owner, then migrated once
 	 * here before any worker opens it. */
@@ -330,6 +345,7 @@ int main(int argc, char **argv)
 	/* nng frees what closed sockets still held (events queued for slow
 	 * subscribers) on a thread of its own: wait for it. */
 	nng_fini();
+	media_shutdown();
 	ag_info("stopped: requests drained in %lld ms, the rest took %lld ms",
 		(long long)(drained_at - stop_at), (long long)(ag_now_ms() - drained_at));
 	return 0;

@@ -1,9 +1,9 @@
 /* posts.c: posts and their hashtags.
  *
  * post.create runs the create_post saga (create_post, extract_hashtags,
- * notify_mentions); post.delete runs delete_post, whose steps remove the
- * post's comments, likes, hashtag links and notifications (likes,
- * comments, mentions) before the post itself. Each
+ * attach_media, notify_mentions); post.delete runs delete_post, whose
+ * steps remove the post's comments, likes, hashtag links, notifications
+ * (likes, comments, mentions) and photo before the post itself. Each
  * deletion step saves the rows it removes in the saga's context, in the
  * same transaction, so its compensation can put them back exactly (same
  * ids, same timestamps). Also here: the Post object packers that the feed,
@@ -55,7 +55,7 @@ static int delete_post_rows(struct db *db, int64_t post_id)
 enum ag_err pack_post_row(struct req *rq, msgpack_packer *pk, sqlite3_stmt *st)
 {
 	int64_t id = sqlite3_column_int64(st, 0);
-	msgpack_pack_map(pk, 10);
+	msgpack_pack_map(pk, 11);
 	ag_pack_key(pk, "id");
 	msgpack_pack_int64(pk, id);
 	ag_pack_key(pk, "author_id");
@@ -70,6 +70,10 @@ enum ag_err pack_post_row(struct req *rq, msgpack_packer *pk, sqlite3_stmt *st)
 	msgpack_pack_int64(pk, sqlite3_column_int64(st, 5));
 	ag_pack_key(pk, "comment_count");
 	msgpack_pack_int64(pk, sqlite3_column_int64(st, 6));
+	ag_pack_key(pk, "media");
+	enum ag_err media_err = pack_post_media(rq, pk, id);
+	if (media_err != AG_OK)
+		return media_err;
 	ag_pack_key(pk, "liked_by_me");
 	if (sqlite3_column_int(st, 8))
 		msgpack_pack_true(pk);
@@ -134,10 +138,15 @@ static enum ag_err step_create_post(struct saga_run *run)
 	return saga_set_int(run, "post_id", sqlite3_last_insert_rowid(run->db->conn));
 }
 
-/* Removes the post and whatever got linked to it meanwhile. */
+/* Removes the post and whatever got linked to it meanwhile (a photo is
+ * left unattached, not removed). */
 static enum ag_err undo_create_post(struct saga_run *run)
 {
-	if (delete_post_rows(run->db, saga_get_int(run, "post_id")) != SQLITE_DONE)
+	int64_t post_id = saga_get_int(run, "post_id");
+	enum ag_err err = media_detach(run, false, post_id);
+	if (err != AG_OK)
+		return err;
+	if (delete_post_rows(run->db, post_id) != SQLITE_DONE)
 		return saga_db_error(run, "remove post");
 	return AG_OK;
 }
@@ -240,8 +249,7 @@ static enum ag_err link_hashtags(struct saga_run *run, int64_t post_id, const ch
 	return err;
 }
 
-/* Links the hashtags, then queues the finished Post for the author's
- * followers. */
+/* Links the hashtags. */
 static enum ag_err step_extract_hashtags(struct saga_run *run)
 {
 	int64_t post_id = saga_get_int(run, "post_id");
@@ -250,10 +258,24 @@ static enum ag_err step_extract_hashtags(struct saga_run *run)
 	if (content)
 		err = link_hashtags(run, post_id, content);
 	free(content);
+	return err;
+}
+
+/* Attaches the context's media_id (if any) to the post, then queues the
+ * finished Post, photo and hashtags included, for the author's followers. */
+static enum ag_err step_attach_media(struct saga_run *run)
+{
+	int64_t post_id = saga_get_int(run, "post_id"), media_id = saga_get_int(run, "media_id");
+	enum ag_err err = media_id ? media_attach(run, media_id, false, post_id) : AG_OK;
 	if (err == AG_OK)
 		err = saga_emit(run, "post", PUSH_TO_FOLLOWERS, run->initiator, 0,
 			pack_post_by_id, post_id);
 	return err;
+}
+
+static enum ag_err undo_attach_media(struct saga_run *run)
+{
+	return media_detach(run, false, saga_get_int(run, "post_id"));
 }
 
 /* Unlinks the post's hashtags (their post_count follows the links, by
@@ -278,6 +300,7 @@ static enum ag_err undo_extract_hashtags(struct saga_run *run)
 static const struct saga_step create_post_steps[] = {
 	{"create_post", step_create_post, undo_create_post},
 	{"extract_hashtags", step_extract_hashtags, undo_extract_hashtags},
+	{"attach_media", step_attach_media, undo_attach_media},
 	{"notify_mentions", saga_notify_mentions, saga_unnotify_mentions},
 };
 
@@ -295,13 +318,15 @@ enum ag_err h_post_create(struct req *rq)
 {
 	const char *content = ag_arg_str(rq->args, "content");
 	const char *image_url = ag_arg_str(rq->args, "image_url");
+	int64_t media_id = ag_arg_int(rq->args, "media_id", 0);
 	if (content && !*content)
 		content = NULL;
 	if (image_url && !*image_url)
 		image_url = NULL;
-	if (!content && !image_url)
-		return req_fail(rq, AG_E_BAD_REQUEST, "A post needs content or an image URL.");
-	if (content && !image_url && ag_text_is_blank(content, strlen(content)))
+	if (!content && !image_url && !media_id)
+		return req_fail(rq, AG_E_BAD_REQUEST,
+			"A post needs content, an image URL or a photo.");
+	if (content && !image_url && !media_id && ag_text_is_blank(content, strlen(content)))
 		return ag_error_set(rq->err, AG_E_BAD_REQUEST, "content",
 			"content must not be only white space unless the post has an image.");
 
@@ -311,6 +336,8 @@ enum ag_err h_post_create(struct req *rq)
 		err = saga_set_str(&run, "content", content);
 	if (err == AG_OK && image_url)
 		err = saga_set_str(&run, "image_url", image_url);
+	if (err == AG_OK && media_id)
+		err = saga_set_int(&run, "media_id", media_id);
 	if (err == AG_OK)
 		err = saga_execute(&run);
 	if (err != AG_OK)
@@ -441,12 +468,50 @@ static enum ag_err undo_delete_notifications(struct saga_run *run)
 		"restore notifications");
 }
 
+/* Takes the photo off the post and marks it as this saga's to remove: it
+ * is kept until the last step, so the compensation can put it back. */
+static enum ag_err step_delete_media(struct saga_run *run)
+{
+	sqlite3_stmt *st = db_prep(run->db,
+		"UPDATE media SET deleting_saga = ?2, post_id = NULL WHERE post_id = ?1");
+	if (!st)
+		return saga_db_error(run, "delete photo");
+	int64_t post_id = saga_get_int(run, "post_id");
+	sqlite3_bind_int64(st, 1, post_id);
+	sqlite3_bind_text(st, 2, run->id, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) != SQLITE_DONE)
+		return saga_db_error(run, "delete photo");
+	return AG_OK;
+}
+
+static enum ag_err undo_delete_media(struct saga_run *run)
+{
+	sqlite3_stmt *st = db_prep(run->db,
+		"UPDATE media SET post_id = ?1, deleting_saga = NULL WHERE deleting_saga = ?2");
+	if (!st)
+		return saga_db_error(run, "restore photo");
+	sqlite3_bind_int64(st, 1, saga_get_int(run, "post_id"));
+	sqlite3_bind_text(st, 2, run->id, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) != SQLITE_DONE)
+		return saga_db_error(run, "restore photo");
+	return AG_OK;
+}
+
 /* The last step: when it commits the saga has nothing left that could
  * fail, so it needs no compensation. Anything linked to the post since
- * the earlier steps ran goes with it. */
+ * the earlier steps ran goes with it, and the photo delete_media kept. */
 static enum ag_err step_delete_post(struct saga_run *run)
 {
-	if (delete_post_rows(run->db, saga_get_int(run, "post_id")) != SQLITE_DONE)
+	int64_t post_id = saga_get_int(run, "post_id");
+	sqlite3_stmt *st = db_prep(run->db,
+		"DELETE FROM media WHERE deleting_saga = ?2 OR post_id = ?1");
+	if (!st)
+		return saga_db_error(run, "delete photo");
+	sqlite3_bind_int64(st, 1, post_id);
+	sqlite3_bind_text(st, 2, run->id, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) != SQLITE_DONE)
+		return saga_db_error(run, "delete photo");
+	if (delete_post_rows(run->db, post_id) != SQLITE_DONE)
 		return saga_db_error(run, "delete post");
 	if (sqlite3_changes(run->db->conn) == 0)
 		return saga_fail(run, AG_E_NOT_FOUND, "Post not found.");
@@ -458,6 +523,7 @@ static const struct saga_step delete_post_steps[] = {
 	{"delete_likes", step_delete_likes, undo_delete_likes},
 	{"delete_hashtags", step_delete_hashtags, undo_delete_hashtags},
 	{"delete_notifications", step_delete_notifications, undo_delete_notifications},
+	{"delete_media", step_delete_media, undo_delete_media},
 	{"delete_post", step_delete_post, NULL},
 };
 

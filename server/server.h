@@ -302,6 +302,30 @@ int auth_init(void);
 int sessions_flush(struct db *db);
 int sessions_in_memory(void);
 
+/* ---- photos (media.c) ---- */
+
+/* Starts libvips for a server (no cache, one thread an operation);
+ * -1 after logging why. media_shutdown at exit; media_thread_done when a
+ * thread that may have run libvips ends. */
+int media_init(const char *argv0);
+void media_shutdown(void);
+void media_thread_done(void);
+/* Per-user upload limits: uploads a minute, bytes a day. */
+void media_set_limits(int per_minute, int64_t daily_bytes);
+/* Packs the Media object attached to a post (or story), or nil. */
+enum ag_err pack_post_media(struct req *rq, msgpack_packer *pk, int64_t post_id);
+enum ag_err pack_story_media(struct req *rq, msgpack_packer *pk, int64_t story_id);
+/* For the attach_media steps: attaches the initiator's unattached photo
+ * media_id to a story (to_story) or a post, `target`; not_found for
+ * someone else's or an unknown photo, conflict for one already attached. */
+enum ag_err media_attach(struct saga_run *run, int64_t media_id, bool to_story, int64_t target);
+/* Their compensation: whatever photo the story or post has is unattached. */
+enum ag_err media_detach(struct saga_run *run, bool from_story, int64_t target);
+/* Removes photos of expired stories, photos never attached a day after
+ * upload and day-old upload records. Returns how many photos went, -1 on
+ * a database error (logged). */
+int media_sweep(struct db *db, int64_t now);
+
 /* ---- shared domain helpers ---- */
 
 /* Creates a notification for user_id caused by actor_id ("like",

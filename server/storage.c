@@ -5,7 +5,8 @@
  * database file deleted or replaced under the server, and, after the disk
  * was full, stores the sessions kept in memory meanwhile, finishes sagas
  * whose compensation the full disk interrupted and settles idempotency
- * records, without waiting for the next start. */
+ * records, without waiting for the next start. Every second it also runs
+ * the media sweep (photos of expired stories, photos never attached). */
 #include "server.h"
 
 #include <errno.h>
@@ -143,6 +144,8 @@ static void *keeper_main(void *arg)
 			ag_error("the database file %s is gone: restart ansigramd", watched_path);
 			last_lost_log = now;
 		}
+		if (!atomic_load(&lost) && !atomic_load(&full_seen))
+			media_sweep(&keeper.db, now);
 		if (!atomic_load(&lost) && atomic_load(&full_seen) &&
 		    now - last_retry >= RETRY_INTERVAL_MS) {
 			last_retry = now;

@@ -1,6 +1,8 @@
 /* stories.c: stories, shown for 24 hours after they are shared. Creating
- * one runs the create_story saga (a single step); a story whose
- * expires_at has passed is never returned, by any op. */
+ * one runs the create_story saga (create_story, attach_media); a story
+ * whose expires_at has passed is never returned, by any op. Deleting a
+ * story deletes its photo; the photo of an expired story goes with the
+ * media sweep (media.c). */
 #include <stdlib.h>
 #include <string.h>
 
@@ -14,8 +16,7 @@
 /* Packs a Story from a row of STORY_COLUMNS. */
 static enum ag_err pack_story_row(struct req *rq, msgpack_packer *pk, sqlite3_stmt *st)
 {
-	(void)rq;
-	msgpack_pack_map(pk, 7);
+	msgpack_pack_map(pk, 8);
 	ag_pack_key(pk, "id");
 	msgpack_pack_int64(pk, sqlite3_column_int64(st, 0));
 	ag_pack_key(pk, "author_id");
@@ -24,6 +25,10 @@ static enum ag_err pack_story_row(struct req *rq, msgpack_packer *pk, sqlite3_st
 	ag_pack_str(pk, (const char *)sqlite3_column_text(st, 2));
 	ag_pack_key(pk, "image_url");
 	ag_pack_str(pk, (const char *)sqlite3_column_text(st, 3));
+	ag_pack_key(pk, "media");
+	enum ag_err err = pack_story_media(rq, pk, sqlite3_column_int64(st, 0));
+	if (err != AG_OK)
+		return err;
 	ag_pack_key(pk, "content");
 	ag_pack_str(pk, (const char *)sqlite3_column_text(st, 4));
 	ag_pack_key(pk, "created_at");
@@ -46,9 +51,9 @@ enum ag_err pack_story_by_id(struct req *rq, msgpack_packer *pk, int64_t id)
 		return req_fail(rq, AG_E_NOT_FOUND, "Story not found.");
 	if (step != SQLITE_ROW)
 		return req_db_error(rq, "read story");
-	pack_story_row(rq, pk, st);
+	enum ag_err err = pack_story_row(rq, pk, st);
 	sqlite3_reset(st);
-	return AG_OK;
+	return err;
 }
 
 /* A story field of story.create: NULL when absent, nil or "". */
@@ -62,18 +67,20 @@ enum ag_err h_story_create(struct req *rq)
 {
 	const char *content = story_field(rq, "content");
 	const char *image_url = story_field(rq, "image_url");
+	int64_t media_id = ag_arg_int(rq->args, "media_id", 0);
 	struct saga_run run;
 	enum ag_err rc;
 
-	if (!content && !image_url)
+	if (!content && !image_url && !media_id)
 		return ag_error_set(rq->err, AG_E_BAD_REQUEST, "content",
-			"A story needs content or an image_url.");
-	if (content && !image_url && ag_text_is_blank(content, strlen(content)))
+			"A story needs content, an image_url or a media_id.");
+	if (content && !image_url && !media_id && ag_text_is_blank(content, strlen(content)))
 		return ag_error_set(rq->err, AG_E_BAD_REQUEST, "content",
 			"content must not be only white space unless the story has an image.");
 	if ((rc = saga_begin(&run, rq, &saga_create_story)) != AG_OK
 			|| (content && (rc = saga_set_str(&run, "content", content)) != AG_OK)
 			|| (image_url && (rc = saga_set_str(&run, "image_url", image_url)) != AG_OK)
+			|| (media_id && (rc = saga_set_int(&run, "media_id", media_id)) != AG_OK)
 			|| (rc = saga_execute(&run)) != AG_OK)
 		return rc;
 	return run.def->reply(&run, rq);
@@ -125,20 +132,38 @@ enum ag_err h_story_delete(struct req *rq)
 	if (author != rq->uid)
 		return req_fail(rq, AG_E_FORBIDDEN, "You can only delete your own stories.");
 
-	st = db_prep(rq->db, "DELETE FROM stories WHERE id = ?1 AND author_id = ?2");
-	if (!st)
+	/* The story and its photo go together. */
+	if (db_begin(rq->db) != SQLITE_OK)
 		return req_db_error(rq, "delete story");
-	sqlite3_bind_int64(st, 1, id);
-	sqlite3_bind_int64(st, 2, rq->uid);
-	if (sqlite3_step(st) != SQLITE_DONE)
-		return req_db_error(rq, "delete story");
-	if (sqlite3_changes(rq->db->conn) == 0)
+	st = db_prep(rq->db, "DELETE FROM media WHERE story_id = ?1");
+	if (st) {
+		sqlite3_bind_int64(st, 1, id);
+		if (sqlite3_step(st) != SQLITE_DONE)
+			st = NULL;
+	}
+	if (st && (st = db_prep(rq->db,
+			"DELETE FROM stories WHERE id = ?1 AND author_id = ?2")) != NULL) {
+		sqlite3_bind_int64(st, 1, id);
+		sqlite3_bind_int64(st, 2, rq->uid);
+		if (sqlite3_step(st) != SQLITE_DONE)
+			st = NULL;
+	}
+	if (!st) {
+		enum ag_err err = req_db_error(rq, "delete story");
+		db_rollback(rq->db);
+		return err;
+	}
+	if (sqlite3_changes(rq->db->conn) == 0) {
+		db_rollback(rq->db);
 		return req_fail(rq, AG_E_NOT_FOUND, "Story not found.");
+	}
+	if (db_commit(rq->db) != SQLITE_OK)
+		return req_db_error(rq, "delete story");
 	msgpack_pack_nil(rq->out);
 	return AG_OK;
 }
 
-/* ---- the create_story saga: context content, image_url (in), story_id ---- */
+/* ---- the create_story saga: context content, image_url, media_id (in), story_id ---- */
 
 static enum ag_err step_create_story(struct saga_run *run)
 {
@@ -162,29 +187,49 @@ static enum ag_err step_create_story(struct saga_run *run)
 		rc = saga_db_error(run, "create story");
 		goto out;
 	}
-	int64_t id = sqlite3_last_insert_rowid(run->db->conn);
-	rc = saga_set_int(run, "story_id", id);
-	if (rc == AG_OK)
-		rc = saga_emit(run, "story", PUSH_TO_FOLLOWERS, run->initiator, 0, pack_story_by_id, id);
+	rc = saga_set_int(run, "story_id", sqlite3_last_insert_rowid(run->db->conn));
 out:
 	free(content);
 	free(image_url);
 	return rc;
 }
 
+/* Removes the story (a photo is left unattached, not removed). */
 static enum ag_err undo_create_story(struct saga_run *run)
 {
+	int64_t story_id = saga_get_int(run, "story_id");
+	enum ag_err err = media_detach(run, true, story_id);
+	if (err != AG_OK)
+		return err;
 	sqlite3_stmt *st = db_prep(run->db, "DELETE FROM stories WHERE id = ?1");
 	if (!st)
 		return saga_db_error(run, "undo story");
-	sqlite3_bind_int64(st, 1, saga_get_int(run, "story_id"));
+	sqlite3_bind_int64(st, 1, story_id);
 	if (sqlite3_step(st) != SQLITE_DONE)
 		return saga_db_error(run, "undo story");
 	return AG_OK;
 }
 
+/* Attaches the context's media_id (if any), then queues the finished
+ * Story for the author's followers. */
+static enum ag_err step_attach_story_media(struct saga_run *run)
+{
+	int64_t story_id = saga_get_int(run, "story_id"), media_id = saga_get_int(run, "media_id");
+	enum ag_err err = media_id ? media_attach(run, media_id, true, story_id) : AG_OK;
+	if (err == AG_OK)
+		err = saga_emit(run, "story", PUSH_TO_FOLLOWERS, run->initiator, 0,
+			pack_story_by_id, story_id);
+	return err;
+}
+
+static enum ag_err undo_attach_story_media(struct saga_run *run)
+{
+	return media_detach(run, true, saga_get_int(run, "story_id"));
+}
+
 static const struct saga_step create_story_steps[] = {
 	{"create_story", step_create_story, undo_create_story},
+	{"attach_media", step_attach_story_media, undo_attach_story_media},
 };
 
 static enum ag_err create_story_reply(struct saga_run *run, struct req *rq)

@@ -46,15 +46,20 @@
 #define SENDS_FLUSH_MS 500
 /* Push messages queued per subscriber before PUB drops them. */
 #define PUSH_QUEUE 1024
-/* Bigger frames than this drop the connection (PROTOCOL.md section 2).
- * nng's limit counts the REQ header too (4 bytes per hop), hence the
- * allowance on top. */
-#define MAX_FRAME_BYTES (1024 * 1024)
+/* Bigger frames than this drop the connection (PROTOCOL.md section 2):
+ * the largest media.upload. nng's limit counts the REQ header too (4 bytes
+ * per hop), hence the allowance on top. */
+#define MAX_FRAME_BYTES AG_MAX_UPLOAD_REQUEST
 #define REQ_HEADER_ALLOWANCE 64
 /* A reply not delivered within this long disconnects its peer. */
 #define SEND_TIMEOUT_MS 5000
 /* Requests one connection may have received and not yet had answered. */
 #define PIPE_MAX_IN_FLIGHT 32
+/* Frames over AG_MAX_REQUEST (uploads) being served at once, across all
+ * connections; more are answered rate_limited, so a few clients cannot
+ * make the server hold many large frames and their decoded images. */
+#define LARGE_FRAMES_IN_FLIGHT 4
+#define LARGE_FRAME_RETRY_MS 1000
 
 static nng_socket rep_sock = NNG_SOCKET_INITIALIZER;
 static nng_socket pub_sock = NNG_SOCKET_INITIALIZER;
@@ -234,8 +239,10 @@ static void peer_of(nng_pipe pipe, struct peer *peer)
 	}
 }
 
-/* The answer to a request received while stopping. */
-static void pack_unavailable(const void *frame, size_t len, msgpack_sbuffer *out)
+/* An answer to a frame that is not served: `code` with message and
+ * retry_after_ms, echoing the request's id when it can be read. */
+static void pack_refusal(const void *frame, size_t len, enum ag_err code, const char *message,
+	uint64_t retry_after_ms, msgpack_sbuffer *out)
 {
 	struct ag_request req;
 	struct ag_error err = {0};
@@ -243,9 +250,21 @@ static void pack_unavailable(const void *frame, size_t len, msgpack_sbuffer *out
 	uint64_t id = has_id ? req.id : 0;
 	if (err.code == AG_OK)
 		ag_request_free(&req);
-	ag_error_set(&err, AG_E_UNAVAILABLE, NULL, "The server is stopping; try again shortly.");
-	err.retry_after_ms = 1000;
+	ag_error_set(&err, code, NULL, "%s", message);
+	err.retry_after_ms = retry_after_ms;
 	ag_response_pack(out, has_id, id, &err, NULL, 0, NULL);
+}
+
+static atomic_int large_frames;
+
+/* Takes a slot for a large frame; false when all are taken. */
+static bool large_frame_admit(void)
+{
+	int n = atomic_load(&large_frames);
+	while (n < LARGE_FRAMES_IN_FLIGHT)
+		if (atomic_compare_exchange_weak(&large_frames, &n, n + 1))
+			return true;
+	return false;
 }
 
 static void *worker_main(void *arg)
@@ -295,12 +314,22 @@ static void *worker_main(void *arg)
 			continue;
 		}
 		out.size = 0;
+		size_t len = nng_msg_len(msg);
+		bool large = len > AG_MAX_REQUEST;
 		if (atomic_load(&stopping)) {
-			pack_unavailable(nng_msg_body(msg), nng_msg_len(msg), &out);
+			pack_refusal(nng_msg_body(msg), len, AG_E_UNAVAILABLE,
+				"The server is stopping; try again shortly.", 1000, &out);
+		} else if (large && ag_frame_is_upload(nng_msg_body(msg), len) &&
+			   !large_frame_admit()) {
+			pack_refusal(nng_msg_body(msg), len, AG_E_RATE_LIMITED,
+				"The server is busy with other uploads; try again shortly.",
+				LARGE_FRAME_RETRY_MS, &out);
 		} else {
 			struct peer peer;
 			peer_of(x->pipe, &peer);
-			dispatch_frame(&w->db, &peer, nng_msg_body(msg), nng_msg_len(msg), &out);
+			dispatch_frame(&w->db, &peer, nng_msg_body(msg), len, &out);
+			if (large && ag_frame_is_upload(nng_msg_body(msg), len))
+				atomic_fetch_sub(&large_frames, 1);
 		}
 		nng_msg_clear(msg);
 		if (nng_msg_append(msg, out.data, out.size) != 0) {
@@ -319,6 +348,7 @@ static void *worker_main(void *arg)
 	if (x)
 		exchange_put(x);
 	msgpack_sbuffer_destroy(&out);
+	media_thread_done();
 	return NULL;
 }
 

@@ -28,7 +28,10 @@ static void pack_args(msgpack_sbuffer *sb, const struct ag_args *a)
 			msgpack_pack_nil(&pk);
 		else if (spec->type == AG_T_STR)
 			ag_pack_strn(&pk, v->s, v->len);
-		else if (spec->type == AG_T_BOOL)
+		else if (spec->type == AG_T_BIN) {
+			msgpack_pack_bin(&pk, v->len);
+			msgpack_pack_bin_body(&pk, v->bin, v->len);
+		} else if (spec->type == AG_T_BOOL)
 			v->b ? msgpack_pack_true(&pk) : msgpack_pack_false(&pk);
 		else
 			msgpack_pack_int64(&pk, v->i);

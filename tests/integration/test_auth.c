@@ -41,6 +41,10 @@ static void pack_valid_value(msgpack_packer *pk, const struct ag_arg_spec *a)
 	case AG_T_BOOL:
 		msgpack_pack_true(pk);
 		return;
+	case AG_T_BIN:
+		msgpack_pack_bin(pk, 1);
+		msgpack_pack_bin_body(pk, "x", 1);
+		return;
 	case AG_T_STR:
 		switch (a->rule) {
 		case AG_R_USERNAME: ag_pack_str(pk, "abc"); return;

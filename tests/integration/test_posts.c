@@ -8,7 +8,7 @@
 H_SERVER_PER_FILE(NULL)
 TestSuite(posts, .fini = h_test_fini);
 
-#define POST_KEYS "id", "author_id", "author_username", "content", "image_url", "like_count", \
+#define POST_KEYS "id", "author_id", "author_username", "content", "image_url", "media", "like_count", \
 	"comment_count", "liked_by_me", "hashtags", "created_at"
 
 static int64_t create_post(struct h_user *u, const char *content)

@@ -41,9 +41,10 @@ Test(sagas, create_post_record)
 {
 	struct h_user u;
 	h_user_new(&u);
-	const char *const steps[] = {"create_post", "extract_hashtags", "notify_mentions"};
+	const char *const steps[] = {"create_post", "extract_hashtags", "attach_media",
+		"notify_mentions"};
 	assert_completed_saga(&u, h_call(u.c, "post.create", "content:s", "#saga"),
-		"create_post", steps, 3);
+		"create_post", steps, 4);
 }
 
 Test(sagas, delete_post_record)
@@ -52,9 +53,9 @@ Test(sagas, delete_post_record)
 	h_user_new(&u);
 	int64_t post = ag_obj_int(h_ok(u.c, "post.create", "content:s", "doomed"), "id");
 	const char *const steps[] = {"delete_comments", "delete_likes", "delete_hashtags",
-		"delete_notifications", "delete_post"};
+		"delete_notifications", "delete_media", "delete_post"};
 	assert_completed_saga(&u, h_call(u.c, "post.delete", "post_id:i", post), "delete_post",
-		steps, 5);
+		steps, 6);
 }
 
 Test(sagas, like_post_record_even_without_a_notification)
@@ -98,9 +99,9 @@ Test(sagas, create_story_record)
 {
 	struct h_user u;
 	h_user_new(&u);
-	const char *const steps[] = {"create_story"};
+	const char *const steps[] = {"create_story", "attach_media"};
 	assert_completed_saga(&u, h_call(u.c, "story.create", "content:s", "today"),
-		"create_story", steps, 1);
+		"create_story", steps, 2);
 }
 
 Test(sagas, comment_record)

@@ -8,7 +8,7 @@
 H_SERVER_PER_FILE(NULL)
 TestSuite(stories, .fini = h_test_fini);
 
-#define STORY_KEYS "id", "author_id", "author_username", "image_url", "content", \
+#define STORY_KEYS "id", "author_id", "author_username", "image_url", "media", "content", \
 	"created_at", "expires_at"
 #define DAY_MS (24LL * 3600 * 1000)
 

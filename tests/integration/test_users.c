@@ -14,7 +14,7 @@ TestSuite(users, .fini = h_test_fini);
 #define PUBLIC_USER_KEYS "id", "username", "full_name", "bio", "profile_image_url", "created_at"
 #define USER_KEYS "id", "username", "email", "full_name", "bio", "profile_image_url", \
 	"is_active", "created_at"
-#define POST_KEYS "id", "author_id", "author_username", "content", "image_url", "like_count", \
+#define POST_KEYS "id", "author_id", "author_username", "content", "image_url", "media", "like_count", \
 	"comment_count", "liked_by_me", "hashtags", "created_at"
 
 static int64_t create_post(struct h_user *u, const char *content)

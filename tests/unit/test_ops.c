@@ -20,14 +20,16 @@ static const char *const protocol_ops[] = {
 	"inbox.counts", "saga.get",
 	/* section 7 */
 	"auth.ssh_key_add", "auth.ssh_key_list", "auth.ssh_key_remove", "auth.login_ssh",
+	/* section 8 */
+	"media.upload", "media.get",
 };
 
 #define N_PROTOCOL_OPS (sizeof protocol_ops / sizeof protocol_ops[0])
 
 Test(ops, table_has_every_protocol_op)
 {
-	cr_assert_eq(N_PROTOCOL_OPS, 41);
-	cr_assert_eq(AG_OP__COUNT, 41);
+	cr_assert_eq(N_PROTOCOL_OPS, 43);
+	cr_assert_eq(AG_OP__COUNT, 43);
 	for (size_t i = 0; i < N_PROTOCOL_OPS; i++) {
 		const struct ag_op_spec *op = ag_op_find(protocol_ops[i], strlen(protocol_ops[i]));
 		cr_assert_not_null(op, "%s is missing", protocol_ops[i]);
@@ -88,7 +90,7 @@ Test(ops, selected_specs_match_protocol)
 	cr_assert_str_eq(op->name, "post.create");
 	cr_assert_eq(op->auth, AG_AUTH_REQ);
 	cr_assert(op->saga);
-	cr_assert_eq(op->n_args, 2);
+	cr_assert_eq(op->n_args, 3);
 	const struct ag_arg_spec *content = ag_op_arg(op, "content");
 	cr_assert_not_null(content);
 	cr_assert_eq(content->type, AG_T_STR);

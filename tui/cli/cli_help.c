@@ -59,6 +59,8 @@ static const char *metavar(const struct ag_arg_spec *a)
 		return "N";
 	case AG_T_BOOL:
 		return "[true|false]";
+	case AG_T_BIN:
+		return "BYTES";
 	case AG_T_STR:
 		break;
 	}
@@ -90,6 +92,10 @@ static void describe_arg(const struct ag_arg_spec *a, struct ag_buf *out)
 		return;
 	case AG_T_BOOL:
 		ag_buf_puts(out, "true or false; the bare option means true");
+		return;
+	case AG_T_BIN:
+		ag_buf_printf(out, "binary data, %lld to %lld bytes", (long long)a->min,
+			(long long)a->max);
 		return;
 	case AG_T_STR:
 		break;
