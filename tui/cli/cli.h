@@ -103,6 +103,12 @@ int cli_run_watch(struct cli *c, struct cli_line *line);
 
 /* "JPEG", "PNG", "WebP" or "GIF" by the first bytes, or NULL. */
 const char *cli_photo_kind(const unsigned char *b, size_t n);
+/* Reads file path ("-": stdin) into *data (malloc'd, *len bytes), what
+ * naming it in messages ("photo"). Refuses (CLI_ERR_USAGE after a
+ * message) a file that cannot be read, is a directory, is empty or holds
+ * more than max bytes. */
+int cli_read_file(struct cli *c, const char *path, size_t max, const char *what,
+	unsigned char **data, size_t *len);
 /* Reads a photo to upload into *data (malloc'd, *len bytes). Refuses
  * (CLI_ERR_USAGE after a message, nothing read kept) a file that cannot
  * be read, is empty, over CLI_PHOTO_MAX_BYTES or not a JPEG, PNG, WebP or
@@ -112,6 +118,8 @@ int cli_photo_read(struct cli *c, const char *path, unsigned char **data, size_t
  * terminal takes (ANSIGRAM_IMAGES overrides the probe); a photo that
  * cannot be drawn is only warned about. Returns CLI_OK. */
 int cli_draw_photo(struct cli *c, const void *jpeg, size_t len);
+/* `media get ID [-o FILE] [--size thumb]`, which the op media.get runs as. */
+extern const struct cli_cmd cli_media_get_cmd;
 
 /* `ssh-key add|list|remove` (cli_sshkey.c). */
 int cli_run_ssh_key(struct cli *c, struct cli_line *line);

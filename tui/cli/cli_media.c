@@ -7,6 +7,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,74 +31,88 @@ const char *cli_photo_kind(const unsigned char *b, size_t n)
 	return NULL;
 }
 
-int cli_photo_read(struct cli *c, const char *path, unsigned char **data, size_t *len)
+/* A byte count for messages: "8 MiB" when it is whole MiB, else "N bytes". */
+static const char *size_text(char *out, size_t size, size_t bytes)
 {
+	if (bytes >= 1024 * 1024 && bytes % (1024 * 1024) == 0)
+		snprintf(out, size, "%zu MiB", bytes / (1024 * 1024));
+	else
+		snprintf(out, size, "%zu bytes", bytes);
+	return out;
+}
+
+int cli_read_file(struct cli *c, const char *path, size_t max, const char *what,
+	unsigned char **data, size_t *len)
+{
+	char limit[32];
+	size_text(limit, sizeof limit, max);
 	*data = NULL;
 	*len = 0;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	bool stdin_file = strcmp(path, "-") == 0;
+	int fd = stdin_file ? STDIN_FILENO : open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
-		return cli_usage(c, "cannot read photo %s: %s", path, strerror(errno));
+		return cli_usage(c, "cannot read %s %s: %s", what, path, strerror(errno));
 	struct stat st;
-	if (fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
+	bool have_stat = fstat(fd, &st) == 0;
+	if (have_stat && S_ISDIR(st.st_mode)) {
 		close(fd);
-		return cli_usage(c, "photo %s is a directory", path);
+		return cli_usage(c, "%s %s is a directory", what, path);
 	}
-	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > CLI_PHOTO_MAX_BYTES) {
-		close(fd);
-		return cli_usage(c, "photo %s is %lld bytes: at most %d (8 MiB)", path,
-			(long long)st.st_size, CLI_PHOTO_MAX_BYTES);
+	if (have_stat && S_ISREG(st.st_mode) && (uintmax_t)st.st_size > max) {
+		if (!stdin_file)
+			close(fd);
+		return cli_usage(c, "%s %s is %lld bytes: at most %s", what, path,
+			(long long)st.st_size, limit);
 	}
-	/* Read up to one byte past the limit, so a pipe or a file that grew is
-	 * refused too. */
+	/* Read up to one byte past the limit, so a pipe or a file that grew
+	 * is refused too. */
 	size_t cap = 64 * 1024, used = 0;
 	unsigned char *buf = malloc(cap);
-	for (;;) {
-		if (buf == NULL) {
-			close(fd);
-			return cli_fail(c, CLI_ERR_USAGE, "out of memory reading %s", path);
-		}
+	int code = buf ? CLI_OK : cli_fail(c, CLI_ERR_USAGE, "out of memory reading %s", path);
+	while (code == CLI_OK) {
 		if (used == cap) {
-			/* used <= the limit here, so the buffer can still grow. */
-			cap = cap * 2 > (size_t)CLI_PHOTO_MAX_BYTES + 1 ? (size_t)CLI_PHOTO_MAX_BYTES + 1
-				: cap * 2;
+			/* used <= max here, so the buffer can still grow. */
+			cap = cap * 2 > max + 1 ? max + 1 : cap * 2;
 			unsigned char *bigger = realloc(buf, cap);
 			if (bigger == NULL) {
-				free(buf);
-				close(fd);
-				return cli_fail(c, CLI_ERR_USAGE, "out of memory reading %s", path);
+				code = cli_fail(c, CLI_ERR_USAGE, "out of memory reading %s", path);
+				break;
 			}
 			buf = bigger;
 		}
 		ssize_t n = read(fd, buf + used, cap - used);
 		if (n < 0 && errno == EINTR)
 			continue;
-		if (n < 0) {
-			int e = errno;
-			free(buf);
-			close(fd);
-			return cli_usage(c, "cannot read photo %s: %s", path, strerror(e));
-		}
-		if (n == 0)
+		if (n < 0)
+			code = cli_usage(c, "cannot read %s %s: %s", what, path, strerror(errno));
+		else if (n == 0)
 			break;
-		used += (size_t)n;
-		if (used > (size_t)CLI_PHOTO_MAX_BYTES) {
-			free(buf);
-			close(fd);
-			return cli_usage(c, "photo %s is over %d bytes (8 MiB)", path, CLI_PHOTO_MAX_BYTES);
-		}
+		else if ((used += (size_t)n) > max)
+			code = cli_usage(c, "%s %s is over %s", what, path, limit);
 	}
-	close(fd);
-	if (used == 0) {
+	if (!stdin_file)
+		close(fd);
+	if (code == CLI_OK && used == 0)
+		code = cli_usage(c, "%s %s is empty", what, path);
+	if (code != CLI_OK) {
 		free(buf);
-		return cli_usage(c, "photo %s is empty", path);
-	}
-	if (cli_photo_kind(buf, used) == NULL) {
-		free(buf);
-		return cli_usage(c, "%s is not a photo: JPEG, PNG, WebP or GIF only", path);
+		return code;
 	}
 	*data = buf;
 	*len = used;
 	return CLI_OK;
+}
+
+int cli_photo_read(struct cli *c, const char *path, unsigned char **data, size_t *len)
+{
+	int code = cli_read_file(c, path, CLI_PHOTO_MAX_BYTES, "photo", data, len);
+	if (code == CLI_OK && cli_photo_kind(*data, *len) == NULL) {
+		free(*data);
+		*data = NULL;
+		*len = 0;
+		return cli_usage(c, "%s is not a photo: JPEG, PNG, WebP or GIF only", path);
+	}
+	return code;
 }
 
 /* The rows of the terminal on fd, or fallback. */
@@ -167,3 +182,74 @@ int cli_draw_photo(struct cli *c, const void *jpeg, size_t len)
 	photo_free(&p);
 	return CLI_OK;
 }
+
+/* ---- media get ---- */
+
+static const struct cli_flag media_get_flags[] = {
+	{"output", NULL, "FILE", "write the JPEG to FILE (also -o FILE)"},
+	{0},
+};
+
+/* media get ID [-o FILE] [--size thumb]: the photo's JPEG bytes to FILE
+ * or to stdout when that is not a terminal; with --json the reply (data
+ * in base64). */
+static int run_media_get(struct cli *c, struct cli_line *line)
+{
+	const char *out = cli_line_flag(line, "output");
+	int code = CLI_OK;
+	if (line->n_pos > 0)
+		code = cli_req_set_text(c, &line->req, "media_id", line->pos[0], "ID");
+	if (code == CLI_OK && !ag_req_has(&line->req, "media_id"))
+		return cli_usage(c, "which photo? ansigram media get ID");
+	if (code != CLI_OK)
+		return code;
+	if (out != NULL && out[0] == '\0')
+		return cli_usage(c, "-o wants a file name");
+	if (out == NULL && !c->opts.json && c->stdout_tty)
+		return cli_usage(c, "will not write a JPEG to the terminal: give -o FILE, or "
+			"pipe the output");
+	struct ag_reply rep;
+	code = cli_send(c, &line->req, &rep);
+	const msgpack_object *data = code == CLI_OK ? ag_obj_get(rep.data, "data") : NULL;
+	if (code == CLI_OK && (data == NULL || data->type != MSGPACK_OBJECT_BIN))
+		code = cli_fail(c, CLI_ERR_SERVER, "the server sent no photo bytes");
+	if (code == CLI_OK && c->opts.json && out == NULL) {
+		cli_print_data(c, rep.data);
+	} else if (code == CLI_OK) {
+		FILE *f = out ? fopen(out, "wb") : stdout;
+		if (f == NULL) {
+			code = cli_fail(c, CLI_ERR_USAGE, "cannot write %s: %s", out, strerror(errno));
+		} else {
+			size_t n = fwrite(data->via.bin.ptr, 1, data->via.bin.size, f);
+			bool ok = n == data->via.bin.size;
+			ok = (out ? fclose(f) == 0 : fflush(f) == 0) && ok;
+			if (!ok)
+				code = cli_fail(c, CLI_ERR_USAGE, "cannot write %s: %s",
+					out ? out : "the output", strerror(errno));
+		}
+		if (code == CLI_OK && out != NULL && c->opts.json) {
+			json_t *v = json_object();
+			json_object_set_new(v, "id", json_integer(ag_obj_int(rep.data, "id")));
+			json_object_set_new(v, "width", json_integer(ag_obj_int(rep.data, "width")));
+			json_object_set_new(v, "height", json_integer(ag_obj_int(rep.data, "height")));
+			json_object_set_new(v, "bytes", json_integer((json_int_t)data->via.bin.size));
+			json_object_set_new(v, "file", json_string(out));
+			cli_print_json(c, v);
+		} else if (code == CLI_OK && out != NULL) {
+			printf("Wrote photo #%lld (%lldx%lld, %zu bytes) to %s.\n",
+				(long long)ag_obj_int(rep.data, "id"), (long long)ag_obj_int(rep.data, "width"),
+				(long long)ag_obj_int(rep.data, "height"), (size_t)data->via.bin.size, out);
+		}
+	}
+	ag_reply_free(&rep);
+	return code;
+}
+
+const struct cli_cmd cli_media_get_cmd = {
+	"media get", "ID [-o FILE] [--size thumb]", "Get a photo's JPEG bytes.",
+	"media.get", "media_id size", 0, 1, media_get_flags,
+	"Writes the photo to FILE, or to stdout when that is a pipe or a file (never to a "
+	"terminal). --size thumb gets the small version. With --json and no -o, prints the "
+	"reply with the bytes in base64; with -o, what was written.",
+	run_media_get, "media_id=ID",
+};
