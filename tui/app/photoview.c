@@ -30,7 +30,15 @@ struct place {
 	int mode;    /* the photo mode drawn in; also makes the size a multiple of 8 */
 };
 
+/* A link drawn this frame. */
+struct link {
+	int y, x;
+	char *text, *url;
+};
+
 static struct {
+	struct link *links;
+	size_t n_links, cap_links;
 	enum photo_mode mode;
 	int cell_w, cell_h;
 	struct photocache *cache;
@@ -61,6 +69,8 @@ void photoview_init(enum images_setting setting, bool color, int tty_fd)
 void photoview_shutdown(void)
 {
 	photocache_free(pv.cache);
+	photoview_frame_begin();
+	free(pv.links);
 	free(pv.pending);
 	free(pv.now);
 	free(pv.last);
@@ -266,9 +276,69 @@ bool photoview_place(int64_t id, bool thumb, int y, int x, int cols, int rows,
 	return true;
 }
 
+static void drop_links(void)
+{
+	for (size_t i = 0; i < pv.n_links; i++) {
+		free(pv.links[i].text);
+		free(pv.links[i].url);
+	}
+	pv.n_links = 0;
+}
+
 void photoview_frame_begin(void)
 {
 	pv.n_now = 0;
+	drop_links();
+}
+
+static bool plain(const char *s)
+{
+	for (; *s; s++)
+		if ((unsigned char)*s < 0x20 || *s == 0x7f)
+			return false;
+	return true;
+}
+
+void photoview_link(int y, int x, const char *text, const char *url)
+{
+	if (!plain(text) || !plain(url) || text[0] == '\0' || url[0] == '\0')
+		return;
+	if (pv.n_links == pv.cap_links) {
+		size_t cap = pv.cap_links ? pv.cap_links * 2 : 8;
+		struct link *more = realloc(pv.links, cap * sizeof *more);
+		if (more == NULL)
+			return;
+		pv.links = more;
+		pv.cap_links = cap;
+	}
+	struct link *l = &pv.links[pv.n_links];
+	l->y = y;
+	l->x = x;
+	l->text = strdup(text);
+	l->url = strdup(url);
+	if (l->text == NULL || l->url == NULL) {
+		free(l->text);
+		free(l->url);
+		return;
+	}
+	pv.n_links++;
+}
+
+/* Writes the frame's links again inside OSC 8 hyperlinks. */
+static void write_links(void (*write)(const char *s, size_t len))
+{
+	for (size_t i = 0; i < pv.n_links; i++) {
+		const struct link *l = &pv.links[i];
+		char at[32];
+		int n = snprintf(at, sizeof at, "\033[%d;%dH\033[4m", l->y + 1, l->x + 1);
+		write(at, (size_t)n);
+		static const char osc8_start[] = "\033]8;;", osc8_end[] = "\033]8;;\033\\\033[24m";
+		write(osc8_start, sizeof osc8_start - 1);
+		write(l->url, strlen(l->url));
+		write("\033\\", 2);
+		write(l->text, strlen(l->text));
+		write(osc8_end, sizeof osc8_end - 1);
+	}
 }
 
 bool photoview_frame_changed(void)
@@ -302,6 +372,11 @@ static void write_block_rows(const struct photo_render *r, const struct place *p
 
 void photoview_frame_write(void (*write)(const char *s, size_t len))
 {
+	if (pv.n_links > 0) {
+		write("\0337", 2);
+		write_links(write);
+		write("\0338", 2);
+	}
 	if (pv.mode == PHOTO_OFF)
 		return;
 	if (pv.mode == PHOTO_KITTY && (pv.written || pv.n_now > 0)) {

@@ -61,6 +61,12 @@ bool photoview_frame_changed(void);
  * keeping the cursor where curses left it. */
 void photoview_frame_write(void (*write)(const char *s, size_t len));
 
+/* Marks text (what is drawn at screen (y, x), one line) as a link to url
+ * for this frame: written again after the update inside an OSC 8
+ * hyperlink, so terminals that have them make it clickable. Text and url
+ * with control characters are left alone. */
+void photoview_link(int y, int x, const char *text, const char *url);
+
 /* The cells a w x h picture takes fitted into cols x rows with this
  * terminal's cell shape. */
 void photoview_fit(int w, int h, int cols, int rows, int *out_cols, int *out_rows);
