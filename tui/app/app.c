@@ -7,6 +7,7 @@
  * and any overlay (help, a question, a prompt), drawn into windows and
  * sent to the terminal with one doupdate(). */
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -19,6 +20,8 @@
 #include "app.h"
 #include "client.h"
 #include "clock.h"
+#include "photofetch.h"
+#include "photoview.h"
 #include "ui.h"
 
 #define MAX_DEPTH 24
@@ -864,15 +867,26 @@ static void draw_too_small(struct app *a)
 	wnoutrefresh(stdscr);
 }
 
+/* Updates the terminal, then writes the frame's photos past curses; when
+ * they moved, the whole screen is drawn again first (photoview.h). */
+static void update_with_photos(void)
+{
+	if (photoview_frame_changed())
+		clearok(curscr, TRUE);
+	doupdate();
+	photoview_frame_write(app_write_tty);
+}
+
 static void render(struct app *a)
 {
 	int64_t now = ag_mono_ms();
 	a->dirty = false;
+	photoview_frame_begin();
 	if (a->small) {
 		draw_too_small(a);
 		curs_set(0);
 		wnoutrefresh(stdscr);
-		doupdate();
+		update_with_photos();
 		return;
 	}
 	struct screen *top = top_screen(a);
@@ -913,6 +927,8 @@ static void render(struct app *a)
 		}
 	}
 	bool cursor = false;
+	if (a->ov.kind != OV_NONE)
+		photoview_frame_begin();   /* an overlay covers the photos */
 	if (a->ov.kind == OV_HELP) {
 		draw_help(a);
 	} else if (a->ov.kind == OV_WARNINGS) {
@@ -926,7 +942,12 @@ static void render(struct app *a)
 		cursor = true;
 	}
 	curs_set(cursor ? 1 : 0);
-	doupdate();
+	update_with_photos();
+}
+
+void app_fetch_photo(struct app *a, int64_t media_id, bool thumb)
+{
+	photofetch_get(a->m.session.token, media_id, thumb);
 }
 
 /* ---- input ---- */
@@ -1319,9 +1340,11 @@ static void loop(struct app *a, const sigset_t *wait_mask)
 		track_view(a);
 		if (a->dirty)
 			render(a);
-		struct pollfd fds[1 + MODEL_MAX_FDS];
+		struct pollfd fds[2 + MODEL_MAX_FDS];
 		fds[0] = (struct pollfd){.fd = STDIN_FILENO, .events = POLLIN};
 		int nfds = 1 + model_poll_fds(&a->m, fds + 1);
+		int photo_fd = nfds;   /* the photo connection's pipe, last */
+		fds[nfds++] = (struct pollfd){.fd = photofetch_fd(), .events = POLLIN};
 		struct timespec ts = {wait / 1000, (long)(wait % 1000) * 1000000L};
 		int n = ppoll(fds, (nfds_t)nfds, &ts, wait_mask);
 		if (stop_signal)
@@ -1336,7 +1359,9 @@ static void loop(struct app *a, const sigset_t *wait_mask)
 			read_keys(a);     /* also picks up KEY_RESIZE after SIGWINCH */
 		}
 		if (n > 0)
-			model_on_poll(&a->m, fds + 1, nfds - 1);
+			model_on_poll(&a->m, fds + 1, photo_fd - 1);
+		if (n > 0 && (fds[photo_fd].revents & POLLIN) && photofetch_drain())
+			a->dirty = true;
 	}
 }
 
@@ -1388,6 +1413,15 @@ int tui_run(const struct ag_client_opts *opts)
 		sigprocmask(SIG_SETMASK, &old_mask, NULL);
 		return 1;
 	}
+	/* Photos: the mode is settled (asking the terminal) before curses
+	 * starts; they come over a connection of their own. */
+	int tty = open("/dev/tty", O_RDWR | O_NOCTTY | O_CLOEXEC);
+	bool photo_color = a->cfg.colors == 1 || (a->opts->color && a->cfg.colors != 0);
+	photoview_init((enum images_setting)a->cfg.images, photo_color, tty);
+	if (tty >= 0)
+		close(tty);
+	if (photoview_mode() != PHOTO_OFF)
+		photofetch_start(url, timeout, &tls);
 	ed_init(&a->ov.ed, true);
 	signal(SIGPIPE, SIG_IGN);
 	struct sigaction stop = {.sa_handler = on_stop_signal};   /* no SA_RESTART: poll returns */
@@ -1408,6 +1442,8 @@ int tui_run(const struct ag_client_opts *opts)
 	destroy_screen(a->login);
 	a->login = NULL;
 	curses_stop(a);
+	photofetch_stop();
+	photoview_shutdown();
 	ed_free(&a->ov.ed);
 	model_free(&a->m);
 	sigprocmask(SIG_SETMASK, &old_mask, NULL);

@@ -15,9 +15,17 @@
 
 #include "session.h"
 
+/* A photo stored by the server (PROTOCOL.md's Media): id 0 for none;
+ * sizes in pixels, of the full photo and of its thumbnail. */
+struct media_ref {
+	int64_t id;
+	int width, height, thumb_w, thumb_h;
+};
+
 struct post {
 	int64_t id, author_id, like_count, comment_count, created_at;
 	char *author, *content, *image_url;   /* content, image_url may be NULL */
+	struct media_ref media;
 	bool liked;
 	bool gone;          /* deleted: kept only until no list shows it */
 };
@@ -30,6 +38,7 @@ struct comment {
 struct story {
 	int64_t id, author_id, created_at, expires_at;
 	char *author, *content, *image_url;
+	struct media_ref media;
 };
 
 struct user {

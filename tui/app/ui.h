@@ -359,6 +359,18 @@ struct screen *screen_notifs_new(struct app *a);
 struct screen *screen_messages_new(struct app *a);
 struct screen *screen_thread_new(struct app *a, int64_t user_id);
 
+/* ---- photos (photocard.c; the rest in photoview.h) ---- */
+
+/* Fetches photo media_id in the background (its own connection); the
+ * screen is drawn again when it arrives. */
+void app_fetch_photo(struct app *a, int64_t media_id, bool thumb);
+/* Draws photo m (its thumbnail when thumb) fitted into cols x max_rows
+ * at pen row, column x, and moves the pen past it. Returns the rows it
+ * takes: the same before and after the photo arrives (one when photos are
+ * off: a line names it). */
+int photo_pen_draw(struct app *a, struct pen *p, const struct media_ref *m, bool thumb,
+	int x, int cols, int max_rows);
+
 /* ---- post cards (postcard.c): shared by the feed, profiles and tags ---- */
 
 /* How many content rows a card shows at most (0: all, on the post screen). */

@@ -1,0 +1,144 @@
+#!/usr/bin/env bash
+# tui_photo_test.sh: photos in the TUI, end to end through tmux against a
+# real ansigramd: a post with a photo draws block characters in colour in
+# its card (capture-pane -e), kitty and sixel settings write their escapes
+# to the terminal (the raw pane output, through pipe-pane), a resize draws
+# the photo again at the new size, and a feed of 50 photo posts keeps
+# taking keys while the photos load. Photos are made with ImageMagick.
+# Prints one line per check and "N passed, N failed"; exits 1 on failure.
+. "$(dirname "$0")/harness.sh"
+
+if ! command -v convert >/dev/null; then
+	echo "tui_photo_test: ImageMagick's convert is not installed; skipping"
+	exit 77
+fi
+
+# ---- data ----
+start_server
+for who in alice bob carol dave; do
+	cli auth register --username "$who" --email "$who@example.com" --password "$PASSWORD" \
+		>/dev/null || { echo "tui_photo_test: cannot register $who"; exit 1; }
+done
+for who in bob carol dave; do
+	printf '%s\n' "$PASSWORD" | as "$who" auth login --username "$who" --password-stdin >/dev/null
+done
+# alice's session is the default one, so the TUI starts logged in.
+printf '%s\n' "$PASSWORD" | cli auth login --username alice --password-stdin >/dev/null
+for who in bob carol dave; do cli follow "@$who" >/dev/null; done
+
+convert -size 120x80 gradient:orange-navy "$TMP/sunset.jpg"
+as bob post --photo "$TMP/sunset.jpg" "sunset over the bay" >/dev/null ||
+	{ echo "tui_photo_test: cannot post a photo"; exit 1; }
+
+# raw_count PATTERN: how many times the TUI's raw output holds PATTERN (a
+# grep -P pattern).
+raw_count() { grep -aoP -- "$1" "$TMP/pane.out" 2>/dev/null | wc -l; }
+
+# wait_raw NAME PATTERN [MIN] [MS]: passes once the raw output holds
+# PATTERN at least MIN times (default 1).
+wait_raw() {
+	local deadline=$(($(now_ms) + ${4:-8000}))
+	while [ "$(now_ms)" -lt "$deadline" ]; do
+		[ "$(raw_count "$2")" -ge "${3:-1}" ] && { pass "$1"; return 0; }
+		sleep 0.05
+	done
+	fail "$1 (the raw output holds '$2' $(raw_count "$2") times)"
+	return 1
+}
+
+# wait_colour_blocks NAME [MS]: passes once the screen (with its escapes)
+# has block characters drawn in 24-bit or 256 colours.
+wait_colour_blocks() {
+	local deadline=$(($(now_ms) + ${2:-8000}))
+	while [ "$(now_ms)" -lt "$deadline" ]; do
+		local s
+		s=$(tmux -L "$SOCK" capture-pane -e -p)
+		if printf '%s' "$s" | grep -qP '\e\[[0-9;]*(38|48);(2|5);[0-9;]*m[▀▄█▌▐▖▗▘▝▚▞▙▛▜▟ ]' &&
+			printf '%s' "$s" | grep -q '[▀▄█▌▐▖▗▘▝▚▞▙▛▜▟]'; then
+			pass "$1"
+			return 0
+		fi
+		sleep 0.05
+	done
+	fail "$1 (no coloured block characters on the screen)"
+	return 1
+}
+
+stop_tui() {
+	tmux -L "$SOCK" kill-server 2>/dev/null
+	rm -f "$TMP/pane.out"
+}
+
+# ---- blocks (auto inside tmux) ----
+start_tui COLORTERM=truecolor
+check "the feed shows the photo post" "sunset over the bay" 10000
+wait_colour_blocks "the card draws the photo in coloured blocks"
+wait_raw "blocks are written as 24-bit colour" '\e\[[0-9;]*38;2;'
+lacks_kitty=$(raw_count '\e_G')
+[ "$lacks_kitty" -eq 0 ] && pass "no kitty escapes inside tmux" ||
+	fail "no kitty escapes inside tmux"
+press Enter
+check "the post view opens" "sunset over the bay"
+wait_colour_blocks "the post view draws the full photo"
+before=$(raw_count '\e\[[0-9;]*38;2;')
+size 70 24
+wait_raw "a resize draws the photo again" '\e\[[0-9;]*38;2;' $((before + 1))
+wait_colour_blocks "after the resize the photo is on the screen"
+size 100 30
+press Escape
+stop_tui
+
+# ---- kitty and sixel, as configured ----
+mkdir -p "$XDG_CONFIG_HOME/ansigram"
+echo "images = kitty" >"$XDG_CONFIG_HOME/ansigram/config"
+start_tui
+check "kitty: the feed shows the photo post" "sunset over the bay" 10000
+wait_raw "images = kitty writes kitty graphics" '\e_Ga=T'
+stop_tui
+echo "images = sixel" >"$XDG_CONFIG_HOME/ansigram/config"
+start_tui
+check "sixel: the feed shows the photo post" "sunset over the bay" 10000
+wait_raw "images = sixel writes sixel" '\eP[0-9;]*q'
+stop_tui
+echo "images = off" >"$XDG_CONFIG_HOME/ansigram/config"
+start_tui COLORTERM=truecolor
+check "off: the feed shows the photo post" "sunset over the bay" 10000
+press r
+check "off: still there after a refresh" "sunset over the bay"
+[ "$(raw_count '\e\[[0-9;]*38;2;[0-9;]*m[▀▄]')" -eq 0 ] && pass "images = off draws no photo" ||
+	fail "images = off draws no photo"
+stop_tui
+rm -f "$XDG_CONFIG_HOME/ansigram/config"
+
+# ---- 50 photo posts stay responsive ----
+for i in $(seq 1 50); do
+	convert -size 200x150 "plasma:fractal" -seed "$i" "$TMP/many-$i.jpg" 2>/dev/null ||
+		convert -size 200x150 "xc:rgb($((i * 5)),100,$((255 - i * 5)))" "$TMP/many-$i.jpg"
+done
+# Three posters: the server limits uploads a minute per person.
+posters=(bob carol dave)
+for i in $(seq 1 50); do
+	as "${posters[$((i % 3))]}" post --photo "$TMP/many-$i.jpg" "photo number $i" >/dev/null ||
+		{ echo "tui_photo_test: cannot post photo $i"; cat "$TMP/server.log" | tail -5; exit 1; }
+done
+start_tui COLORTERM=truecolor
+check "the feed of 50 photos opens" "photo number 50" 10000
+# Keys while photos load: open the composer and type; the text must show.
+press n
+type_text "typing while photos load"
+check "keys take effect while photos load" "typing while photos load" 5000
+press Escape
+wait_gone "typing while photos load" 5000
+for _ in $(seq 1 12); do press j; done
+check "scrolling down the feed" "photo number 38" 5000
+wait_colour_blocks "photos are drawn after scrolling"
+pid=$(tmux -L "$SOCK" list-panes -F '#{pane_pid}' | head -1)
+tui_pid=$(pgrep -P "$pid" -x ansigram | head -1)
+if [ -n "$tui_pid" ]; then
+	rss=$(ps -o rss= -p "$tui_pid" | tr -d ' ')
+	echo "# RSS of the TUI with 50 photo posts loaded: ${rss} KiB"
+fi
+stop_tui
+
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
