@@ -9,6 +9,23 @@
 
 enum { FETCH_GET = 1, FETCH_UPLOAD = 2 };
 
+/* What a job of this connection is for (the job's ctx). */
+struct fetch_ctx {
+	int kind;
+	int64_t media_id;
+	bool thumb;
+};
+
+static bool set_ctx(struct job *j, int kind, int64_t media_id, bool thumb)
+{
+	struct fetch_ctx *c = malloc(sizeof *c);
+	if (c == NULL)
+		return false;
+	*c = (struct fetch_ctx){kind, media_id, thumb};
+	j->ctx = c;
+	return true;
+}
+
 static struct {
 	struct worker *w;
 	upload_done_fn upload_done;
@@ -53,15 +70,14 @@ void photofetch_get(const char *token, int64_t media_id, bool thumb)
 		photoview_arrived(media_id, thumb, NULL, 0);
 		return;
 	}
-	struct job *j = job_new("media.get", "media_id:i size:s", media_id,
-		thumb ? "thumb" : "full");
-	if (j == NULL) {
+	struct job *j = job_new("media.get");
+	job_int(j, "media_id", media_id);
+	job_str(j, "size", thumb ? "thumb" : "full");
+	if (!set_ctx(j, FETCH_GET, media_id, thumb)) {
+		job_free(j);
 		photoview_arrived(media_id, thumb, NULL, 0);
 		return;
 	}
-	j->kind = FETCH_GET;
-	j->a = media_id;
-	j->b = thumb;
 	submit(j, token);
 }
 
@@ -70,22 +86,12 @@ bool photofetch_upload(const char *token, const void *data, size_t len, upload_d
 {
 	if (pf.w == NULL || pf.uploading)
 		return false;
-	struct job *j = job_new("media.upload", "");
-	if (j == NULL)
+	struct job *j = job_new("media.upload");
+	if (ag_req_set_bin(&j->req, "data", data, len) != AG_OK || !set_ctx(j, FETCH_UPLOAD, 0,
+			false)) {
+		job_free(j);
 		return false;
-	/* One map {data: bin}, packed here: job_new's format has no bytes. */
-	msgpack_sbuffer sb;
-	msgpack_sbuffer_init(&sb);
-	msgpack_packer pk;
-	msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
-	msgpack_pack_map(&pk, 1);
-	msgpack_pack_str_with_body(&pk, "data", 4);
-	msgpack_pack_bin_with_body(&pk, data, len);
-	free(j->args);
-	j->args = sb.data;
-	j->args_len = sb.size;
-	job_set_idem(j);
-	j->kind = FETCH_UPLOAD;
+	}
 	pf.upload_done = done;
 	pf.upload_ctx = ctx;
 	pf.uploading = true;
@@ -99,15 +105,15 @@ void photofetch_cancel_upload(void)
 	pf.upload_ctx = NULL;
 }
 
-static void finish_get(struct job *j)
+static void finish_get(struct job *j, const struct fetch_ctx *c)
 {
 	const msgpack_object *data = NULL;
 	if (j->rv == 0 && j->reply.ok)
 		data = ag_obj_get(j->reply.data, "data");
 	if (data && data->type == MSGPACK_OBJECT_BIN)
-		photoview_arrived(j->a, j->b != 0, data->via.bin.ptr, data->via.bin.size);
+		photoview_arrived(c->media_id, c->thumb, data->via.bin.ptr, data->via.bin.size);
 	else
-		photoview_arrived(j->a, j->b != 0, NULL, 0);
+		photoview_arrived(c->media_id, c->thumb, NULL, 0);
 }
 
 static void finish_upload(struct job *j)
@@ -132,9 +138,10 @@ bool photofetch_drain(void)
 	bool any = false;
 	struct job *j;
 	while ((j = worker_take(pf.w)) != NULL) {
-		if (j->kind == FETCH_GET)
-			finish_get(j);
-		else if (j->kind == FETCH_UPLOAD)
+		const struct fetch_ctx *c = j->ctx;
+		if (c && c->kind == FETCH_GET)
+			finish_get(j, c);
+		else if (c && c->kind == FETCH_UPLOAD)
 			finish_upload(j);
 		job_free(j);
 		any = true;
