@@ -293,8 +293,11 @@ struct post *model_post(struct model *m, int64_t id);
 void model_post_fetch(struct model *m, int64_t id);
 void model_like(struct model *m, int64_t post_id);
 void model_post_delete(struct model *m, int64_t post_id);
-void model_post_create(struct model *m, const char *content, const char *image_url);
-void model_story_create(struct model *m, const char *content, const char *image_url);
+/* media_id: a photo uploaded first (media.upload), or 0. */
+void model_post_create(struct model *m, const char *content, const char *image_url,
+	int64_t media_id);
+void model_story_create(struct model *m, const char *content, const char *image_url,
+	int64_t media_id);
 void model_comment(struct model *m, int64_t post_id, const char *content);
 void model_comment_delete(struct model *m, int64_t post_id, int64_t comment_id);
 

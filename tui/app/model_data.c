@@ -526,26 +526,33 @@ static void story_create_done(struct model *m, const struct job *j, void *ctx)
 	model_note(m, NOTE_STORY_CREATED, 0, 0, "Your story is up for 24 hours.");
 }
 
-/* A post or a story: blank fields are left out. */
-static struct job *creation(const char *op, const char *content, const char *image_url)
+/* A post or a story: blank fields (and media_id 0) are left out. */
+static struct job *creation(const char *op, const char *content, const char *image_url,
+	int64_t media_id)
 {
 	struct job *j = job_new(op);
 	if (content && content[0])
 		job_str(j, "content", content);
 	if (image_url && image_url[0])
 		job_str(j, "image_url", image_url);
+	if (media_id > 0)
+		job_int(j, "media_id", media_id);
 	job_set_idem(j);
 	return j;
 }
 
-void model_post_create(struct model *m, const char *content, const char *image_url)
+void model_post_create(struct model *m, const char *content, const char *image_url,
+	int64_t media_id)
 {
-	model_send(m, creation("post.create", content, image_url), post_create_done, NULL);
+	model_send(m, creation("post.create", content, image_url, media_id), post_create_done,
+		NULL);
 }
 
-void model_story_create(struct model *m, const char *content, const char *image_url)
+void model_story_create(struct model *m, const char *content, const char *image_url,
+	int64_t media_id)
 {
-	model_send(m, creation("story.create", content, image_url), story_create_done, NULL);
+	model_send(m, creation("story.create", content, image_url, media_id), story_create_done,
+		NULL);
 }
 
 /* ---- the outbox: messages and comments until the server has them ---- */

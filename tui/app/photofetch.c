@@ -123,12 +123,26 @@ static void finish_upload(struct job *j)
 	pf.upload_done = NULL;
 	if (done == NULL)
 		return;
-	if (j->rv != 0)
-		done(pf.upload_ctx, 0, "the server did not answer; try again");
-	else if (!j->reply.ok)
-		done(pf.upload_ctx, 0, j->reply.message[0] ? j->reply.message : j->reply.code_name);
+	if (j->rv != 0) {
+		done(pf.upload_ctx, NULL, "the server did not answer; try again");
+		return;
+	}
+	if (!j->reply.ok) {
+		done(pf.upload_ctx, NULL, j->reply.message[0] ? j->reply.message : j->reply.code_name);
+		return;
+	}
+	const msgpack_object *o = j->reply.data, *thumb = ag_obj_get(o, "thumb");
+	struct media_ref m = {
+		.id = ag_obj_int(o, "id"),
+		.width = (int)ag_obj_int(o, "width"),
+		.height = (int)ag_obj_int(o, "height"),
+		.thumb_w = thumb ? (int)ag_obj_int(thumb, "width") : 0,
+		.thumb_h = thumb ? (int)ag_obj_int(thumb, "height") : 0,
+	};
+	if (m.id <= 0 || m.width <= 0 || m.height <= 0 || m.thumb_w <= 0 || m.thumb_h <= 0)
+		done(pf.upload_ctx, NULL, "the server's answer had no photo in it");
 	else
-		done(pf.upload_ctx, ag_obj_int(j->reply.data, "id"), NULL);
+		done(pf.upload_ctx, &m, NULL);
 }
 
 bool photofetch_drain(void)

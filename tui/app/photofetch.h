@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include "client.h"
+#include "model.h"
 
 /* Dials url (in the background, as the main connection does). Returns 0,
  * or -1 when the URL can never work. */
@@ -21,8 +22,9 @@ int photofetch_fd(void);
 /* Asks for photo media_id (thumb or full) as the holder of token. */
 void photofetch_get(const char *token, int64_t media_id, bool thumb);
 
-/* What an upload gives: the new photo's id, or 0 and why. */
-typedef void (*upload_done_fn)(void *ctx, int64_t media_id, const char *why);
+/* What an upload gives: the new photo (its Media object), or NULL and
+ * why. */
+typedef void (*upload_done_fn)(void *ctx, const struct media_ref *media, const char *why);
 /* Uploads data (copied) as the holder of token; done is called from
  * photofetch_drain. Only one upload at a time: false when one is under
  * way. */

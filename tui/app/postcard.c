@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "links.h"
 #include "photoview.h"
 #include "text.h"
 #include "ui.h"
@@ -135,6 +136,17 @@ void postcard_draw(struct app *a, const struct post *post, struct pen *p, bool s
 	}
 	p->vy++;
 	p->vy++;   /* a blank row between cards */
+}
+
+void open_link(struct app *a, const char *url)
+{
+	char done[200];
+	if (url == NULL || url[0] == '\0') {
+		app_toast(a, "This post has no image URL.", TH_WARN);
+		return;
+	}
+	bool ok = link_open(url, app_write_tty, done, sizeof done);
+	app_toast(a, done, ok ? TH_OK : TH_WARN);
 }
 
 void view_footer(const struct view *v, struct pen *p, const char *end_text)
@@ -270,6 +282,8 @@ bool postlist_key(struct app *a, struct postlist *pl, const struct key *k)
 		app_open_post(a, p->id, true);
 	} else if (key_is(k, ACT_MENTION)) {
 		open_mention(a, p->content);
+	} else if (key_is(k, ACT_OPEN_LINK)) {
+		open_link(a, p->image_url);
 	} else if (key_is(k, ACT_AUTHOR)) {
 		app_open_profile(a, p->author_id);
 	} else if (key_is(k, ACT_FOLLOW)) {

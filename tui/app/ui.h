@@ -22,7 +22,7 @@ enum action {
 	ACT_TAB_HOME, ACT_TAB_SEARCH, ACT_TAB_ACTIVITY, ACT_TAB_MESSAGES, ACT_TAB_PROFILE, ACT_TAB_NEW,
 	ACT_HELP, ACT_LIKE, ACT_COMMENT, ACT_FOLLOW, ACT_NEW_POST, ACT_NEW_STORY, ACT_MESSAGE, ACT_SEARCH,
 	ACT_REFRESH, ACT_DELETE, ACT_AUTHOR, ACT_EDIT, ACT_MARK_READ, ACT_MARK_ALL_READ, ACT_PAUSE,
-	ACT_SUBMIT, ACT_LOGOUT, ACT_REDRAW, ACT_EXTERNAL_EDITOR, ACT_MENTION,
+	ACT_SUBMIT, ACT_LOGOUT, ACT_REDRAW, ACT_EXTERNAL_EDITOR, ACT_MENTION, ACT_OPEN_LINK,
 	ACT__COUNT
 };
 
@@ -390,6 +390,9 @@ void postlist_click(struct app *a, struct postlist *pl, int y);
 /* Opens the profile @mentioned in text: the one there is, or the one
  * picked from a prompt when there are several; says so when none. */
 void open_mention(struct app *a, const char *text);
+/* `o`: opens a post's image URL (xdg-open) or copies it (OSC 52), and
+ * says which in a toast. */
+void open_link(struct app *a, const char *url);
 /* Draws a dim centred line (empty lists, loading). */
 void draw_hint(WINDOW *w, int y, int cols, const char *text, attr_t a);
 /* The line under a list: an error, "loading", or the end marker. */

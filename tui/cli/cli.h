@@ -101,8 +101,6 @@ int cli_run_watch(struct cli *c, struct cli_line *line);
 
 #define CLI_PHOTO_MAX_BYTES (8 * 1024 * 1024)
 
-/* "JPEG", "PNG", "WebP" or "GIF" by the first bytes, or NULL. */
-const char *cli_photo_kind(const unsigned char *b, size_t n);
 /* Reads file path ("-": stdin) into *data (malloc'd, *len bytes), what
  * naming it in messages ("photo"). Refuses (CLI_ERR_USAGE after a
  * message) a file that cannot be read, is a directory, is empty or holds

@@ -18,19 +18,6 @@
 #include "photo.h"
 #include "termprobe.h"
 
-const char *cli_photo_kind(const unsigned char *b, size_t n)
-{
-	if (n >= 3 && b[0] == 0xFF && b[1] == 0xD8 && b[2] == 0xFF)
-		return "JPEG";
-	if (n >= 8 && memcmp(b, "\x89PNG\r\n\x1a\n", 8) == 0)
-		return "PNG";
-	if (n >= 6 && (memcmp(b, "GIF87a", 6) == 0 || memcmp(b, "GIF89a", 6) == 0))
-		return "GIF";
-	if (n >= 12 && memcmp(b, "RIFF", 4) == 0 && memcmp(b + 8, "WEBP", 4) == 0)
-		return "WebP";
-	return NULL;
-}
-
 /* A byte count for messages: "8 MiB" when it is whole MiB, else "N bytes". */
 static const char *size_text(char *out, size_t size, size_t bytes)
 {
@@ -106,7 +93,7 @@ int cli_read_file(struct cli *c, const char *path, size_t max, const char *what,
 int cli_photo_read(struct cli *c, const char *path, unsigned char **data, size_t *len)
 {
 	int code = cli_read_file(c, path, CLI_PHOTO_MAX_BYTES, "photo", data, len);
-	if (code == CLI_OK && cli_photo_kind(*data, *len) == NULL) {
+	if (code == CLI_OK && photo_kind(*data, *len) == NULL) {
 		free(*data);
 		*data = NULL;
 		*len = 0;

@@ -1,10 +1,14 @@
 /* photo.c: decoding JPEG (libturbojpeg) and rendering pictures for the
  * terminal in each photo_mode (libchafa). */
 #include <chafa.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <turbojpeg.h>
+#include <unistd.h>
 
 #include "photo.h"
 
@@ -12,6 +16,66 @@
  * as wide. */
 #define DEFAULT_CELL_W 10
 #define DEFAULT_CELL_H 20
+
+const char *photo_kind(const unsigned char *b, size_t n)
+{
+	if (n >= 3 && b[0] == 0xFF && b[1] == 0xD8 && b[2] == 0xFF)
+		return "JPEG";
+	if (n >= 8 && memcmp(b, "\x89PNG\r\n\x1a\n", 8) == 0)
+		return "PNG";
+	if (n >= 6 && (memcmp(b, "GIF87a", 6) == 0 || memcmp(b, "GIF89a", 6) == 0))
+		return "GIF";
+	if (n >= 12 && memcmp(b, "RIFF", 4) == 0 && memcmp(b + 8, "WEBP", 4) == 0)
+		return "WebP";
+	return NULL;
+}
+
+int photo_file_read(const char *path, unsigned char **data, size_t *len, char *why,
+	size_t why_size)
+{
+	*data = NULL;
+	*len = 0;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		snprintf(why, why_size, "cannot read %s: %s", path, strerror(errno));
+		return -1;
+	}
+	struct stat st;
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+		snprintf(why, why_size, "%s is not a file", path);
+		close(fd);
+		return -1;
+	}
+	if (st.st_size == 0 || st.st_size > PHOTO_UPLOAD_MAX) {
+		snprintf(why, why_size, st.st_size ? "%s is over 8 MiB" : "%s is empty", path);
+		close(fd);
+		return -1;
+	}
+	size_t size = (size_t)st.st_size, used = 0;
+	unsigned char *buf = malloc(size);
+	while (buf && used < size) {
+		ssize_t n = read(fd, buf + used, size - used);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		used += (size_t)n;
+	}
+	close(fd);
+	if (buf == NULL || used != size) {
+		snprintf(why, why_size, "cannot read all of %s", path);
+		free(buf);
+		return -1;
+	}
+	if (photo_kind(buf, size) == NULL) {
+		snprintf(why, why_size, "%s is not a photo: JPEG, PNG, WebP or GIF only", path);
+		free(buf);
+		return -1;
+	}
+	*data = buf;
+	*len = size;
+	return 0;
+}
 
 const char *photo_mode_name(enum photo_mode m)
 {

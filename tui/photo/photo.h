@@ -26,6 +26,18 @@ const char *photo_mode_name(enum photo_mode m);
  * escape rather than rows of characters. */
 bool photo_mode_is_graphics(enum photo_mode m);
 
+/* The most bytes a photo file to upload may have (PROTOCOL.md: 8 MiB). */
+#define PHOTO_UPLOAD_MAX (8 * 1024 * 1024)
+
+/* "JPEG", "PNG", "WebP" or "GIF" by a file's first bytes, or NULL. */
+const char *photo_kind(const unsigned char *b, size_t n);
+/* Reads a photo file to upload into *data (malloc'd, *len bytes).
+ * Returns 0, or -1 with why (nothing kept) when it cannot be read, is not
+ * a regular file, is empty, over PHOTO_UPLOAD_MAX or not a JPEG, PNG,
+ * WebP or GIF by its first bytes. */
+int photo_file_read(const char *path, unsigned char **data, size_t *len, char *why,
+	size_t why_size);
+
 /* A decoded photo: width x height pixels, 4 bytes (RGBA) each. */
 struct photo {
 	int width, height;

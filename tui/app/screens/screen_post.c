@@ -255,6 +255,8 @@ static bool post_key(struct screen *s, const struct key *k)
 		app_open_profile(a, c ? c->author_id : post->author_id);
 	} else if (key_is(k, ACT_MENTION)) {
 		open_mention(a, c ? c->content : post->content);
+	} else if (key_is(k, ACT_OPEN_LINK)) {
+		open_link(a, post->image_url);
 	} else if (key_is(k, ACT_FOLLOW)) {
 		int64_t who = c ? c->author_id : post->author_id;
 		if (who == m->me.id)
