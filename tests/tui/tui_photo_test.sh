@@ -110,6 +110,51 @@ check "off: still there after a refresh" "sunset over the bay"
 stop_tui
 rm -f "$XDG_CONFIG_HOME/ansigram/config"
 
+# ---- the composer, stories and links ----
+convert -size 90x60 gradient:green-yellow "$TMP/attach-me.jpg"
+as bob story --photo "$TMP/sunset.jpg" "a story with a photo" >/dev/null
+as bob post "a link post" --image https://example.com/pic.jpg >/dev/null
+start_tui COLORTERM=truecolor DISPLAY= WAYLAND_DISPLAY=
+check "the link post is in the feed" "a link post" 10000
+wait_raw "the image URL is an OSC 8 hyperlink" '\e\]8;;https://example\.com/pic\.jpg\e\\'
+press o
+check "o copies the link without a display" "Copied the link"
+wait_raw "the copy is an OSC 52 sequence" '\e\]52;c;aHR0cHM6Ly9leGFtcGxlLmNvbS9waWMuanBn\a'
+press n
+check "the composer opens" "What's happening?"
+type_text "my own photo"
+press C-o
+check "Ctrl-O asks for a photo file" "Photo file"
+type_text "$TMP/attach-m"
+press Tab
+check "Tab completes the file name" "attach-me.jpg"
+press Enter
+check "the photo uploads and is named" "Photo: attach-me.jpg" 10000
+wait_colour_blocks "the composer previews the photo"
+press C-s
+check "publishing goes back to the feed" "1 Home" 10000
+# The server has the post with its photo attached (asked by the CLI).
+deadline=$(($(now_ms) + 10000))
+published=no
+while [ "$(now_ms)" -lt "$deadline" ]; do
+	if cli --json feed --limit 1 2>/dev/null | python3 -c 'import json, sys
+d = json.load(sys.stdin)
+m = d[0].get("media") if d else None
+sys.exit(0 if d and d[0]["content"] == "my own photo" and m and m["mime"] == "image/jpeg" else 1)'; then
+		published=yes
+		break
+	fi
+	sleep 0.1
+done
+[ "$published" = yes ] && pass "the published post has its photo attached" ||
+	fail "the published post has its photo attached"
+press 1
+check "home shows bob's story" "bob" 5000
+press k Enter
+check "the story viewer opens on the photo story" "a story with a photo" 5000
+wait_colour_blocks "the story viewer draws its photo"
+stop_tui
+
 # ---- 50 photo posts stay responsive ----
 for i in $(seq 1 50); do
 	convert -size 200x150 "plasma:fractal" -seed "$i" "$TMP/many-$i.jpg" 2>/dev/null ||
