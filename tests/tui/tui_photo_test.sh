@@ -64,8 +64,17 @@ wait_colour_blocks() {
 	return 1
 }
 
+# stop_tui: ends the TUI's tmux server, and names a fresh one for the next
+# start, so a new session never meets the old server on its way out.
+tmux_servers=0
 stop_tui() {
 	tmux -L "$SOCK" kill-server 2>/dev/null
+	local deadline=$(($(now_ms) + 5000))
+	while tmux -L "$SOCK" list-sessions >/dev/null 2>&1 && [ "$(now_ms)" -lt "$deadline" ]; do
+		sleep 0.05
+	done
+	tmux_servers=$((tmux_servers + 1))
+	SOCK="ag-tui-$$-$tmux_servers"
 	rm -f "$TMP/pane.out"
 }
 
