@@ -186,11 +186,20 @@ wait_gone "typing while photos load" 5000
 for _ in $(seq 1 12); do press j; done
 check "scrolling down the feed" "photo number 38" 5000
 wait_colour_blocks "photos are drawn after scrolling"
+# To the end of the feed (pages load as the selection nears it), so every
+# card's photo has been fetched and drawn.
+deadline=$(($(now_ms) + 20000))
+until screen | grep -qF "You're all caught up" || [ "$(now_ms)" -ge "$deadline" ]; do
+	press G
+	sleep 0.3
+done
+check "the end of the feed is reached" "You're all caught up" 1000
+wait_colour_blocks "photos are drawn at the end of the feed"
 pid=$(tmux -L "$SOCK" list-panes -F '#{pane_pid}' | head -1)
 tui_pid=$(pgrep -P "$pid" -x ansigram | head -1)
 if [ -n "$tui_pid" ]; then
 	rss=$(ps -o rss= -p "$tui_pid" | tr -d ' ')
-	echo "# RSS of the TUI with 50 photo posts loaded: ${rss} KiB"
+	echo "# RSS of the TUI after drawing all 50 photo posts: ${rss} KiB"
 fi
 stop_tui
 
