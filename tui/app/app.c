@@ -1420,8 +1420,8 @@ int tui_run(const struct ag_client_opts *opts)
 	photoview_init((enum images_setting)a->cfg.images, photo_color, tty);
 	if (tty >= 0)
 		close(tty);
-	if (photoview_mode() != PHOTO_OFF)
-		photofetch_start(url, timeout, &tls);
+	/* Uploads from the composer need it even when photos are not drawn. */
+	photofetch_start(url, timeout, &tls);
 	ed_init(&a->ov.ed, true);
 	signal(SIGPIPE, SIG_IGN);
 	struct sigaction stop = {.sa_handler = on_stop_signal};   /* no SA_RESTART: poll returns */

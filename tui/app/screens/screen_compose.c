@@ -328,6 +328,12 @@ static bool compose_key(struct screen *s, const struct key *k)
 {
 	struct compose *c = (struct compose *)s;
 	size_t name_len;
+	if (!k->paste && k->code == 0 && k->ch == CTRL('o') && s->m->ssh) {
+		/* Over SSH no file on the host is read. */
+		snprintf(c->error, sizeof c->error, "Photos cannot be attached over SSH: post them "
+			"with 'ansigram post --photo FILE' on your own machine.");
+		return true;
+	}
 	if (!k->paste && k->code == 0 && k->ch == CTRL('o')) {
 		c->on_photo = !c->on_photo;
 		c->on_image = false;
