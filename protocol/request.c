@@ -207,7 +207,7 @@ enum ag_err ag_req_set_text(struct ag_req *r, const char *arg, const char *text)
 				"wants true or false, not '%s'", text);
 		return ag_req_set_bool(r, arg, strcmp(text, "true") == 0);
 	case AG_T_BIN:
-		return wrong_type(r, spec, "text");
+		return ag_req_set_bin(r, arg, text, strlen(text));
 	case AG_T_STR:
 		break;
 	}

@@ -42,8 +42,8 @@ enum ag_err ag_req_set_bin(struct ag_req *r, const char *arg, const void *data, 
 /* Nil, for nullable args only. */
 enum ag_err ag_req_set_nil(struct ag_req *r, const char *arg);
 /* Any type from text as a person types it: a decimal number for ID and
- * INT, true or false for BOOL, the text itself for STR (BIN is refused:
- * use ag_req_set_bin). */
+ * INT, true or false for BOOL, the text itself for STR, the text's bytes
+ * for BIN (a file's contents go through ag_req_set_bin). */
 enum ag_err ag_req_set_text(struct ag_req *r, const char *arg, const char *text);
 /* Takes an arg out of the request again. */
 void ag_req_unset(struct ag_req *r, const char *arg);

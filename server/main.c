@@ -46,7 +46,8 @@ static const char usage_text[] =
 	"  --help               print this help and exit\n"
 	"\n"
 	"URLs: ipc://PATH, tcp://HOST:PORT, tls+tcp://HOST:PORT, inproc://NAME.\n"
-	"Environment: ANSIGRAM_FAULTS=saga.step=fail|crash,... arms fault points (tests).\n"
+	"Environment: ANSIGRAM_FAULTS=saga.step=fail|crash,... arms fault points (tests);\n"
+	"ANSIGRAM_UPLOAD_GATE=PATH makes uploads wait until PATH exists (tests).\n"
 	"SIGINT or SIGTERM: stop taking requests (those already received are answered\n"
 	"'unavailable'), finish those in flight, publish released events, exit 0 within\n"
 	"5 seconds even when a network call is stuck (everything committed is on disk).\n";

@@ -16,6 +16,7 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <vips/vips.h>
 
@@ -29,6 +30,11 @@
 #define MEDIA_UNATTACHED_TTL_MS (24LL * 3600 * 1000)
 #define MINUTE_MS (60LL * 1000)
 #define DAY_MS (24LL * 3600 * 1000)
+
+/* ANSIGRAM_UPLOAD_GATE, for tests (see wait_at_gate); NULL when unset. */
+static const char *upload_gate;
+/* media_init ran (a process may serve requests without it: in-process tests). */
+static bool vips_started;
 
 /* ---- libvips ---- */
 
@@ -51,22 +57,33 @@ int media_init(const char *argv0)
 	}
 	/* A server decodes untrusted images one request at a time per
 	 * worker: no operation cache (it would keep decoded pixels), one
-	 * thread per operation, and only the loaders we accept. */
+	 * thread per operation, and none of the loaders libvips itself marks
+	 * unfit for untrusted input (accepted_loader narrows it further). */
+	vips_started = true;
 	vips_cache_set_max(0);
 	vips_cache_set_max_mem(0);
 	vips_concurrency_set(1);
+	vips_block_untrusted_set(TRUE);
 	g_log_set_handler("VIPS", G_LOG_LEVEL_WARNING | G_LOG_LEVEL_MESSAGE, vips_warning, NULL);
+	upload_gate = getenv("ANSIGRAM_UPLOAD_GATE");
+	if (upload_gate && *upload_gate)
+		ag_warn("upload gate armed: uploads wait until %s exists", upload_gate);
+	else
+		upload_gate = NULL;
 	return 0;
 }
 
 void media_shutdown(void)
 {
-	vips_shutdown();
+	if (vips_started)
+		vips_shutdown();
+	vips_started = false;
 }
 
 void media_thread_done(void)
 {
-	vips_thread_shutdown();
+	if (vips_started)
+		vips_thread_shutdown();
 }
 
 /* Logs libvips' error text (never sent to clients) and clears it. */
@@ -115,8 +132,9 @@ static int to_opaque_srgb(VipsImage *in, VipsImage **out)
 	VipsImage *srgb = NULL, *flat = NULL;
 	int rc = vips_colourspace(in, &srgb, VIPS_INTERPRETATION_sRGB, NULL);
 	if (rc == 0 && vips_image_hasalpha(srgb)) {
-		rc = vips_flatten(srgb, &flat, "background",
-			vips_array_double_newv(3, 255.0, 255.0, 255.0), NULL);
+		VipsArrayDouble *white = vips_array_double_newv(3, 255.0, 255.0, 255.0);
+		rc = vips_flatten(srgb, &flat, "background", white, NULL);
+		vips_area_unref(VIPS_AREA(white));
 	} else if (rc == 0) {
 		flat = srgb;
 		g_object_ref(flat);
@@ -317,6 +335,23 @@ enum ag_err pack_story_media(struct req *rq, msgpack_packer *pk, int64_t story_i
 		"SELECT " MEDIA_COLUMNS " FROM media WHERE story_id = ?1"), story_id, "story photo");
 }
 
+/* ---- a gate for tests ---- */
+
+/* For tests (ANSIGRAM_UPLOAD_GATE=PATH): an upload waits here, at most
+ * UPLOAD_GATE_MAX_MS, until PATH exists, so a test can hold uploads in
+ * flight for as long as it needs to. */
+#define UPLOAD_GATE_MAX_MS 30000
+
+static void wait_at_gate(void)
+{
+	if (!upload_gate)
+		return;
+	ag_info("an upload waits at the upload gate");
+	for (int waited = 0; waited < UPLOAD_GATE_MAX_MS && access(upload_gate, F_OK) != 0;
+	     waited += 20)
+		usleep(20 * 1000);
+}
+
 /* ---- ops ---- */
 
 enum ag_err h_media_upload(struct req *rq)
@@ -326,6 +361,7 @@ enum ag_err h_media_upload(struct req *rq)
 	enum ag_err err = check_limits(rq, (int64_t)len);
 	if (err != AG_OK)
 		return err;
+	wait_at_gate();
 
 	struct encoded full, thumb;
 	if ((err = normalise(data, len, &full, &thumb, rq->err)) != AG_OK)

@@ -3,8 +3,10 @@
  * measured op from several client threads for a fixed time. Machines here
  * are shared and noisy, so results are reported as ratios against a
  * baseline measured in the same run: a bare nng REQ/REP echo over the same
- * transport, the floor any request can reach. Memory is the server's peak
- * RSS after the run.
+ * transport, the floor any request can reach, and against server.ping. Memory is
+ * the server's peak RSS after the run. The photo phases (media.upload of
+ * a 1600x1200 JPEG, media.get of a thumbnail) need ImageMagick's convert
+ * to make the photo; without it they are skipped, saying so.
  *
  * Usage: bench [--seconds S] [--clients N] [--users N] [--posts N]
  * (ANSIGRAMD names the server binary). Prints a table; exits 0, or 1 when
@@ -216,6 +218,83 @@ static int op_search(struct ag_client *c, int thread, long i)
 	return call_ok(c, &r, ag_client_callf(c, &r, "search.users", NULL, "q:s", "user1"));
 }
 
+/* The photo the upload phase sends, and a photo on a post for media.get. */
+static void *photo;
+static size_t photo_len;
+static int64_t photo_id;
+
+/* media.upload of the photo on c; the reply in r (to free) when 0 is returned. */
+static int upload_photo(struct ag_client *c, struct ag_reply *r)
+{
+	msgpack_sbuffer sb;
+	msgpack_packer pk;
+	msgpack_sbuffer_init(&sb);
+	msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
+	msgpack_pack_map(&pk, 1);
+	ag_pack_key(&pk, "data");
+	msgpack_pack_bin(&pk, photo_len);
+	msgpack_pack_bin_body(&pk, photo, photo_len);
+	int rv = ag_client_call(c, "media.upload", sb.data, sb.size, NULL, r);
+	msgpack_sbuffer_destroy(&sb);
+	return rv;
+}
+
+static int op_upload(struct ag_client *c, int thread, long i)
+{
+	as(c, thread, i);
+	struct ag_reply r;
+	return call_ok(c, &r, upload_photo(c, &r));
+}
+
+static int op_media_thumb(struct ag_client *c, int thread, long i)
+{
+	(void)thread; (void)i;
+	struct ag_reply r;
+	return call_ok(c, &r, ag_client_callf(c, &r, "media.get", NULL, "media_id:i size:s",
+		photo_id, "thumb"));
+}
+
+/* Makes the photo with convert and posts it once; false (after saying
+ * why) when it cannot. */
+static bool prepare_photo(void)
+{
+	char path[160], cmd[320];
+	snprintf(path, sizeof path, "%s/photo.jpg", dir);
+	snprintf(cmd, sizeof cmd, "convert -size 1600x1200 plasma:fractal -quality 90 %s "
+		"2>/dev/null", path);
+	FILE *f = NULL;
+	if (system(cmd) != 0 || (f = fopen(path, "rb")) == NULL) {
+		printf("photo phases SKIPPED: ImageMagick's convert could not make a test photo\n");
+		return false;
+	}
+	fseek(f, 0, SEEK_END);
+	photo_len = (size_t)ftell(f);
+	fseek(f, 0, SEEK_SET);
+	photo = malloc(photo_len);
+	bool ok = photo && fread(photo, 1, photo_len, f) == photo_len;
+	fclose(f);
+	struct ag_client *c;
+	if (!ok || ag_client_open(&c, req_url, 10000) != 0)
+		return false;
+	as(c, 0, 0);
+	struct ag_reply r;
+	ok = upload_photo(c, &r) == 0;
+	int64_t id = ok && r.ok ? ag_obj_int(r.data, "id") : 0;
+	if (ok)
+		ag_reply_free(&r);
+	ok = id > 0 && ag_client_callf(c, &r, "post.create", NULL, "media_id:i", id) == 0;
+	if (ok && r.ok)
+		photo_id = id;
+	if (ok)
+		ag_reply_free(&r);
+	ag_client_close(c);
+	if (photo_id)
+		printf("photo: %zu bytes of JPEG, 1600x1200\n", photo_len);
+	else
+		printf("photo phases SKIPPED: the server did not take the test photo\n");
+	return photo_id > 0;
+}
+
 /* ---- set-up ---- */
 
 static pid_t start_server(void)
@@ -236,8 +315,10 @@ static pid_t start_server(void)
 			_exit(127);
 		char workers[16];
 		snprintf(workers, sizeof workers, "%d", n_clients);
+		/* Upload limits far above what a run can reach. */
 		execl(bin, bin, "--db", db, "--listen", req_url, "--pub", pub, "--pwhash", "min",
-			"--workers", workers, "--log-level", "warn", (char *)NULL);
+			"--workers", workers, "--log-level", "warn", "--media-limits", "100000/1000000",
+			(char *)NULL);
 		_exit(127);
 	}
 	for (int i = 0; i < 200; i++) {
@@ -340,6 +421,7 @@ int main(int argc, char **argv)
 	printf("seeded %d users, %d posts, ~%d follows in %.1f s\n", n_users, n_users * n_posts,
 		n_users * 10, (double)(ag_mono_ms() - t0) / 1000);
 
+	bool photos = prepare_photo();
 	struct { const char *name; const char *url; bench_fn fn; } cases[] = {
 		{"baseline: nng echo", echo_url, op_echo},
 		{"server.ping", req_url, op_ping},
@@ -349,16 +431,25 @@ int main(int argc, char **argv)
 		{"post.create (saga)", req_url, op_post_create},
 		{"post.like (saga)", req_url, op_like},
 		{"message.send (saga)", req_url, op_message},
+		{"media.upload", req_url, op_upload},
+		{"media.get (thumb)", req_url, op_media_thumb},
 	};
-	double base = 0;
-	printf("\n%-22s %12s %10s %10s %12s %8s\n", "op", "ops/s", "p50 us", "p99 us",
-		"vs baseline", "errors");
-	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+	size_t n_cases = sizeof cases / sizeof cases[0] - (photos ? 0 : 2);
+	double base = 0, ping = 0;
+	printf("\n%-22s %12s %10s %10s %12s %10s %8s\n", "op", "ops/s", "p50 us", "p99 us",
+		"vs baseline", "vs ping", "errors");
+	for (size_t i = 0; i < n_cases; i++) {
 		struct result r = measure(cases[i].url, cases[i].fn);
 		if (i == 0)
 			base = r.ops_per_s;
-		printf("%-22s %12.0f %10.0f %10.0f %11.3fx %8ld\n", cases[i].name, r.ops_per_s,
-			r.p50_us, r.p99_us, base > 0 ? r.ops_per_s / base : 0, i == 0 ? 0 : r.failed);
+		if (i == 1)
+			ping = r.ops_per_s;
+		char vs_ping[16] = "-";  /* the baseline runs before ping */
+		if (ping > 0)
+			snprintf(vs_ping, sizeof vs_ping, "%.3fx", r.ops_per_s / ping);
+		printf("%-22s %12.0f %10.0f %10.0f %11.3fx %10s %8ld\n", cases[i].name,
+			r.ops_per_s, r.p50_us, r.p99_us, base > 0 ? r.ops_per_s / base : 0,
+			vs_ping, i == 0 ? 0 : r.failed);
 	}
 	printf("\nserver peak RSS: %ld kB with %d clients\n", proc_status_kb(server, "VmHWM"), n_clients);
 	/* The server gets 10 s to stop after SIGTERM, then SIGKILL. */

@@ -357,6 +357,11 @@ for op in $ordered; do
 	if [ "$op" = auth.login_ssh ]; then
 		# This server has no SSH gateway: refused (forbidden), exit 1.
 		expect "$group $verb" 1 generic "$group" "$verb" --public-key "$generic_key"
+	elif [ "$op" = media.upload ]; then
+		# The text's bytes are sent as the file: no image (bad_request), exit 1.
+		expect "$group $verb" 1 generic "$group" "$verb" --data not-an-image
+	elif [ "$op" = media.get ]; then
+		expect "$group $verb" 1 generic "$group" "$verb" --media-id 999999 --size thumb
 	elif [ -n "${op_args[$op]+set}" ]; then
 		eval "args=(${op_args[$op]})"
 		expect "$group $verb" 0 generic "$group" "$verb" "${args[@]}"

@@ -119,6 +119,52 @@ FROM notifications WHERE user_id NOT IN (SELECT id FROM users);
 SELECT 'notification ' || id || ' was caused by user ' || actor_id || ', who does not exist'
 FROM notifications WHERE actor_id NOT IN (SELECT id FROM users);
 
+-- ---- photos (media) ----
+
+SELECT 'photo ' || id || ' is attached to post ' || post_id || ', which does not exist'
+FROM media WHERE post_id IS NOT NULL AND post_id NOT IN (SELECT id FROM posts);
+
+SELECT 'photo ' || id || ' is attached to story ' || story_id || ', which does not exist'
+FROM media WHERE story_id IS NOT NULL AND story_id NOT IN (SELECT id FROM stories);
+
+SELECT 'photo ' || id || ' belongs to user ' || owner_id || ', who does not exist'
+FROM media WHERE owner_id NOT IN (SELECT id FROM users);
+
+SELECT 'photo ' || m.id || ' of user ' || m.owner_id || ' is on post ' || p.id
+	|| ' by user ' || p.author_id
+FROM media m JOIN posts p ON p.id = m.post_id WHERE p.author_id != m.owner_id;
+
+SELECT 'photo ' || m.id || ' of user ' || m.owner_id || ' is on story ' || s.id
+	|| ' by user ' || s.author_id
+FROM media m JOIN stories s ON s.id = m.story_id WHERE s.author_id != m.owner_id;
+
+SELECT 'photo ' || id || ' is kept for post deletion saga ' || deleting_saga
+	|| ', which is not running'
+FROM media WHERE deleting_saga IS NOT NULL AND deleting_saga NOT IN
+	(SELECT id FROM sagas WHERE type = 'delete_post' AND state IN ('running', 'compensating'));
+
+SELECT 'photo ' || id || ' says ' || bytes || ' and ' || thumb_bytes
+	|| ' bytes but stores ' || length(data) || ' and ' || length(thumb)
+FROM media WHERE bytes != length(data) OR thumb_bytes != length(thumb);
+
+-- A post or unexpired story made with a photo still carries it.
+SELECT 'post ' || (context ->> '$.post_id') || ' was created with photo '
+	|| (context ->> '$.media_id') || ', which it does not carry'
+FROM sagas WHERE type = 'create_post' AND state = 'completed'
+	AND context ->> '$.media_id' IS NOT NULL
+	AND (context ->> '$.post_id') IN (SELECT id FROM posts)
+	AND NOT EXISTS (SELECT 1 FROM media m WHERE m.id = sagas.context ->> '$.media_id'
+		AND m.post_id = sagas.context ->> '$.post_id');
+
+SELECT 'story ' || (context ->> '$.story_id') || ' was created with photo '
+	|| (context ->> '$.media_id') || ', which it does not carry'
+FROM sagas WHERE type = 'create_story' AND state = 'completed'
+	AND context ->> '$.media_id' IS NOT NULL
+	AND (context ->> '$.story_id') IN
+		(SELECT id FROM stories WHERE expires_at > unixepoch('now') * 1000)
+	AND NOT EXISTS (SELECT 1 FROM media m WHERE m.id = sagas.context ->> '$.media_id'
+		AND m.story_id = sagas.context ->> '$.story_id');
+
 -- ---- sagas: every one finished, its events gone with it ----
 
 SELECT 'saga ' || id || ' (' || type || ') is ' || state
@@ -150,4 +196,4 @@ SELECT 'foreign_key_check: a row of ' || "table" || coalesce(' (rowid ' || rowid
 	|| ' points at a missing ' || parent || ' row'
 FROM pragma_foreign_key_check
 WHERE "table" NOT IN ('sessions', 'posts', 'post_hashtags', 'likes', 'comments', 'follows',
-	'stories', 'messages', 'notifications', 'saga_steps');
+	'stories', 'messages', 'notifications', 'saga_steps', 'media');

@@ -58,6 +58,12 @@ static void populate(void)
 	int64_t p3 = ag_obj_int(h_ok(c.c, "post.create", "content:s", "gone #soon"), "id");
 	h_ok(a.c, "comment.create", "post_id:i content:s", p3, h_fmt("bye @%s", b.username));
 	h_ok(c.c, "post.delete", "post_id:i", p3);
+	/* Photos: on a post, on a story, never attached, and gone with a post. */
+	h_ok(a.c, "post.create", "content:s media_id:i", "look", h_upload_photo(a.c));
+	h_ok(b.c, "story.create", "media_id:i", h_upload_photo(b.c));
+	h_upload_photo(c.c);
+	int64_t p4 = ag_obj_int(h_ok(c.c, "post.create", "media_id:i", h_upload_photo(c.c)), "id");
+	h_ok(c.c, "post.delete", "post_id:i", p4);
 }
 
 /* A path in this test's work directory. */
@@ -135,6 +141,7 @@ struct corruption {
 #define SOME_USER "(SELECT min(id) FROM users)"
 #define OTHER_USER "(SELECT max(id) FROM users)"
 #define SOME_POST "(SELECT min(id) FROM posts)"
+#define SOME_LOOSE_PHOTO "(SELECT min(id) FROM media WHERE post_id IS NULL AND story_id IS NULL)"
 
 static const struct corruption corruptions[] = {
 	{"users.post_count off by one",
@@ -214,6 +221,34 @@ static const struct corruption corruptions[] = {
 	{"a story by a missing user",
 	 "INSERT INTO stories (author_id, content, created_at, expires_at) VALUES (" MISSING ", 'x', 0, 1)",
 	 "has author " MISSING ", who does not exist", 1},
+	{"a photo on a missing post",
+	 "UPDATE media SET post_id = " MISSING " WHERE id = (SELECT min(id) FROM media "
+	 "WHERE post_id IS NOT NULL)",
+	 "is attached to post " MISSING ", which does not exist", 0},
+	{"a photo on a missing story",
+	 "UPDATE media SET story_id = " MISSING " WHERE id = (SELECT min(id) FROM media "
+	 "WHERE story_id IS NOT NULL)",
+	 "is attached to story " MISSING ", which does not exist", 0},
+	{"a photo of a missing user",
+	 "UPDATE media SET owner_id = " MISSING " WHERE id = " SOME_LOOSE_PHOTO,
+	 "belongs to user " MISSING ", who does not exist", 1},
+	{"a photo on someone else's post",
+	 "UPDATE media SET owner_id = " OTHER_USER " WHERE id = (SELECT min(id) FROM media "
+	 "WHERE post_id IS NOT NULL)",
+	 "is on post", 1},
+	{"a photo kept for a post deletion that is over",
+	 "UPDATE media SET deleting_saga = 'feed08' WHERE id = " SOME_LOOSE_PHOTO,
+	 "is kept for post deletion saga feed08, which is not running", 1},
+	{"a photo whose size disagrees with its bytes",
+	 "UPDATE media SET bytes = bytes + 1 WHERE id = (SELECT min(id) FROM media "
+	 "WHERE story_id IS NOT NULL)",
+	 "bytes but stores", 1},
+	{"a post that lost its photo",
+	 "DELETE FROM media WHERE id = (SELECT min(id) FROM media WHERE post_id IS NOT NULL)",
+	 "was created with photo", 1},
+	{"a story that lost its photo",
+	 "DELETE FROM media WHERE id = (SELECT min(id) FROM media WHERE story_id IS NOT NULL)",
+	 "was created with photo", 1},
 	{"a saga left running",
 	 "INSERT INTO sagas (id, type, state, initiator, created_at, updated_at) "
 	 "VALUES ('feed01', 'like_post', 'running', 1, 0, 0)",

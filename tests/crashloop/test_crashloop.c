@@ -49,15 +49,16 @@ TestSuite(crashloop, .fini = rec_test_fini, .timeout = 300);
  * saga step the writers run that is not listed here fails the test (see
  * check_points_known), so the list cannot silently fall behind. */
 static const char *const crash_points[] = {
-	"create_post.create_post", "create_post.extract_hashtags", "create_post.notify_mentions",
+	"create_post.create_post", "create_post.extract_hashtags", "create_post.attach_media",
+	"create_post.notify_mentions",
 	"delete_post.delete_comments", "delete_post.delete_likes",
 	"delete_post.delete_hashtags", "delete_post.delete_notifications",
-	"delete_post.delete_post",
+	"delete_post.delete_media", "delete_post.delete_post",
 	"like_post.toggle_like", "like_post.create_notification",
 	"comment.create_comment", "comment.create_notification", "comment.notify_mentions",
 	"follow_user.create_follow", "follow_user.create_notification",
 	"send_message.create_message", "send_message.create_notification",
-	"create_story.create_story",
+	"create_story.create_story", "create_story.attach_media",
 };
 #define N_POINTS (sizeof crash_points / sizeof crash_points[0])
 

@@ -145,6 +145,17 @@ bool h_list_has_id(const msgpack_object *arr, const char *key, int64_t id);
 void h_check_newest_first(const char *file, int line, const msgpack_object *arr,
 	const char *key);
 
+/* ---- photos ---- */
+
+/* A width x height PNG of one colour, made here (no tools needed); lives
+ * until the test ends. */
+const unsigned char *h_png(unsigned width, unsigned height, const unsigned char rgb[3],
+	size_t *len);
+/* media.upload of len bytes of data on c; returns the reply. */
+const struct ag_reply *h_upload_call(struct ag_client *c, const void *data, size_t len);
+/* Uploads a small photo on c (asserting ok) and returns its id. */
+int64_t h_upload_photo(struct ag_client *c);
+
 /* ---- the database file ---- */
 
 /* Runs one query on the current server's database, read-only, with n

@@ -2,9 +2,10 @@
  * fail. The caller gets `internal` with the saga id, saga.get shows the
  * saga compensated, and nothing the saga wrote is left: no row, no counter
  * change, no notification; a failed post delete leaves the post exactly as
- * it was. The file's server arms one step of most sagas; create_post,
- * delete_post and the mention steps get servers of their own, since the
- * other tests need posts and comments. */
+ * it was, photo included; a failed create leaves its photo unattached.
+ * The file's server arms one step of most sagas; create_post, delete_post,
+ * the mention and photo steps get servers of their own, since the other
+ * tests need posts and comments. */
 #include "harness.h"
 
 #include <stdlib.h>
@@ -280,8 +281,9 @@ static void assert_failed_delete_restores(const char *step, const char *const *b
 	struct h_user author, fans[3];
 	h_user_new(&author);
 	const char *tag = h_unique("keep");
-	int64_t post = ag_obj_int(h_ok(author.c, "post.create", "content:s",
-		h_fmt("#%s #Second%s", tag, tag)), "id");
+	int64_t photo = h_upload_photo(author.c);
+	int64_t post = ag_obj_int(h_ok(author.c, "post.create", "content:s media_id:i",
+		h_fmt("#%s #Second%s", tag, tag), photo), "id");
 	for (int i = 0; i < 3; i++) {
 		h_user_new(&fans[i]);
 		h_ok(fans[i].c, "post.like", "post_id:i", post);
@@ -306,6 +308,9 @@ static void assert_failed_delete_restores(const char *step, const char *const *b
 	cr_assert_eq(ag_obj_int(p, "like_count"), 3);
 	cr_assert_eq(ag_obj_int(p, "comment_count"), 4);
 	cr_assert(ag_obj_bool(p, "liked_by_me"));
+	cr_assert_eq(ag_obj_int(ag_obj_get(p, "media"), "id"), photo, "the photo did not come back");
+	cr_assert_eq(h_db_int("SELECT count(*) FROM media WHERE id = ?1 AND post_id = ?2 "
+		"AND deleting_saga IS NULL", 2, photo, post), 1);
 	cr_assert_eq(ag_obj_len(ag_obj_get(p, "hashtags")), 2);
 	cr_assert_eq(ag_obj_len(h_ok(h_client(), "post.comments", "post_id:i", post)), 4);
 	cr_assert_eq(ag_obj_len(h_ok(h_client(), "search.posts_by_hashtag", "tag:s", tag)), 1);
@@ -320,9 +325,56 @@ Test(faults, delete_post_delete_notifications)
 	assert_failed_delete_restores("delete_notifications", before, 3);
 }
 
-Test(faults, delete_post_delete_post)
+Test(faults, delete_post_delete_media)
 {
 	const char *const before[] = {"delete_comments", "delete_likes", "delete_hashtags",
 		"delete_notifications"};
-	assert_failed_delete_restores("delete_post", before, 4);
+	assert_failed_delete_restores("delete_media", before, 4);
+}
+
+Test(faults, delete_post_delete_post)
+{
+	const char *const before[] = {"delete_comments", "delete_likes", "delete_hashtags",
+		"delete_notifications", "delete_media"};
+	assert_failed_delete_restores("delete_post", before, 5);
+}
+
+/* A create saga that fails after attaching leaves the photo unattached,
+ * ready for another post. */
+static void assert_failed_create_frees_the_photo(const char *faults, const char *op,
+	const char *type, const char *step, const char *const *before, size_t n_before)
+{
+	use_own_server(faults);
+	struct h_user u;
+	h_user_new(&u);
+	int64_t photo = h_upload_photo(u.c);
+	assert_compensated(&u, h_call(u.c, op, "content:s media_id:i", "with a photo", photo),
+		type, step, before, n_before);
+	cr_assert_eq(h_db_int("SELECT count(*) FROM posts WHERE author_id = ?1", 1, u.id), 0);
+	cr_assert_eq(h_db_int("SELECT count(*) FROM stories WHERE author_id = ?1", 1, u.id), 0);
+	cr_assert_eq(h_db_int("SELECT count(*) FROM media WHERE id = ?1 AND post_id IS NULL "
+		"AND story_id IS NULL", 1, photo), 1, "the photo is gone or still attached");
+	h_assert_counters();
+	stop_own_server();
+}
+
+Test(faults, create_post_attach_media)
+{
+	const char *const before[] = {"create_post", "extract_hashtags"};
+	assert_failed_create_frees_the_photo("create_post.attach_media=fail", "post.create",
+		"create_post", "attach_media", before, 2);
+}
+
+Test(faults, create_post_after_attach_media)
+{
+	const char *const before[] = {"create_post", "extract_hashtags", "attach_media"};
+	assert_failed_create_frees_the_photo("create_post.notify_mentions=fail", "post.create",
+		"create_post", "notify_mentions", before, 3);
+}
+
+Test(faults, create_story_attach_media)
+{
+	const char *const before[] = {"create_story"};
+	assert_failed_create_frees_the_photo("create_story.attach_media=fail", "story.create",
+		"create_story", "attach_media", before, 1);
 }

@@ -8,9 +8,11 @@
  * the per-user limits, and the frame limits around uploads. */
 #include "harness.h"
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "clock.h"
@@ -97,17 +99,7 @@ static bool has_bytes(const void *hay, size_t len, const char *needle)
 
 static const struct ag_reply *upload_raw(struct ag_client *c, const void *data, size_t len)
 {
-	msgpack_sbuffer sb;
-	msgpack_packer pk;
-	msgpack_sbuffer_init(&sb);
-	msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
-	msgpack_pack_map(&pk, 1);
-	ag_pack_key(&pk, "data");
-	msgpack_pack_bin(&pk, len);
-	msgpack_pack_bin_body(&pk, data, len);
-	const struct ag_reply *r = h_call_packed(c, "media.upload", sb.data, sb.size);
-	msgpack_sbuffer_destroy(&sb);
-	return r;
+	return h_upload_call(c, data, len);
 }
 
 static const msgpack_object *upload_ok(struct ag_client *c, struct bytes b)
@@ -122,12 +114,13 @@ static const msgpack_object *upload_ok(struct ag_client *c, struct bytes b)
 /* Asserts an upload is bad_request on "data" and stored nothing. */
 static void assert_refused(struct h_user *u, struct bytes b, const char *what)
 {
-	int64_t before = h_db_int("SELECT count(*) FROM media", 0);
+	const char *count = "SELECT count(*) FROM media WHERE owner_id = ?1";
+	int64_t before = h_db_int(count, 1, u->id);
 	const struct ag_reply *r = upload_raw(u->c, b.data, b.len);
 	cr_assert(!r->ok, "%s was accepted", what);
 	cr_assert_eq(r->code, AG_E_BAD_REQUEST, "%s gave %s: %s", what, r->code_name, r->message);
 	cr_assert_str_eq(r->field, "data", "%s blamed field '%s'", what, r->field);
-	cr_assert_eq(h_db_int("SELECT count(*) FROM media", 0), before, "%s stored a row", what);
+	cr_assert_eq(h_db_int(count, 1, u->id), before, "%s stored a row", what);
 }
 
 struct photo {
@@ -597,7 +590,7 @@ static void wait_for_zero(const char *sql, int64_t id)
 	}
 }
 
-Test(media, an_expired_storys_photo_is_hidden_then_swept)
+Test(media, an_expired_storys_photo_is_swept)
 {
 	need_tools();
 	struct h_user u, fan;
@@ -608,7 +601,7 @@ Test(media, an_expired_storys_photo_is_hidden_then_swept)
 	int64_t now = ag_now_ms();
 	h_db_exec("UPDATE stories SET created_at = ?1, expires_at = ?2 WHERE id = ?3", 3,
 		now - 25 * HOUR_MS, now - HOUR_MS, story_id);
-	/* Hidden from others at once; the sweep then removes it. */
+	/* The sweep (every second) removes it; then no one gets it. */
 	wait_for_zero("SELECT count(*) FROM media WHERE id = ?1", mid);
 	assert_not_visible(fan.c, mid);
 	assert_not_visible(u.c, mid);
@@ -690,4 +683,124 @@ Test(media, bytes_a_day_are_limited)
 	cr_assert_eq(h_db_int("SELECT count(*) FROM media WHERE owner_id = ?1", 1, u.id), 1);
 	h_test_fini();
 	cr_assert_eq(h_server_stop(&own_server), 0);
+}
+
+/* ---- uploads in flight ---- */
+
+struct held_upload {
+	const char *url, *token;
+	const unsigned char *png;
+	size_t len;
+	int rv;
+	bool ok;
+	char code[32];
+};
+
+static void *held_upload_main(void *arg)
+{
+	struct held_upload *h = arg;
+	struct ag_client *c = NULL;
+	if ((h->rv = ag_client_open(&c, h->url, 40000)) != 0)
+		return NULL;
+	ag_client_set_auth(c, h->token);
+	msgpack_sbuffer sb;
+	msgpack_packer pk;
+	msgpack_sbuffer_init(&sb);
+	msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
+	msgpack_pack_map(&pk, 1);
+	ag_pack_key(&pk, "data");
+	msgpack_pack_bin(&pk, h->len);
+	msgpack_pack_bin_body(&pk, h->png, h->len);
+	struct ag_reply r;
+	h->rv = ag_client_call(c, "media.upload", sb.data, sb.size, NULL, &r);
+	msgpack_sbuffer_destroy(&sb);
+	if (h->rv == 0) {
+		h->ok = r.ok;
+		snprintf(h->code, sizeof h->code, "%s", r.code_name);
+		ag_reply_free(&r);
+	}
+	ag_client_close(c);
+	return NULL;
+}
+
+/* How many uploads the server log says wait at the gate. */
+static int waiting_at_gate(const struct h_server *s)
+{
+	FILE *f = fopen(s->log_path, "r");
+	int n = 0;
+	char line[512];
+	while (f && fgets(line, sizeof line, f))
+		n += strstr(line, "an upload waits at the upload gate") != NULL;
+	if (f)
+		fclose(f);
+	return n;
+}
+
+/* With 4 large uploads held in flight (8 workers free to take more), a
+ * fifth is answered rate_limited at once; a small request is still
+ * served; once the 4 finish, uploads are taken again. */
+Test(media, at_most_4_large_uploads_are_in_flight)
+{
+	sh("true");  /* makes the fixture directory */
+	const char *gate = h_fmt("%s/gate", fixture_dir);
+	setenv("ANSIGRAM_UPLOAD_GATE", gate, 1);
+	bool started = h_server_start_args(&own_server, NULL,
+		(const char *[]){"--workers", "8", NULL});
+	unsetenv("ANSIGRAM_UPLOAD_GATE");
+	cr_assert(started);
+	h_use_server(&own_server);
+	struct h_user u;
+	h_user_new(&u);
+	static const unsigned char grey[3] = {90, 90, 90};
+	size_t len;
+	const unsigned char *png = h_png(200, 200, grey, &len);  /* stored: ~120 KB */
+	cr_assert_gt(len, 64 * 1024, "the photo must make a large frame");
+
+	struct held_upload held[4];
+	pthread_t th[4];
+	for (int i = 0; i < 4; i++) {
+		held[i] = (struct held_upload){.url = h_url(), .token = u.token, .png = png, .len = len};
+		cr_assert_eq(pthread_create(&th[i], NULL, held_upload_main, &held[i]), 0);
+	}
+	int64_t until = ag_mono_ms() + 20000;
+	while (waiting_at_gate(&own_server) < 4) {
+		cr_assert_lt(ag_mono_ms(), until, "the 4 uploads never reached the gate");
+		usleep(20 * 1000);
+	}
+	const struct ag_reply *r = h_upload_call(u.c, png, len);
+	cr_assert_eq(r->code, AG_E_RATE_LIMITED, "a fifth large upload gave %s", r->code_name);
+	cr_assert_eq(r->retry_after_ms, 1000);
+	h_ok(u.c, "server.ping", "");
+
+	FILE *open_gate = fopen(gate, "w");
+	cr_assert_not_null(open_gate);
+	fclose(open_gate);
+	for (int i = 0; i < 4; i++) {
+		pthread_join(th[i], NULL);
+		cr_assert_eq(held[i].rv, 0, "held upload %d got no reply", i);
+		cr_assert(held[i].ok, "held upload %d: %s", i, held[i].code);
+	}
+	cr_assert(h_upload_call(u.c, png, len)->ok, "uploads are not taken again");
+	cr_assert_eq(h_db_int("SELECT count(*) FROM media WHERE owner_id = ?1", 1, u.id), 5);
+	h_test_fini();
+	cr_assert_eq(h_server_stop(&own_server), 0);
+}
+
+Test(media, a_bad_media_limits_option_is_a_usage_error)
+{
+	const char *bin = getenv("ANSIGRAMD");
+	cr_assert_not_null(bin);
+	static const char *const bad[] = {"0/5", "5/", "/5", "5", "5/0", "x/y", "30/200/1"};
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		FILE *p = popen(h_fmt("'%s' --media-limits '%s' 2>&1", bin, bad[i]), "r");
+		cr_assert_not_null(p);
+		char out[512] = "";
+		size_t n = fread(out, 1, sizeof out - 1, p);
+		out[n] = '\0';
+		int status = pclose(p);
+		cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 2, "--media-limits %s: status %d",
+			bad[i], status);
+		cr_assert(strstr(out, "--media-limits wants N/MIB"), "--media-limits %s: %s", bad[i],
+			out);
+	}
 }

@@ -166,10 +166,11 @@ Test(mentions, the_step_is_logged_for_posts_and_comments)
 	struct h_user a, b;
 	h_user_new(&a);
 	h_user_new(&b);
-	static const char *const sagas[2][4] = {
-		{"create_post", "extract_hashtags", "notify_mentions", NULL},
+	static const char *const sagas[2][5] = {
+		{"create_post", "extract_hashtags", "attach_media", "notify_mentions", NULL},
 		{"create_comment", "create_notification", "notify_mentions", NULL},
 	};
+	static const size_t n_steps[2] = {4, 3};
 	const struct ag_reply *r[2];
 	r[0] = h_call(a.c, "post.create", "content:s", h_fmt("@%s", b.username));
 	cr_assert(r[0]->ok);
@@ -180,8 +181,8 @@ Test(mentions, the_step_is_logged_for_posts_and_comments)
 		const msgpack_object *s = h_ok(k ? b.c : a.c, "saga.get", "saga_id:s", r[k]->saga);
 		h_assert_str(s, "state", "completed");
 		const msgpack_object *steps = ag_obj_get(s, "steps");
-		cr_assert_eq(ag_obj_len(steps), 3);
-		for (size_t i = 0; i < 3; i++) {
+		cr_assert_eq(ag_obj_len(steps), n_steps[k]);
+		for (size_t i = 0; i < n_steps[k]; i++) {
 			h_assert_str(ag_obj_at(steps, i), "name", sagas[k][i]);
 			h_assert_str(ag_obj_at(steps, i), "status", "completed");
 		}

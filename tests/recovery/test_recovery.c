@@ -44,6 +44,7 @@ struct world {
 	struct h_user a, b;
 	int64_t post_a;      /* A's post, liked and commented on by B */
 	int64_t post_b;      /* B's post */
+	int64_t photo_a;     /* a photo A uploaded and has not attached */
 	struct live lb;      /* B's live, subscribed session */
 	struct ag_client *ac;  /* A's client: a.c, then a new one after a restart */
 };
@@ -53,10 +54,18 @@ static void b_follows_a(struct world *w)
 	h_ok(w->b.c, "follow.create", "user_id:i", w->a.id);
 }
 
+/* B follows A, who has a photo ready to attach. */
+static void b_follows_a_photo_ready(struct world *w)
+{
+	b_follows_a(w);
+	w->photo_a = h_upload_photo(w->a.c);
+}
+
 static void a_post_with_everything(struct world *w)
 {
-	w->post_a = ag_obj_int(h_ok(w->a.c, "post.create", "content:s",
-		h_fmt("a post with #cats and #dogs for @%s", w->b.username)), "id");
+	w->post_a = ag_obj_int(h_ok(w->a.c, "post.create", "content:s media_id:i",
+		h_fmt("a post with #cats and #dogs for @%s", w->b.username),
+		h_upload_photo(w->a.c)), "id");
 	h_ok(w->b.c, "post.like", "post_id:i", w->post_a);
 	h_ok(w->b.c, "comment.create", "post_id:i content:s", w->post_a, "lovely");
 	h_ok(w->b.c, "comment.create", "post_id:i content:s", w->post_a, "again");
@@ -91,8 +100,8 @@ static void probe_follow(struct world *w)
  * returns. */
 static int do_create_post(struct world *w, struct ag_client *c, const char *idem, struct ag_reply *r)
 {
-	return ag_client_callf(c, r, "post.create", idem, "content:s",
-		h_fmt("fresh #news #today @%s", w->b.username));
+	return ag_client_callf(c, r, "post.create", idem, "content:s media_id:i",
+		h_fmt("fresh #news #today @%s", w->b.username), w->photo_a);
 }
 
 static int do_delete_post(struct world *w, struct ag_client *c, const char *idem, struct ag_reply *r)
@@ -118,8 +127,8 @@ static int do_send_message(struct world *w, struct ag_client *c, const char *ide
 
 static int do_create_story(struct world *w, struct ag_client *c, const char *idem, struct ag_reply *r)
 {
-	(void)w;
-	return ag_client_callf(c, r, "story.create", idem, "content:s", "right now");
+	return ag_client_callf(c, r, "story.create", idem, "content:s media_id:i", "right now",
+		w->photo_a);
 }
 
 static int do_comment(struct world *w, struct ag_client *c, const char *idem, struct ag_reply *r)
@@ -130,7 +139,7 @@ static int do_comment(struct world *w, struct ag_client *c, const char *idem, st
 
 struct saga_case {
 	const char *type;
-	const char *steps[5];
+	const char *steps[6];
 	int n_steps;
 	void (*setup)(struct world *w);
 	void (*probe)(struct world *w);
@@ -142,16 +151,17 @@ struct saga_case {
 };
 
 static const struct saga_case cases[] = {
-	{"create_post", {"create_post", "extract_hashtags", "notify_mentions"}, 3,
-	 b_follows_a, probe_message, {"message", "notification"}, do_create_post,
+	{"create_post", {"create_post", "extract_hashtags", "attach_media", "notify_mentions"}, 4,
+	 b_follows_a_photo_ready, probe_message, {"message", "notification"}, do_create_post,
 	 {"post", "notification"},
 	 "SELECT count(*) FROM posts p WHERE author_id = ?1 AND content LIKE 'fresh #news #today @%' "
 	 "AND (SELECT count(*) FROM notifications WHERE type = 'mention' AND user_id = ?2 "
-	 "AND reference_id = p.id) = 1"},
+	 "AND reference_id = p.id) = 1 AND (SELECT count(*) FROM media WHERE post_id = p.id) = 1"},
 	{"delete_post", {"delete_comments", "delete_likes", "delete_hashtags",
-	                 "delete_notifications", "delete_post"}, 5,
+	                 "delete_notifications", "delete_media", "delete_post"}, 6,
 	 a_post_with_everything, probe_message, {"message", "notification"}, do_delete_post, {NULL},
-	 "SELECT count(*) = 0 FROM posts WHERE id = ?3"},
+	 "SELECT (SELECT count(*) FROM posts WHERE id = ?3) = 0 "
+	 "AND (SELECT count(*) FROM media WHERE owner_id = ?1) = 0"},
 	{"like_post", {"toggle_like", "create_notification"}, 2,
 	 b_post, probe_message, {"message", "notification"}, do_like_post, {"notification"},
 	 "SELECT count(*) FROM likes WHERE user_id = ?1 AND post_id = ?4"},
@@ -161,9 +171,11 @@ static const struct saga_case cases[] = {
 	{"send_message", {"create_message", "create_notification"}, 2,
 	 nothing, probe_follow, {"notification"}, do_send_message, {"message", "notification"},
 	 "SELECT count(*) FROM messages WHERE sender_id = ?1 AND content = 'hello B'"},
-	{"create_story", {"create_story"}, 1,
-	 b_follows_a, probe_message, {"message", "notification"}, do_create_story, {"story"},
-	 "SELECT count(*) FROM stories WHERE author_id = ?1 AND content = 'right now'"},
+	{"create_story", {"create_story", "attach_media"}, 2,
+	 b_follows_a_photo_ready, probe_message, {"message", "notification"}, do_create_story,
+	 {"story"},
+	 "SELECT count(*) FROM stories s WHERE author_id = ?1 AND content = 'right now' "
+	 "AND (SELECT count(*) FROM media WHERE story_id = s.id) = 1"},
 	/* B, mentioned in a comment on B's post, gets the comment notification only */
 	{"comment", {"create_comment", "create_notification", "notify_mentions"}, 3,
 	 b_post, probe_message, {"message", "notification"}, do_comment, {"notification"},
@@ -205,6 +217,8 @@ static const char *const snapshot_queries[] = {
 	"SELECT * FROM stories ORDER BY id",
 	"SELECT * FROM messages ORDER BY id",
 	"SELECT * FROM notifications ORDER BY id",
+	"SELECT id, owner_id, width, height, bytes, thumb_bytes, created_at, post_id, story_id, "
+	"deleting_saga FROM media ORDER BY id",
 };
 
 static char *snapshot(void)
@@ -613,14 +627,14 @@ static void run_crash_resend(const char *type, const char *step)
 
 #define EVERY_STEP(X) \
 	X(create_post, create_post) X(create_post, extract_hashtags) \
-	X(create_post, notify_mentions) \
+	X(create_post, attach_media) X(create_post, notify_mentions) \
 	X(delete_post, delete_comments) X(delete_post, delete_likes) \
 	X(delete_post, delete_hashtags) X(delete_post, delete_notifications) \
-	X(delete_post, delete_post) \
+	X(delete_post, delete_media) X(delete_post, delete_post) \
 	X(like_post, toggle_like) X(like_post, create_notification) \
 	X(follow_user, create_follow) X(follow_user, create_notification) \
 	X(send_message, create_message) X(send_message, create_notification) \
-	X(create_story, create_story) \
+	X(create_story, create_story) X(create_story, attach_media) \
 	X(comment, create_comment) X(comment, create_notification) \
 	X(comment, notify_mentions)
 
@@ -637,7 +651,8 @@ EVERY_STEP(CRASH_TEST)
 EVERY_STEP(RESEND_TEST)
 
 #define EVERY_MULTI_STEP_SAGA(X) \
-	X(create_post) X(delete_post) X(like_post) X(follow_user) X(send_message) X(comment)
+	X(create_post) X(delete_post) X(like_post) X(follow_user) X(send_message) X(comment) \
+	X(create_story)
 
 #define COMPENSATION_TEST(saga) \
 	Test(recovery, compensation_fails_##saga) { run_compensation_fails(#saga); }

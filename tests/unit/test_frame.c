@@ -627,6 +627,77 @@ Test(frame, size_limit)
 	cr_assert_eq(decode_bytes("", 0, &err), AG_E_BAD_REQUEST);
 }
 
+/* {v: 1, op, pad: "...", args: {data: bin}} of exactly size bytes (size
+ * well over 64 bytes), the op string placed after the padding when
+ * op_last, so the check must walk past it. */
+static void pack_upload_of_size(struct frame *f, const char *op, size_t size, bool op_last)
+{
+	msgpack_pack_map(&f->pk, 4);
+	pack_s(f, "v");
+	msgpack_pack_uint8(&f->pk, 1);
+	if (!op_last) {
+		pack_s(f, "op");
+		pack_s(f, op);
+	}
+	pack_s(f, "pad");
+	pack_s(f, "xyz");
+	pack_s(f, "args");
+	msgpack_pack_map(&f->pk, 1);
+	pack_s(f, "data");
+	size_t tail = op_last ? 4 + strlen(op) : 0;
+	size_t rest = size - f->sb.size - tail;
+	size_t body = rest - 3 <= 0xffff ? rest - 3 : rest - 5;  /* bin 16 or bin 32 header */
+	msgpack_pack_bin(&f->pk, (uint32_t)body);
+	char *zeros = calloc(1, body);
+	msgpack_pack_bin_body(&f->pk, zeros, body);
+	free(zeros);
+	if (op_last) {
+		pack_s(f, "op");
+		pack_s(f, op);
+	}
+	cr_assert_eq(f->sb.size, size);
+}
+
+Test(frame, only_media_upload_may_pass_64_kib)
+{
+	const size_t sizes[] = {AG_MAX_REQUEST + 1, 1024 * 1024, AG_MAX_UPLOAD_REQUEST};
+	for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++) {
+		for (int op_last = 0; op_last < 2; op_last++) {
+			struct frame f;
+			struct ag_error err;
+			frame_init(&f);
+			pack_upload_of_size(&f, "media.upload", sizes[i], op_last);
+			cr_assert(ag_frame_is_upload(f.sb.data, f.sb.size));
+			cr_assert_eq(decode_frame(&f, &err), AG_OK, "%zu bytes: %s", sizes[i],
+				err.message);
+			frame_destroy(&f);
+
+			frame_init(&f);
+			pack_upload_of_size(&f, "post.create", sizes[i], op_last);
+			cr_assert_not(ag_frame_is_upload(f.sb.data, f.sb.size));
+			cr_assert_eq(decode_frame(&f, &err), AG_E_TOO_LARGE, "post.create of %zu bytes",
+				sizes[i]);
+			frame_destroy(&f);
+
+			/* A name that only starts like it is no upload. */
+			frame_init(&f);
+			pack_upload_of_size(&f, "media.uploads", sizes[i], op_last);
+			cr_assert_eq(decode_frame(&f, &err), AG_E_TOO_LARGE);
+			frame_destroy(&f);
+		}
+	}
+	struct frame f;
+	struct ag_error err;
+	frame_init(&f);
+	pack_upload_of_size(&f, "media.upload", AG_MAX_UPLOAD_REQUEST + 1, false);
+	cr_assert_eq(decode_frame(&f, &err), AG_E_TOO_LARGE);
+	frame_destroy(&f);
+	/* Not a map, or a map cut short: no upload. */
+	cr_assert_not(ag_frame_is_upload("\x91\x01", 2));
+	cr_assert_not(ag_frame_is_upload("\x82\xa2op", 4));
+	cr_assert_not(ag_frame_is_upload("", 0));
+}
+
 /* Unpacks a response frame into un and returns its root map. */
 static const msgpack_object *unpack_response(msgpack_sbuffer *sb, msgpack_unpacked *un)
 {

@@ -187,6 +187,40 @@ Test(request, packs_a_frame_the_server_reads)
 	ag_req_free(&r);
 }
 
+Test(request, bin_args)
+{
+	struct ag_req r;
+	ag_req_init(&r, "media.upload");
+	cr_assert_eq(ag_req_set_text(&r, "data", "abc"), AG_OK);
+	cr_assert_eq(ag_req_str(&r, "data")[2], 'c');
+	ag_req_unset(&r, "data");
+	cr_assert_eq(ag_req_set_text(&r, "data", ""), AG_E_BAD_REQUEST);
+	cr_assert_eq(ag_req_set_bin(&r, "data", "", 0), AG_E_BAD_REQUEST);
+	cr_assert_str_eq(r.error.field, "data");
+	cr_assert_not(ag_req_has(&r, "data"));
+	static const unsigned char png_start[] = {0x89, 'P', 'N', 'G', 0x00, 0xff};
+	cr_assert_eq(ag_req_set_bin(&r, "data", png_start, sizeof png_start), AG_OK);
+	msgpack_sbuffer sb;
+	msgpack_sbuffer_init(&sb);
+	cr_assert_eq(ag_req_pack(&r, &sb, 3, "tok", NULL), AG_OK);
+	struct ag_request req;
+	struct ag_args args;
+	decode(&sb, &req, &args);
+	size_t len;
+	const void *data = ag_arg_bin(&args, "data", &len);
+	cr_assert_eq(len, sizeof png_start);
+	cr_assert_eq(memcmp(data, png_start, len), 0);
+	ag_args_free(&args);
+	ag_request_free(&req);
+	msgpack_sbuffer_destroy(&sb);
+	ag_req_free(&r);
+
+	ag_req_init(&r, "post.create");
+	cr_assert_eq(ag_req_set_bin(&r, "content", "x", 1), AG_E_BAD_REQUEST);
+	cr_assert_str_eq(r.error.message, "wants text, not binary data");
+	ag_req_free(&r);
+}
+
 Test(request, no_args_no_args_key)
 {
 	struct ag_req r;

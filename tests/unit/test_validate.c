@@ -527,6 +527,54 @@ Test(types, str_must_be_a_string)
 	cr_assert_eq(decode_one_value(AG_OP_search_users, "q", v_array, &err), BAD);
 }
 
+/* media.upload's data: a bin of 1 byte to 8 MiB, read without a copy. */
+Test(types, bin)
+{
+	struct args_builder b;
+	build(&b, 1);
+	key(&b, "data");
+	msgpack_pack_bin(&b.pk, 3);
+	msgpack_pack_bin_body(&b.pk, "a\0b", 3);
+	cr_assert_eq(decode(&b, AG_OP_media_upload), OK, "%s", b.err.message);
+	size_t len;
+	const void *data = ag_arg_bin(&b.args, "data", &len);
+	cr_assert_eq(len, 3);
+	cr_assert_eq(memcmp(data, "a\0b", 3), 0);
+	done(&b);
+
+	static const struct { const char *what; size_t len; bool is_str; enum ag_err want; } cases[] = {
+		{"an empty bin", 0, false, BAD},
+		{"8 MiB", 8 * 1024 * 1024, false, OK},
+		{"8 MiB + 1", 8 * 1024 * 1024 + 1, false, BAD},
+		{"a string", 3, true, BAD},
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		build(&b, 1);
+		key(&b, "data");
+		char *bytes = calloc(1, cases[i].len + 1);
+		if (cases[i].is_str) {
+			msgpack_pack_str(&b.pk, cases[i].len);
+			msgpack_pack_str_body(&b.pk, "abc", cases[i].len);
+		} else {
+			msgpack_pack_bin(&b.pk, cases[i].len);
+			msgpack_pack_bin_body(&b.pk, bytes, cases[i].len);
+		}
+		free(bytes);
+		cr_assert_eq(decode(&b, AG_OP_media_upload), cases[i].want, "%s", cases[i].what);
+		if (cases[i].want != OK) {
+			cr_assert_str_eq(b.err.field, "data", "%s", cases[i].what);
+			cr_assert_eq(strncmp(b.err.message, "data ", 5), 0, "%s", b.err.message);
+		}
+		done(&b);
+	}
+	/* Absent: NULL and no bytes. */
+	build(&b, 0);
+	b.err.code = AG_OK;
+	cr_assert_eq(decode(&b, AG_OP_media_upload), BAD);
+	cr_assert_str_eq(b.err.message, "data is required.");
+	done(&b);
+}
+
 Test(args, missing_required)
 {
 	struct args_builder b;
