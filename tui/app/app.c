@@ -1000,14 +1000,17 @@ static void quit_yes(struct app *a, void *ctx, int64_t id)
 }
 
 /* q on a tab's first screen: quits, asking first when a post, comment or
- * message is written but not sent. */
+ * message is written but not sent: whether to discard it where drafts live
+ * in memory only (--ssh), else saying it is kept for next time. */
 static void quit_asking(struct app *a)
 {
 	for (int t = 0; t < TAB__COUNT; t++)
 		for (int i = 0; i < a->depth[t]; i++) {
 			struct screen *s = a->stack[t][i];
 			if (s->ops->has_draft && s->ops->has_draft(s)) {
-				app_confirm(a, "Discard the draft and quit?", quit_yes, NULL, 0);
+				app_confirm(a, model_drafts_kept(&a->m)
+					? "Quit? Your draft is kept for next time."
+					: "Discard the draft and quit?", quit_yes, NULL, 0);
 				return;
 			}
 		}
@@ -1354,6 +1357,12 @@ int tui_run(const struct ag_client_opts *opts)
 	if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)) {
 		fprintf(stderr, "ansigram: the interface needs a terminal; "
 			"give a subcommand to use it from a script (try 'ansigram --help')\n");
+		return 2;
+	}
+	int64_t give_up_ms;
+	if (!model_give_up_setting(&give_up_ms)) {
+		fprintf(stderr, "ansigram: %s wants whole seconds from 1 to 86400, not '%s'\n",
+			OUTBOX_GIVE_UP_ENV, getenv(OUTBOX_GIVE_UP_ENV));
 		return 2;
 	}
 	char url[1024];

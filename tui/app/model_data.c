@@ -636,7 +636,19 @@ static void outgoing_fail(struct model *m, struct outgoing *o, const char *why)
 	model_note(m, o->comment ? NOTE_COMMENT_FAILED : NOTE_MESSAGE_FAILED, o->target, 0, why);
 }
 
-#define GAVE_UP "Not sent: server unreachable for 2 min; Enter to retry."
+/* Gives o up after m->give_up_ms without the server. */
+static void outgoing_give_up(struct model *m, struct outgoing *o)
+{
+	char why[sizeof o->why];
+	int64_t s = m->give_up_ms / 1000;
+	if (s % 60 == 0)
+		snprintf(why, sizeof why, "Not sent: server unreachable for %lld min; Enter to retry.",
+			(long long)(s / 60));
+	else
+		snprintf(why, sizeof why, "Not sent: server unreachable for %lld s; Enter to retry.",
+			(long long)s);
+	outgoing_fail(m, o, why);
+}
 
 void model_outbox_retry(struct model *m, bool comment, int64_t target)
 {
@@ -660,15 +672,15 @@ int model_outbox_tick(struct model *m, int64_t now)
 		struct outgoing *o = m->outbox[i];
 		if (o->failed || o->in_flight)
 			continue;
-		if (now - o->first_ms >= OUTBOX_GIVE_UP_MS) {
-			outgoing_fail(m, o, GAVE_UP);
+		if (now - o->first_ms >= m->give_up_ms) {
+			outgoing_give_up(m, o);
 			continue;
 		}
 		if (m->conn == CONN_ONLINE) {
 			outgoing_submit(m, o);
 			continue;
 		}
-		int64_t in = o->first_ms + OUTBOX_GIVE_UP_MS - now;
+		int64_t in = o->first_ms + m->give_up_ms - now;
 		if (next < 0 || in < next)
 			next = in;
 	}
@@ -701,8 +713,8 @@ static bool outgoing_reply(struct model *m, const struct job *j, int64_t outgoin
 		outgoing_fail(m, o, why);   /* the server refused it: re-sending will not help */
 		return true;
 	}
-	if (ag_mono_ms() - o->first_ms >= OUTBOX_GIVE_UP_MS) {
-		outgoing_fail(m, o, GAVE_UP);
+	if (ag_mono_ms() - o->first_ms >= m->give_up_ms) {
+		outgoing_give_up(m, o);
 		return true;
 	}
 	return false;   /* sent again when the server answers */
