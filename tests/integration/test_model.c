@@ -319,3 +319,32 @@ Test(model, a_draft_outlives_the_model)
 	cr_assert_str_eq(model_draft(&again, "compose"), "half a thought");
 	model_free(&again);
 }
+
+static bool new_posts_waiting(struct model *m, const void *arg)
+{
+	return m->new_posts == *(const int64_t *)arg;
+}
+
+/* A post pushed by someone I follow waits above the feed until shown. */
+Test(model, a_pushed_post_waits_above_the_feed)
+{
+	struct h_user me, them;
+	h_user_new(&me);
+	h_user_new(&them);
+	h_ok(me.c, "follow.create", "user_id:i", them.id);
+	struct model m;
+	model_up(&m);
+	login(&m, &me);
+	run_until(&m, view_loaded, m.feed, "the empty feed");
+	cr_assert_eq(m.feed->n, 0);
+	h_ok(them.c, "post.create", "content:s", "news from them");
+	int64_t one = 1;
+	run_until(&m, new_posts_waiting, &one, "one new post waiting");
+	cr_assert_eq(m.feed->n, 0, "not shown until asked");
+	model_feed_show_new(&m);
+	cr_assert_eq(m.new_posts, 0);
+	run_until(&m, view_loaded, m.feed, "the feed again");
+	cr_assert_eq(m.feed->n, 1);
+	cr_assert_str_eq(((struct post *)m.feed->items[0])->content, "news from them");
+	model_free(&m);
+}
