@@ -1,9 +1,10 @@
 /* model.h: what the TUI knows: my account, the feed, stories, posts,
  * comments, profiles, conversations, notifications and the connection
  * state. Screens read it and call the intents below; the model turns
- * intents into requests for the worker thread and applies the replies and
- * the push events as they arrive. Only this layer (model.c, parse.c,
- * live.c) talks to the protocol client. Every string held here has been
+ * intents into requests for the worker thread (each with the callback that
+ * applies its reply) and applies the push events as they arrive. Only this
+ * layer (model.c, model_data.c, parse.c, worker.c) talks to the protocol
+ * client, and none of it needs curses. Every string held here has been
  * through ag_text_sanitize, so screens can draw it as it is. */
 #ifndef TUI_MODEL_H
 #define TUI_MODEL_H
