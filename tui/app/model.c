@@ -482,7 +482,8 @@ bool model_drafts_kept(const struct model *m)
 
 /* ---- SSH keys linked to my account ---- */
 
-/* The key was linked (ctx NULL) or unlinked (ctx non-NULL). */
+/* A key linked or unlinked: says so (said) and reloads the list, or says
+ * why not. */
 static void ssh_key_changed_done(struct model *m, const struct job *j, const char *said)
 {
 	if (job_ok(j)) {
