@@ -475,9 +475,15 @@ void model_drafts_flush(struct model *m)
 	drafts_flush(m->drafts);
 }
 
+bool model_drafts_kept(const struct model *m)
+{
+	return drafts_on_disk(m->drafts);
+}
+
 /* ---- SSH keys linked to my account ---- */
 
-/* The key was linked (ctx NULL) or unlinked (ctx non-NULL). */
+/* A key linked or unlinked: says so (said) and reloads the list, or says
+ * why not. */
 static void ssh_key_changed_done(struct model *m, const struct job *j, const char *said)
 {
 	if (job_ok(j)) {
@@ -908,10 +914,28 @@ void model_on_poll(struct model *m, const struct pollfd *fds, int n)
 	}
 }
 
+bool model_give_up_setting(int64_t *ms)
+{
+	const char *text = getenv(OUTBOX_GIVE_UP_ENV);
+	if (text == NULL || text[0] == '\0') {
+		*ms = OUTBOX_GIVE_UP_MS;
+		return true;
+	}
+	char *end;
+	errno = 0;
+	long long s = strtoll(text, &end, 10);
+	if (errno || *end != '\0' || end == text || s < 1 || s > 86400 || text[0] == '+')
+		return false;
+	*ms = s * 1000;
+	return true;
+}
+
 int model_init(struct model *m, const struct ag_client_opts *opts, const char *server_url,
 	struct ag_client *client, note_fn note, void *note_ctx)
 {
 	memset(m, 0, sizeof *m);
+	m->give_up_ms = OUTBOX_GIVE_UP_MS;
+	model_give_up_setting(&m->give_up_ms);
 	m->note = note;
 	m->note_ctx = note_ctx;
 	snprintf(m->server_url, sizeof m->server_url, "%s", server_url);

@@ -1,9 +1,10 @@
 /* model.h: what the TUI knows: my account, the feed, stories, posts,
  * comments, profiles, conversations, notifications and the connection
  * state. Screens read it and call the intents below; the model turns
- * intents into requests for the worker thread and applies the replies and
- * the push events as they arrive. Only this layer (model.c, parse.c,
- * live.c) talks to the protocol client. Every string held here has been
+ * intents into requests for the worker thread (each with the callback that
+ * applies its reply) and applies the push events as they arrive. Only this
+ * layer (model.c, model_data.c, parse.c, worker.c) talks to the protocol
+ * client, and none of it needs curses. Every string held here has been
  * through ag_text_sanitize, so screens can draw it as it is. */
 #ifndef TUI_MODEL_H
 #define TUI_MODEL_H
@@ -121,8 +122,10 @@ struct story_group {
 enum conn_state { CONN_CONNECTING, CONN_ONLINE, CONN_OFFLINE };
 
 /* How long a message or comment keeps being re-sent while the server
- * cannot be reached, before it is shown as not sent. */
+ * cannot be reached, before it is shown as not sent: 2 minutes, or
+ * $ANSIGRAM_SEND_GIVE_UP seconds (1 to 86400). */
 #define OUTBOX_GIVE_UP_MS (2 * 60 * 1000)
+#define OUTBOX_GIVE_UP_ENV "ANSIGRAM_SEND_GIVE_UP"
 
 /* A message or comment sent but not answered yet. It keeps its
  * idempotency key across every re-send, so it lands at most once. */
@@ -226,6 +229,7 @@ struct model {
 	struct idmap *seen;         /* story id -> expires_at (as a pointer-sized int) */
 	struct drafts *drafts;      /* unsent composer text, per account */
 	struct outgoing **outbox;   /* messages and comments not answered yet, oldest first */
+	int64_t give_up_ms;         /* see OUTBOX_GIVE_UP_MS */
 	size_t n_outbox;
 	int64_t next_outgoing_id;
 
@@ -246,6 +250,10 @@ struct model {
 	char ssh_keys_error[200];
 };
 
+/* The give-up time from $ANSIGRAM_SEND_GIVE_UP (unset: the default) into
+ * *ms; false, with *ms unchanged, when it is not whole seconds from 1 to
+ * 86400. */
+bool model_give_up_setting(int64_t *ms);
 /* Sets up the model on an open client (which the worker takes over). */
 int model_init(struct model *m, const struct ag_client_opts *opts, const char *server_url,
 	struct ag_client *client, note_fn note, void *note_ctx);
@@ -325,6 +333,8 @@ const char *model_draft(struct model *m, const char *key);
 void model_draft_save(struct model *m, const char *key, const char *text);
 /* Writes pending drafts now (the process is about to end). */
 void model_drafts_flush(struct model *m);
+/* Whether drafts are kept on disk for next time (not with --ssh). */
+bool model_drafts_kept(const struct model *m);
 
 void model_stories_refresh(struct model *m);
 bool model_story_seen(const struct model *m, int64_t story_id);

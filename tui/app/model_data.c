@@ -29,6 +29,7 @@ struct view_kind {
 	                         * one shows nothing and asks nothing until it has text */
 	enum paging paging;
 	bool posts;             /* items are struct post * of the model's cache */
+	bool badged;            /* an unread badge goes with it: refreshing asks the counts */
 	void *(*parse)(struct model *m, const msgpack_object *o);
 	void (*free)(void *item);   /* NULL: the view does not own its items */
 	int64_t (*id)(const void *item);
@@ -66,28 +67,30 @@ static int64_t notif_id(const void *it) { return ((const struct notif *)it)->id;
 static int64_t convo_id(const void *it) { return ((const struct convo *)it)->other_id; }
 
 static const struct view_kind view_kinds[] = {
-	[SRC_FEED] = {"feed.get", NULL, NULL, PAGING_BEFORE, true, parse_post_item, NULL, post_id},
-	[SRC_USER_POSTS] = {"user.posts", "user_id", NULL, PAGING_BEFORE, true, parse_post_item,
+	[SRC_FEED] = {"feed.get", NULL, NULL, PAGING_BEFORE, true, false, parse_post_item, NULL, post_id},
+	[SRC_USER_POSTS] = {"user.posts", "user_id", NULL, PAGING_BEFORE, true, false, parse_post_item,
 		NULL, post_id},
-	[SRC_TAG_POSTS] = {"search.posts_by_hashtag", NULL, "tag", PAGING_OFFSET, true,
+	[SRC_TAG_POSTS] = {"search.posts_by_hashtag", NULL, "tag", PAGING_OFFSET, true, false,
 		parse_post_item, NULL, post_id},
-	[SRC_COMMENTS] = {"post.comments", "post_id", NULL, PAGING_BEFORE, false,
+	[SRC_COMMENTS] = {"post.comments", "post_id", NULL, PAGING_BEFORE, false, false,
 		parse_comment_item, comment_free, comment_id},
-	[SRC_FOLLOWERS] = {"user.followers", "user_id", NULL, PAGING_OFFSET, false,
+	[SRC_FOLLOWERS] = {"user.followers", "user_id", NULL, PAGING_OFFSET, false, false,
 		parse_user_item, user_free, user_id},
-	[SRC_FOLLOWING] = {"user.following", "user_id", NULL, PAGING_OFFSET, false,
+	[SRC_FOLLOWING] = {"user.following", "user_id", NULL, PAGING_OFFSET, false, false,
 		parse_user_item, user_free, user_id},
-	[SRC_SEARCH_USERS] = {"search.users", NULL, "q", PAGING_ONCE, false, parse_user_item,
+	[SRC_SEARCH_USERS] = {"search.users", NULL, "q", PAGING_ONCE, false, false, parse_user_item,
 		user_free, user_id},
-	[SRC_SEARCH_TAGS] = {"search.hashtags", NULL, "q", PAGING_ONCE, false, parse_tag_item,
+	[SRC_SEARCH_TAGS] = {"search.hashtags", NULL, "q", PAGING_ONCE, false, false, parse_tag_item,
 		tag_free, tag_id},
-	[SRC_THREAD] = {"message.thread", "user_id", NULL, PAGING_BEFORE, false,
+	[SRC_THREAD] = {"message.thread", "user_id", NULL, PAGING_BEFORE, false, true,
 		parse_message_item, message_free, message_id},
-	[SRC_NOTIFS] = {"notification.list", NULL, NULL, PAGING_BEFORE, false, parse_notif_item,
+	[SRC_NOTIFS] = {"notification.list", NULL, NULL, PAGING_BEFORE, false, true, parse_notif_item,
 		notif_free, notif_id},
-	[SRC_CONVOS] = {"message.conversations", NULL, NULL, PAGING_ONCE, false,
+	[SRC_CONVOS] = {"message.conversations", NULL, NULL, PAGING_ONCE, false, true,
 		parse_convo_item, convo_free, convo_id},
 };
+_Static_assert(sizeof view_kinds / sizeof view_kinds[0] == SRC_CONVOS + 1,
+	"a view kind for every view_src");
 
 static const struct view_kind *kind_of(enum view_src src)
 {
@@ -295,7 +298,7 @@ void model_view_more(struct model *m, struct view *v)
 
 void model_view_refresh(struct model *m, struct view *v)
 {
-	if (v->src == SRC_NOTIFS || v->src == SRC_CONVOS || v->src == SRC_THREAD)
+	if (kind_of(v->src)->badged)
 		model_counts_refresh(m);   /* the badges go with the lists */
 	v->gen++;
 	v->error[0] = '\0';
@@ -643,7 +646,19 @@ static void outgoing_fail(struct model *m, struct outgoing *o, const char *why)
 	model_note(m, o->comment ? NOTE_COMMENT_FAILED : NOTE_MESSAGE_FAILED, o->target, 0, why);
 }
 
-#define GAVE_UP "Not sent: server unreachable for 2 min; Enter to retry."
+/* Gives o up after m->give_up_ms without the server. */
+static void outgoing_give_up(struct model *m, struct outgoing *o)
+{
+	char why[sizeof o->why];
+	int64_t s = m->give_up_ms / 1000;
+	if (s % 60 == 0)
+		snprintf(why, sizeof why, "Not sent: server unreachable for %lld min; Enter to retry.",
+			(long long)(s / 60));
+	else
+		snprintf(why, sizeof why, "Not sent: server unreachable for %lld s; Enter to retry.",
+			(long long)s);
+	outgoing_fail(m, o, why);
+}
 
 void model_outbox_retry(struct model *m, bool comment, int64_t target)
 {
@@ -667,15 +682,15 @@ int model_outbox_tick(struct model *m, int64_t now)
 		struct outgoing *o = m->outbox[i];
 		if (o->failed || o->in_flight)
 			continue;
-		if (now - o->first_ms >= OUTBOX_GIVE_UP_MS) {
-			outgoing_fail(m, o, GAVE_UP);
+		if (now - o->first_ms >= m->give_up_ms) {
+			outgoing_give_up(m, o);
 			continue;
 		}
 		if (m->conn == CONN_ONLINE) {
 			outgoing_submit(m, o);
 			continue;
 		}
-		int64_t in = o->first_ms + OUTBOX_GIVE_UP_MS - now;
+		int64_t in = o->first_ms + m->give_up_ms - now;
 		if (next < 0 || in < next)
 			next = in;
 	}
@@ -708,8 +723,8 @@ static bool outgoing_reply(struct model *m, const struct job *j, int64_t outgoin
 		outgoing_fail(m, o, why);   /* the server refused it: re-sending will not help */
 		return true;
 	}
-	if (ag_mono_ms() - o->first_ms >= OUTBOX_GIVE_UP_MS) {
-		outgoing_fail(m, o, GAVE_UP);
+	if (ag_mono_ms() - o->first_ms >= m->give_up_ms) {
+		outgoing_give_up(m, o);
 		return true;
 	}
 	return false;   /* sent again when the server answers */

@@ -273,6 +273,23 @@ void ed_draw(struct editor *e, WINDOW *w, int y, int x, int rows, int cols, attr
  * (external.c). */
 bool ed_external(struct editor *e, char *why, size_t why_size);
 
+/* ---- @name completion in a text field (mention.c) ---- */
+
+struct mention {
+	struct view *users;     /* search.users, opened on the first Tab */
+	char completing[32];    /* the name being completed; "" none */
+	char candidates[200];   /* the people a completion could not choose between,
+	                         * or why it found none: for the screen to show */
+};
+
+/* Tab after "@na" in e: asks who is called "na…" and returns true (the key
+ * is taken); false for any other key or place. */
+bool mention_key(struct mention *mc, struct model *m, struct editor *e, const struct key *k);
+/* Completes the name once the search has answered (call before drawing);
+ * true when it changed e's text. */
+bool mention_finish(struct mention *mc, struct editor *e);
+void mention_free(struct mention *mc, struct model *m);
+
 /* ---- screens ---- */
 
 struct app;

@@ -30,9 +30,7 @@ struct compose {
 	bool sending;
 	char error[200];
 	int text_y0, image_y;
-	struct view *users;     /* search.users, for completing an @name */
-	char completing[32];    /* the name being completed; "" none */
-	char candidates[200];   /* the people a completion could not choose between */
+	struct mention mention; /* Tab completing an @name */
 };
 
 static size_t limit(const struct compose *c)
@@ -74,70 +72,11 @@ static void tag_list(const char *s, char *out, size_t size)
 	free(cls);
 }
 
-/* Asks the server who is called "@<the name before the cursor>…". */
-static void start_completion(struct compose *c, size_t n)
-{
-	const char *text = ed_text(&c->text);
-	snprintf(c->completing, sizeof c->completing, "%.*s", (int)n, text + c->text.cur - n);
-	c->candidates[0] = '\0';
-	if (c->users == NULL)
-		c->users = model_view_open(c->base.m, SRC_SEARCH_USERS, 0, c->completing);
-	else
-		model_view_query(c->base.m, c->users, c->completing);
-}
-
-/* Once the search has answered (and the name is still before the cursor):
- * one person completes the name, several complete what they share and
- * are listed under the text. */
-static void finish_completion(struct compose *c)
-{
-	struct view *v = c->users;
-	if (c->completing[0] == '\0' || v == NULL || v->loading || !v->loaded || v->text == NULL ||
-	    strcmp(v->text, c->completing) != 0)
-		return;
-	size_t plen = strlen(c->completing);
-	const char *before = ed_text(&c->text) + c->text.cur - plen;
-	if (ed_word_before(&c->text, '@') != plen || strncmp(before, c->completing, plen) != 0) {
-		c->completing[0] = '\0';     /* typed on meanwhile */
-		return;
-	}
-	const char *first = NULL;
-	size_t common = 0, count = 0, used = 0;
-	for (size_t i = 0; i < v->n; i++) {
-		const char *name = ((const struct user *)v->items[i])->username;
-		if (name == NULL || strncasecmp(name, c->completing, plen) != 0)
-			continue;
-		if (first == NULL) {
-			first = name;
-			common = strlen(name);
-		}
-		size_t k = 0;
-		while (k < common && name[k] && strncasecmp(name + k, first + k, 1) == 0)
-			k++;
-		common = k;
-		if (used + strlen(name) + 3 < sizeof c->candidates)
-			used += (size_t)snprintf(c->candidates + used, sizeof c->candidates - used, "%s@%s",
-				used ? " " : "", name);
-		count++;
-	}
-	if (v->error[0])
-		snprintf(c->candidates, sizeof c->candidates, "%s", v->error);
-	else if (count == 0)
-		snprintf(c->candidates, sizeof c->candidates, "No one called @%s…", c->completing);
-	char rest[64];
-	snprintf(rest, sizeof rest, "%.*s%s", (int)(common > plen ? common - plen : 0),
-		first ? first + plen : "", count == 1 ? " " : "");
-	if (count >= 1)
-		ed_insert(&c->text, rest);
-	if (count == 1)
-		c->candidates[0] = '\0';
-	c->completing[0] = '\0';
-}
-
 static void compose_draw(struct screen *s, WINDOW *w, int rows, int cols)
 {
 	struct compose *c = (struct compose *)s;
-	finish_completion(c);
+	if (mention_finish(&c->mention, &c->text))
+		model_draft_save(s->m, "compose", ed_text(&c->text));
 	int x = 2;
 	x += put_str(w, 0, x, 20, c->story ? "New story" : "New post", th(TH_TITLE)) + 3;
 	x += put_str(w, 0, x, 10, " Post ", c->story ? th(TH_TAB) : th(TH_TAB_ON)) + 1;
@@ -169,8 +108,8 @@ static void compose_draw(struct screen *s, WINDOW *w, int rows, int cols)
 		int used = put_str(w, y, 4, 8, "Tags:", th(TH_DIM));
 		put_fit(w, y, 5 + used, cols - 30, tags, th(TH_TAG));
 	}
-	if (c->candidates[0])
-		put_fit(w, y + 1, 4, cols - 8, c->candidates, th(TH_MENTION));
+	if (c->mention.candidates[0])
+		put_fit(w, y + 1, 4, cols - 8, c->mention.candidates, th(TH_MENTION));
 	char count[32];
 	size_t n = ed_chars(&c->text);
 	snprintf(count, sizeof count, "%zu / %zu", n, limit(c));
@@ -327,7 +266,6 @@ static bool photo_field_key(struct compose *c, const struct key *k)
 static bool compose_key(struct screen *s, const struct key *k)
 {
 	struct compose *c = (struct compose *)s;
-	size_t name_len;
 	if (!k->paste && k->code == 0 && k->ch == CTRL('o') && s->m->ssh) {
 		/* Over SSH no file on the host is read. */
 		snprintf(c->error, sizeof c->error, "Photos cannot be attached over SSH: post them "
@@ -341,11 +279,8 @@ static bool compose_key(struct screen *s, const struct key *k)
 	}
 	if (c->on_photo && !key_is(k, ACT_SUBMIT))
 		return photo_field_key(c, k);
-	if (!k->paste && k->code == 0 && k->ch == '\t' && !c->on_image &&
-	    (name_len = ed_word_before(&c->text, '@')) > 0 && name_len < sizeof c->completing) {
-		start_completion(c, name_len);
+	if (!c->on_image && mention_key(&c->mention, s->m, &c->text, k))
 		return true;
-	}
 	if (!k->paste && k->code == 0 && k->ch == '\t') {
 		c->on_image = !c->on_image;
 		return true;
@@ -379,7 +314,7 @@ static bool compose_key(struct screen *s, const struct key *k)
 		c->on_image = true;
 	if (r == ED_CHANGED) {
 		c->error[0] = '\0';
-		c->candidates[0] = '\0';
+		c->mention.candidates[0] = '\0';
 	}
 	if (r == ED_CHANGED && e == &c->text)
 		model_draft_save(s->m, "compose", ed_text(&c->text));
@@ -437,7 +372,7 @@ static void compose_destroy(struct screen *s)
 	ed_free(&c->text);
 	ed_free(&c->image);
 	ed_free(&c->photo_path);
-	model_view_close(c->base.m, c->users);
+	mention_free(&c->mention, c->base.m);
 	free(c);
 }
 
