@@ -183,27 +183,21 @@ int ag_client_call(struct ag_client *c, const char *op, const void *args,
 {
 	msgpack_sbuffer sb;
 	msgpack_sbuffer_init(&sb);
-	msgpack_packer pk;
-	msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
-	msgpack_pack_map(&pk, 3 + (size_t)(c->auth != NULL) + (size_t)(args != NULL) +
-		(size_t)(idem != NULL));
-	ag_pack_key(&pk, "v");
-	msgpack_pack_uint64(&pk, AG_PROTOCOL_VERSION);
-	ag_pack_key(&pk, "id");
-	msgpack_pack_uint64(&pk, c->next_id++);
-	ag_pack_key(&pk, "op");
-	ag_pack_str(&pk, op);
-	if (c->auth != NULL) {
-		ag_pack_key(&pk, "auth");
-		ag_pack_str(&pk, c->auth);
-	}
-	if (args != NULL) {
-		ag_pack_key(&pk, "args");
-		msgpack_sbuffer_write(&sb, args, args_len);
-	}
-	if (idem != NULL) {
-		ag_pack_key(&pk, "idem");
-		ag_pack_str(&pk, idem);
+	ag_frame_pack(&sb, c->next_id++, op, c->auth, args, args_len, idem);
+	int rv = ag_client_raw(c, sb.data, sb.size, out);
+	msgpack_sbuffer_destroy(&sb);
+	return rv;
+}
+
+int ag_client_send(struct ag_client *c, struct ag_req *r, const char *idem, struct ag_reply *out)
+{
+	msgpack_sbuffer sb;
+	msgpack_sbuffer_init(&sb);
+	if (ag_req_pack(r, &sb, c->next_id++, c->auth, idem) != AG_OK) {
+		msgpack_sbuffer_destroy(&sb);
+		memset(out, 0, sizeof *out);
+		msgpack_unpacked_init(&out->un);
+		return NNG_EINVAL;
 	}
 	int rv = ag_client_raw(c, sb.data, sb.size, out);
 	msgpack_sbuffer_destroy(&sb);

@@ -7,6 +7,7 @@
 
 #include "dial.h"
 #include "proto.h"
+#include "request.h"
 
 struct ag_client;
 
@@ -48,6 +49,11 @@ struct ag_reply {
  * NNG_EPROTO for an unreadable reply. Free out with ag_reply_free. */
 int ag_client_call(struct ag_client *c, const char *op, const void *args,
 	size_t args_len, const char *idem, struct ag_reply *out);
+
+/* Sends a request built with the request builder (request.h), packed by
+ * ag_req_pack with the client's auth; as ag_client_call otherwise.
+ * NNG_EINVAL, sending nothing, when r fails ag_req_check. */
+int ag_client_send(struct ag_client *c, struct ag_req *r, const char *idem, struct ag_reply *out);
 
 /* Like ag_client_call, with args built from a format: space-separated
  * "name:T" where T is s (const char *, NULL packs nil), i (int64_t),

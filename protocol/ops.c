@@ -13,8 +13,8 @@
 #define OPT AG_A_OPT
 #define NULLABLE AG_A_NULLABLE
 
-#define ARG(n, t, f, lo, hi, r, help_) \
-	{ .name = #n, .type = AG_T_##t, .flags = (f), .min = (lo), .max = (hi), \
+#define ARG(n, t, f, lo, hi, dflt_, r, help_) \
+	{ .name = #n, .type = AG_T_##t, .flags = (f), .min = (lo), .max = (hi), .dflt = (dflt_), \
 	  .rule = AG_R_##r, .help = (help_) },
 
 #define AG_OP(id_, name_, auth_, saga_, summary_, args_) \

@@ -76,6 +76,7 @@ struct ag_arg_spec {
 	enum ag_arg_type type;
 	unsigned flags;       /* AG_A_* */
 	int64_t min, max;     /* INT: value range; STR: length range */
+	int64_t dflt;         /* OPT INT: the value when absent (limit: page size) */
 	enum ag_str_rule rule;
 	const char *help;
 };

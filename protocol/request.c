@@ -299,6 +299,33 @@ bool ag_req_pack_args(const struct ag_req *r, msgpack_sbuffer *sb)
 	return true;
 }
 
+void ag_frame_pack(msgpack_sbuffer *sb, uint64_t id, const char *op, const char *auth,
+	const void *args, size_t args_len, const char *idem)
+{
+	msgpack_packer pk;
+	msgpack_packer_init(&pk, sb, msgpack_sbuffer_write);
+	msgpack_pack_map(&pk, 3 + (size_t)(auth != NULL) + (size_t)(args != NULL) +
+		(size_t)(idem != NULL));
+	ag_pack_key(&pk, "v");
+	msgpack_pack_uint64(&pk, AG_PROTOCOL_VERSION);
+	ag_pack_key(&pk, "id");
+	msgpack_pack_uint64(&pk, id);
+	ag_pack_key(&pk, "op");
+	ag_pack_str(&pk, op);
+	if (auth != NULL) {
+		ag_pack_key(&pk, "auth");
+		ag_pack_str(&pk, auth);
+	}
+	if (args != NULL) {
+		ag_pack_key(&pk, "args");
+		msgpack_sbuffer_write(sb, args, args_len);
+	}
+	if (idem != NULL) {
+		ag_pack_key(&pk, "idem");
+		ag_pack_str(&pk, idem);
+	}
+}
+
 enum ag_err ag_req_pack(struct ag_req *r, msgpack_sbuffer *sb, uint64_t id, const char *auth,
 	const char *idem)
 {
@@ -308,28 +335,7 @@ enum ag_err ag_req_pack(struct ag_req *r, msgpack_sbuffer *sb, uint64_t id, cons
 	msgpack_sbuffer args;
 	msgpack_sbuffer_init(&args);
 	bool has_args = ag_req_pack_args(r, &args);
-	msgpack_packer pk;
-	msgpack_packer_init(&pk, sb, msgpack_sbuffer_write);
-	msgpack_pack_map(&pk, 3 + (size_t)(auth != NULL) + (size_t)has_args +
-		(size_t)(idem != NULL));
-	ag_pack_key(&pk, "v");
-	msgpack_pack_uint64(&pk, AG_PROTOCOL_VERSION);
-	ag_pack_key(&pk, "id");
-	msgpack_pack_uint64(&pk, id);
-	ag_pack_key(&pk, "op");
-	ag_pack_str(&pk, r->op->name);
-	if (auth != NULL) {
-		ag_pack_key(&pk, "auth");
-		ag_pack_str(&pk, auth);
-	}
-	if (has_args) {
-		ag_pack_key(&pk, "args");
-		msgpack_sbuffer_write(sb, args.data, args.size);
-	}
-	if (idem != NULL) {
-		ag_pack_key(&pk, "idem");
-		ag_pack_str(&pk, idem);
-	}
+	ag_frame_pack(sb, id, r->op->name, auth, has_args ? args.data : NULL, args.size, idem);
 	msgpack_sbuffer_destroy(&args);
 	return AG_OK;
 }

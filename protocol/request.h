@@ -65,5 +65,9 @@ bool ag_req_pack_args(const struct ag_req *r, msgpack_sbuffer *sb);
  * and idem (NULL: none). Fails as ag_req_check does, packing nothing. */
 enum ag_err ag_req_pack(struct ag_req *r, msgpack_sbuffer *sb, uint64_t id, const char *auth,
 	const char *idem);
+/* The frame under ag_req_pack, for args packed already (or raw, as tests
+ * send): v, id, op, then auth, args and idem when not NULL. No checks. */
+void ag_frame_pack(msgpack_sbuffer *sb, uint64_t id, const char *op, const char *auth,
+	const void *args, size_t args_len, const char *idem);
 
 #endif

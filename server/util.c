@@ -79,15 +79,10 @@ enum ag_err pack_rows(struct req *rq, sqlite3_stmt *st,
 
 int64_t req_limit(struct req *rq)
 {
-	/* The op table states each list's default in the help text, "page
-	 * size (default N)": 50 for comments, threads and notifications, 20
-	 * elsewhere (PROTOCOL.md section 3). */
+	/* The op table's default column: 50 for comments, threads and
+	 * notifications, 20 elsewhere (PROTOCOL.md section 3). */
 	const struct ag_arg_spec *spec = ag_op_arg(rq->args->op, "limit");
-	const char *d = spec ? strstr(spec->help, "(default ") : NULL;
-	long long dflt = 20;
-	if (d)
-		sscanf(d, "(default %lld)", &dflt);
-	return ag_arg_int(rq->args, "limit", dflt);
+	return ag_arg_int(rq->args, "limit", spec ? spec->dflt : 20);
 }
 
 int64_t req_offset(struct req *rq)

@@ -8,7 +8,8 @@ cd "$(dirname "$0")/.."
 packages=(meson ninja-build pkg-config gcc python3 libnng-dev libmsgpack-dev
 	libsqlite3-dev libsodium-dev libncurses-dev libjansson-dev libcriterion-dev
 	tmux sqlite3 python3-msgpack openssl clang libclang-rt-14-dev openssh-server
-	openssh-client libvips-dev libvips-tools imagemagick libimage-exiftool-perl)
+	openssh-client libvips-dev libvips-tools imagemagick libimage-exiftool-perl libchafa-dev
+	libturbojpeg0-dev)
 missing=()
 for p in "${packages[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing+=("$p")

@@ -30,7 +30,10 @@
 
 bool ssh_refused_option(const char *word)
 {
-	static const char *const refused[] = {"session", "server", "pub", "ca", "photo"};
+	static const char *const refused[] = {"session", "server", "pub", "ca", "photo", "output",
+		"data"};
+	if (strcmp(word, "-o") == 0)
+		return true;
 	if (strncmp(word, "--", 2) != 0)
 		return false;
 	for (size_t i = 0; i < sizeof refused / sizeof refused[0]; i++) {

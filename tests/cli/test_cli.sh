@@ -3,8 +3,9 @@
 # a private directory: every op through its GROUP VERB form, every friendly
 # command, --json output compared with the reply itself (through wire.py,
 # an independent client), each exit code, the session file, passwords kept
-# out of argv, one post from a retried request, watch, and tls+tcp://
-# servers checked by name (--ca, --tls-server-name).
+# out of argv, one post from a retried request, watch, photos (post and
+# story --photo, media get, show drawing on a pty), and tls+tcp:// servers
+# checked by name (--ca, --tls-server-name).
 # Needs $ANSIGRAM and $ANSIGRAMD (set by meson), and python3 with msgpack.
 # Every wait has a deadline (tests/deadline.sh).
 set -u
@@ -293,6 +294,9 @@ doomed_post=$(json_get "$OUT" 'd["id"]')
 ssh-keygen -q -t ed25519 -N '' -C generic@test -f "$dir/generic_key"
 generic_key=$(cat "$dir/generic_key.pub")
 generic_fp=$(ssh-keygen -lf "$dir/generic_key.pub" | cut -d' ' -f2)
+convert -size 32x24 xc:teal "$dir/generic.png"
+ag alice --json media upload --data "$dir/generic.png"
+generic_media=$(json_get "$OUT" 'd["id"]')
 declare -A op_args=(
 	[auth.ssh_key_add]="--public-key '$generic_key'"
 	[auth.ssh_key_remove]="--fingerprint '$generic_fp'"
@@ -333,6 +337,7 @@ declare -A op_args=(
 	[search.posts_by_hashtag]="--tag cats --limit 5"
 	[inbox.counts]=""
 	[saga.get]="--saga-id $saga_id"
+	[media.upload]="--data '$dir/generic.png'"
 )
 ops=$(json_get "$(wire_data server.info '{}')" '" ".join(d["ops"])')
 # Ops that end something run last, logout the very last.
@@ -351,9 +356,6 @@ for op in $ordered; do
 	if [ "$op" = auth.login_ssh ]; then
 		# This server has no SSH gateway: refused (forbidden), exit 1.
 		expect "$group $verb" 1 generic "$group" "$verb" --public-key "$generic_key"
-	elif [ "$op" = media.upload ]; then
-		# The text's bytes are sent as the file: no image (bad_request), exit 1.
-		expect "$group $verb" 1 generic "$group" "$verb" --data not-an-image
 	elif [ "$op" = media.get ]; then
 		expect "$group $verb" 1 generic "$group" "$verb" --media-id 999999 --size thumb
 	elif [ -n "${op_args[$op]+set}" ]; then
@@ -732,6 +734,125 @@ has "watch says the session was revoked" "$(cat "$dir/revoked.err")" \
 	"your session was revoked or has expired; log in again"
 expect "exit 2: --ping 0" 2 alice watch --ping 0
 has "--ping range named" "$ERR" "--ping wants seconds from 1 to 3600"
+
+echo "# photos"
+# Photos made here with ImageMagick; the server re-encodes every upload
+# as JPEG. A terminal for `show` and `media get` is a pty made by script.
+convert -size 96x64 gradient:red-blue "$dir/p.jpg"
+convert -size 40x30 xc:green "$dir/p.png"
+convert -size 30x30 xc:yellow "$dir/p.gif"
+convert -size 30x20 xc:purple "$dir/p.webp"
+printf 'just some text, not a photo\n' >"$dir/not-photo.txt"
+: >"$dir/empty.jpg"
+{ printf '\377\330\377\340'; head -c $((8 * 1024 * 1024)) /dev/zero; } >"$dir/huge.jpg"
+# on_tty OUTFILE ENV... -- ARGS...: runs ansigram as alice on a pty (with
+# the given environment), its terminal output in OUTFILE; sets RC.
+on_tty()
+{
+	local out=$1
+	shift
+	local envs=()
+	while [ "$1" != "--" ]; do envs+=("$1"); shift; done
+	shift
+	local cmd
+	cmd=$(printf '%q ' env "${envs[@]}" ANSIGRAM_SESSION="$dir/alice.session" "$ANSIGRAM" \
+		--server "$url" "$@")
+	timeout 30 script -qefc "stty cols 100 rows 40; $cmd" /dev/null </dev/null >"$out" 2>&1
+	RC=$?
+}
+nobody="ipc://$dir/nobody-listens.sock"
+# Refused before anything is sent: against a server nobody listens on,
+# exit 2 (usage) and not 3 (unreachable).
+for bad in not-photo.txt empty.jpg huge.jpg missing.jpg; do
+	expect "post --photo $bad is refused before sending" 2 alice --server "$nobody" \
+		post --photo "$dir/$bad" hello
+done
+has "not a photo: said why" "$(ag alice --server "$nobody" post --photo "$dir/not-photo.txt" hi; echo "$ERR")" \
+	"not a photo"
+ag alice --server "$nobody" post --photo "$dir/empty.jpg" hi
+has "empty: said why" "$ERR" "is empty"
+ag alice --server "$nobody" post --photo "$dir/huge.jpg" hi
+has "too large: said why" "$ERR" "8 MiB"
+ag alice --server "$nobody" story --photo "$dir" hi
+[ "$RC" -eq 2 ] && has "a directory is refused" "$ERR" "directory" ||
+	fail "a directory is refused" "exit $RC" "$ERR"
+posts_before=$(json_get "$(wire_data user.get '{"username": "alice"}')" 'd["post_count"]')
+ag alice post --photo "$dir/not-photo.txt" hi
+posts_after=$(json_get "$(wire_data user.get '{"username": "alice"}')" 'd["post_count"]')
+[ "$RC" -eq 2 ] && [ "$posts_before" = "$posts_after" ] &&
+	pass "a refused photo posts nothing" || fail "a refused photo posts nothing" "exit $RC" \
+	"posts $posts_before -> $posts_after"
+
+expect "post --photo JPEG with text" 0 alice --json post --photo "$dir/p.jpg" "a #sunset photo"
+photo_post=$(json_get "$OUT" 'd["id"]')
+media_id=$(json_get "$OUT" 'd["media"]["id"]')
+has "the post's media is a JPEG" "$(json_get "$OUT" 'd["media"]["mime"]')" "image/jpeg"
+[ "$(json_get "$OUT" '(d["media"]["width"], d["media"]["height"])')" = "(96, 64)" ] &&
+	pass "the media has the photo's size" ||
+	fail "the media has the photo's size" "$(json_get "$OUT" 'd["media"]')"
+has "the media has a thumb" "$(json_get "$OUT" 'sorted(d["media"]["thumb"])')" "width"
+same_json "post --json media is the server's" "$(json_get "$OUT" 'json.dumps(d["media"])')" \
+	"$(json_get "$(wire_data post.get "{\"post_id\": $photo_post}")" 'json.dumps(d["media"])')"
+for kind in png gif webp; do
+	expect "post --photo ${kind^^} without text" 0 alice --json post --photo "$dir/p.$kind"
+	has "${kind^^} became a JPEG" "$(json_get "$OUT" 'd["media"]["mime"]')" "image/jpeg"
+done
+expect "story --photo" 0 alice --json story --photo "$dir/p.png" "a story photo"
+has "the story has its media" "$(json_get "$OUT" 'd["media"]["mime"]')" "image/jpeg"
+expect "show a photo post on a pipe" 0 alice show "$photo_post"
+has "show names the photo" "$OUT" "photo #$media_id"
+lacks "no drawing on a pipe" "$OUT" $'\033'
+expect "show --json holds the media" 0 alice --json show "$photo_post"
+has "show --json media id" "$(json_get "$OUT" 'd["post"]["media"]["id"]')" "$media_id"
+
+expect "media get -o" 0 alice media get "$media_id" -o "$dir/got.jpg"
+has "media get says what it wrote" "$OUT" "$dir/got.jpg"
+[ "$(head -c 3 "$dir/got.jpg" | od -An -tx1 | tr -d ' ')" = "ffd8ff" ] &&
+	pass "media get wrote a JPEG" || fail "media get wrote a JPEG"
+[ "$(identify -format '%wx%h' "$dir/got.jpg")" = "96x64" ] && pass "the JPEG is 96x64" ||
+	fail "the JPEG is 96x64" "$(identify "$dir/got.jpg" 2>&1)"
+ANSIGRAM_SESSION="$dir/alice.session" "$ANSIGRAM" --server "$url" media get "$media_id" \
+	--size thumb >"$dir/thumb.jpg" 2>"$dir/stderr"
+[ $? -eq 0 ] && [ "$(head -c 2 "$dir/thumb.jpg" | od -An -tx1 | tr -d ' ')" = "ffd8" ] &&
+	pass "media get --size thumb to a pipe" || fail "media get --size thumb to a pipe" \
+	"$(cat "$dir/stderr")"
+expect "media get with the op's option" 0 alice media get --media-id "$media_id" -o "$dir/got2.jpg"
+cmp -s "$dir/got.jpg" "$dir/got2.jpg" && pass "the same bytes both ways" ||
+	fail "the same bytes both ways"
+expect "media get of an unknown photo" 1 alice media get 999999 -o "$dir/none.jpg"
+[ ! -e "$dir/none.jpg" ] && pass "no file for an unknown photo" || fail "no file for an unknown photo"
+expect "media get to an unwritable place" 2 alice media get "$media_id" -o "$dir/no/such/dir.jpg"
+expect "media get without an id" 2 alice media get -o "$dir/x.jpg"
+expect "media upload --data - reads stdin" 0 alice --json media upload --data - <"$dir/p.gif"
+has "an upload from stdin is stored" "$(json_get "$OUT" 'd["mime"]')" "image/jpeg"
+expect "media upload of a missing file" 2 alice media upload --data "$dir/missing.png"
+expect "media upload of a non-photo: the server says" 1 alice media upload \
+	--data "$dir/not-photo.txt"
+has "the server names data" "$ERR" "data"
+on_tty "$dir/tty-get.out" -- media get "$media_id"
+[ "$RC" -eq 2 ] && has "media get refuses a terminal" "$(cat "$dir/tty-get.out")" "-o FILE" ||
+	fail "media get refuses a terminal" "exit $RC" "$(cat "$dir/tty-get.out")"
+lacks "no JPEG bytes on the terminal" "$(cat "$dir/tty-get.out")" "JFIF"
+
+on_tty "$dir/tty-blocks.out" TERM=xterm-256color COLORTERM=truecolor ANSIGRAM_IMAGES=blocks \
+	-- show "$photo_post"
+shown=$(cat "$dir/tty-blocks.out")
+[ "$RC" -eq 0 ] && pass "show on a terminal" || fail "show on a terminal" "exit $RC" "$shown"
+has "show draws blocks in 24-bit colour" "$shown" $'\033[38;2;'
+if printf '%s' "$shown" | grep -q '[▀▄█▌▐]'; then pass "show draws block characters"
+else fail "show draws block characters" "$(printf '%s' "$shown" | head -c 400 | od -c | head)"; fi
+on_tty "$dir/tty-mono.out" TERM=xterm-256color NO_COLOR=1 ANSIGRAM_IMAGES=blocks \
+	-- show "$photo_post"
+lacks "NO_COLOR: no colour escapes" "$(cat "$dir/tty-mono.out")" $'\033[38'
+on_tty "$dir/tty-kitty.out" TERM=xterm-kitty -- show "$photo_post"
+has "kitty terminal gets kitty graphics" "$(cat "$dir/tty-kitty.out")" $'\033_G'
+on_tty "$dir/tty-sixel.out" TERM=xterm-256color ANSIGRAM_IMAGES=sixel -- show "$photo_post"
+if grep -qaP '\x1bP[0-9;]*q' "$dir/tty-sixel.out"; then pass "ANSIGRAM_IMAGES=sixel draws sixel"
+else fail "ANSIGRAM_IMAGES=sixel draws sixel"; fi
+on_tty "$dir/tty-off.out" TERM=xterm-256color ANSIGRAM_IMAGES=off -- show "$photo_post"
+lacks "ANSIGRAM_IMAGES=off draws nothing" "$(cat "$dir/tty-off.out")" "▀"
+has "completion: files for --photo" "$(complete_line post --photo "$dir/p.jp")" "$dir/p.jpg"
+has "completion: files for -o" "$(complete_line media get 1 -o "$dir/got")" "$dir/got.jpg"
 
 echo "# logout"
 old_token=$(token_of alice)

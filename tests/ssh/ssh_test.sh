@@ -347,6 +347,14 @@ for opt in --session --ca; do
 		fail "ssh HOST whoami $opt FILE exits 2 without opening the file ($code: $out)"
 	fi
 done
+# Photo files, upload data and output files are on the host: refused
+# without opening the FIFO.
+for words in "post hi --photo" "media upload --data" "media get 1 -o" "media get 1 --output"; do
+	out=$(ssh_as alice $words "$TMP/people/trap.fifo" 2>&1)
+	code=$?
+	[ $code -eq 2 ] && pass "ssh HOST $words FILE exits 2 without opening the file" ||
+		fail "ssh HOST $words FILE exits 2 without opening the file ($code: $out)"
+done
 out=$(ssh_as alice --server "$REQ" whoami 2>&1)
 [ $? -eq 2 ] && pass "ssh HOST --server URL is refused (exit 2)" || fail "ssh HOST --server URL is refused ($out)"
 out=$(ssh_as alice ssh-key add "$TMP/people/bob.pub" 2>&1)

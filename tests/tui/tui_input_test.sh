@@ -152,9 +152,12 @@ screen | grep -qF "like / unlike" && fail "activity's help has no post keys" ||
 	pass "activity's help has no post keys"
 press Escape
 press 1 q
-check "q with an unsent draft asks first" "Discard the draft and quit?"
+check "q with an unsent draft asks first, saying the draft is kept" \
+	"Quit? Your draft is kept for next time."
+screen | grep -qF "Discard" && fail "a draft kept on disk is not called discarded" ||
+	pass "a draft kept on disk is not called discarded"
 press n
-wait_gone "Discard the draft" && pass "n keeps the app and the draft" ||
+wait_gone "Your draft is kept" && pass "n keeps the app and the draft" ||
 	fail "n keeps the app and the draft"
 [ -e "$TMP/tui.exit" ] && fail "the app is still running" || pass "the app is still running"
 
@@ -238,7 +241,27 @@ check "Activity lists the mention" "bob mentioned you"
 press g Enter
 check "Enter on a mention opens the post" "Post by @alice"
 check "the post is the one mentioning" "hello @bob x"
-press Escape 1
+press c
+type_text "thanks @bobb"
+press Tab
+type_text "x"
+check "Tab completes an @name in the comment line" "thanks @bobby x"
+press C-u
+wait_gone "thanks @bobby" && pass "C-u clears the comment line" || fail "C-u clears the comment line"
+type_text "cc @bo"
+press Tab
+check "Tab in the comment line lists everyone a name could be" "@bobby"
+screen | grep -qE '(@bob @bobby|@bobby @bob)' && pass "both of them, over the comment line" ||
+	fail "both of them, over the comment line"
+press C-u Escape Escape 4 m
+type_text bob
+press Enter
+check "the message line opens" "Write a message…"
+type_text "ask @bobb"
+press Tab
+type_text "x"
+check "Tab completes an @name in the message line" "ask @bobby x"
+press C-u Escape Escape Escape 1
 
 # ---- quitting with nothing unsent asks nothing ----
 [ "$(quit_tui)" = "exit=0" ] && pass "q with no draft quits at once" ||

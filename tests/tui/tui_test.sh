@@ -568,6 +568,42 @@ test_comment_sent_while_offline() {
 	press Escape Escape
 }
 
+# With ANSIGRAM_SEND_GIVE_UP=3 a message the server never got is marked
+# not sent after 3 s; Enter on the empty line sends it again, and it lands
+# once (the same idempotency key).
+test_dm_given_up_while_offline() {
+	restart_tui "ANSIGRAM_SEND_GIVE_UP=3"
+	check "give-up: live" "● live" 15000
+	press m
+	type_text bob
+	press Enter
+	check "give-up: the thread opens" "Write a message…"
+	stop_server
+	check "give-up: the lost server shows" "reconnecting" 5000
+	type_text "words the server never got"
+	press Enter
+	check "a DM unsent for the set time is marked not sent" \
+		"Not sent: server unreachable for 3 s; Enter to retry." 15000
+	start_server
+	check "give-up: live again" "● live" 15000
+	[ "$(sqlite3 "$TMP/ansigram.db" \
+		"SELECT count(*) FROM messages WHERE content = 'words the server never got';")" = 0 ] &&
+		pass "a given-up DM is not sent by itself" || fail "a given-up DM is not sent by itself"
+	press Enter
+	if count_in_db "SELECT count(*) FROM messages WHERE content = 'words the server never got';" 1 \
+		10000; then
+		pass "Enter sends the given-up DM again"
+	else
+		fail "Enter sends the given-up DM again"
+	fi
+	wait_gone "Not sent:" && pass "the not-sent mark goes once it is sent" ||
+		fail "the not-sent mark goes once it is sent"
+	[ "$(sqlite3 "$TMP/ansigram.db" \
+		"SELECT count(*) FROM messages WHERE content = 'words the server never got';")" = 1 ] &&
+		pass "the retried DM arrives exactly once" || fail "the retried DM arrives exactly once"
+	press Escape Escape
+}
+
 test_quit_while_connecting() {
 	press 1
 	press q
@@ -607,6 +643,7 @@ test_draft_survives_sighup
 test_start_while_server_down
 test_dm_sent_while_offline
 test_comment_sent_while_offline
+test_dm_given_up_while_offline
 test_quit_while_connecting
 test_login_before_server
 

@@ -1006,6 +1006,43 @@ Test(client, calls_carry_id_auth_args_and_idem, .timeout = 10)
 	echo_stop(&srv);
 }
 
+/* ag_client_send packs a built request as ag_req_pack does, with the
+ * client's auth; one failing ag_req_check is not sent at all. */
+Test(client, send_packs_a_built_request_and_refuses_an_incomplete_one, .timeout = 10)
+{
+	struct echo_server srv;
+	echo_start(&srv, "inproc://ag-client-5", 1);
+	struct ag_client *c;
+	cr_assert_eq(ag_client_open(&c, "inproc://ag-client-5", 2000), 0);
+	ag_client_set_auth(c, "token-send");
+
+	struct ag_req missing;
+	cr_assert_eq(ag_req_init(&missing, "post.like"), AG_OK);
+	struct ag_reply r;
+	cr_assert_eq(ag_client_send(c, &missing, NULL, &r), NNG_EINVAL);
+	cr_assert_str_eq(missing.error.field, "post_id");
+	ag_reply_free(&r);
+	ag_req_free(&missing);
+
+	/* The echo server answers one request: this one, so none went before. */
+	struct ag_req like;
+	cr_assert_eq(ag_req_init(&like, "post.like"), AG_OK);
+	cr_assert_eq(ag_req_set_int(&like, "post_id", 7), AG_OK);
+	cr_assert_eq(ag_client_send(c, &like, "idem-7", &r), 0);
+	cr_assert(r.ok);
+	cr_assert(ag_obj_str_eq(r.data, "op", "post.like"));
+	cr_assert(ag_obj_str_eq(r.data, "auth", "token-send"));
+	cr_assert(ag_obj_str_eq(r.data, "idem", "idem-7"));
+	const msgpack_object *args = ag_obj_get(r.data, "args");
+	cr_assert_eq(args->via.map.size, 1);
+	cr_assert_eq(ag_obj_int(args, "post_id"), 7);
+	ag_reply_free(&r);
+	ag_req_free(&like);
+
+	ag_client_close(c);
+	echo_stop(&srv);
+}
+
 Test(client, error_replies_are_decoded, .timeout = 10)
 {
 	struct echo_server srv;

@@ -1,7 +1,8 @@
 /* config.c: the config file, $XDG_CONFIG_HOME/ansigram/config: one
  * "key = value" per line, '#' starts a comment. Keys: server, pub,
  * colors (on, off, auto), theme (a name), notifications (on, off), osc
- * (auto, 9, 777), mouse (on, off), and key.<action> = KEYS to rebind an
+ * (auto, 9, 777), mouse (on, off), images (auto, kitty, sixel, iterm,
+ * blocks, off), and key.<action> = KEYS to rebind an
  * action. Problems are collected in cfg->warnings, one a line, and shown
  * in a panel once the interface is up. */
 #include <ctype.h>
@@ -11,6 +12,7 @@
 #include <strings.h>
 
 #include "paths.h"
+#include "termprobe.h"
 #include "ui.h"
 
 static char *trim(char *s)
@@ -91,6 +93,12 @@ static void apply(struct config *cfg, int line, const char *key, const char *val
 			cfg->mouse = b;
 		else
 			warn(cfg, line, "mouse wants on or off");
+	} else if (strcmp(key, "images") == 0) {
+		enum images_setting images;
+		if (images_setting_parse(value, &images))
+			cfg->images = (int)images;
+		else
+			warn(cfg, line, "images wants auto, kitty, sixel, iterm, blocks or off");
 	} else if (strncmp(key, "key.", 4) == 0) {
 		if (!keys_bind(key + 4, value, why, sizeof why))
 			warn(cfg, line, why);
@@ -106,6 +114,7 @@ void config_defaults(struct config *cfg)
 	cfg->colors = -1;
 	cfg->notifications = true;
 	cfg->mouse = true;
+	cfg->images = IMAGES_AUTO;
 	theme_load(cfg, "dark", false);
 }
 

@@ -252,3 +252,8 @@ int drafts_tick(struct drafts *d, int64_t now)
 	drafts_flush(d);
 	return -1;
 }
+
+bool drafts_on_disk(const struct drafts *d)
+{
+	return d->dir[0] != '\0';
+}

@@ -32,5 +32,7 @@ void drafts_set(struct drafts *d, const char *key, const char *text, int64_t now
 int drafts_tick(struct drafts *d, int64_t now_mono);
 /* Writes the file now if anything changed. */
 void drafts_flush(struct drafts *d);
+/* Whether drafts go to a file (and so outlive the process). */
+bool drafts_on_disk(const struct drafts *d);
 
 #endif

@@ -62,6 +62,7 @@ static struct action_info actions[ACT__COUNT] = {
 	[ACT_AUTHOR] = {"author", "Posts", "author's profile", "p", KC_POSTS},
 	[ACT_DELETE] = {"delete", "Posts", "delete (mine)", "d Delete", KC_POSTS},
 	[ACT_MENTION] = {"mention", "Posts", "open an @mention's profile", "@", KC_POSTS},
+	[ACT_OPEN_LINK] = {"open_link", "Posts", "open or copy the image URL", "o", KC_POSTS},
 	[ACT_EDIT] = {"edit", "Profile", "edit my profile", "e", KC_PROFILE},
 	[ACT_LOGOUT] = {"logout", "Profile", "log out", "X", KC_PROFILE},
 	[ACT_MARK_READ] = {"mark_read", "Activity", "mark read", "Space", KC_ACTIVITY},

@@ -52,15 +52,30 @@ void model_failure_text(const struct job *j, char *out, size_t size)
 	}
 }
 
-void model_submit(struct model *m, struct job *j, enum req_kind kind)
+void model_send(struct model *m, struct job *j, done_fn done, void *ctx)
 {
-	j->kind = kind;
-	if (m->session.token[0] && kind != R_LOGIN && kind != R_REGISTER && kind != R_INFO) {
+	j->done = done;
+	j->ctx = ctx;
+	if (m->session.token[0] && j->req.op->auth != AG_AUTH_NONE) {
 		j->auth = strdup(m->session.token);
 		if (j->auth == NULL)
 			abort();
 	}
 	worker_submit(m->worker, j);
+}
+
+bool job_ok(const struct job *j)
+{
+	return j->rv == 0 && j->reply.ok;
+}
+
+struct id_ctx *id_ctx_new(int64_t id)
+{
+	struct id_ctx *c = malloc(sizeof *c);
+	if (c == NULL)
+		abort();
+	c->id = id;
+	return c;
 }
 
 /* ---- seen stories: a small state file of "id expires_at" lines ---- */
@@ -200,13 +215,12 @@ static void stories_clear(struct model *m)
 	stories_regroup(m);
 }
 
-void model_stories_refresh(struct model *m)
+static void stories_done(struct model *m, const struct job *j, void *ctx)
 {
-	model_submit(m, job_new("story.feed", NULL), R_STORIES);
-}
-
-static void apply_stories(struct model *m, const msgpack_object *data)
-{
+	(void)ctx;
+	if (!job_ok(j))
+		return;
+	const msgpack_object *data = j->reply.data;
 	stories_clear(m);
 	size_t n = ag_obj_len(data);
 	m->stories = calloc(n ? n : 1, sizeof *m->stories);
@@ -226,6 +240,11 @@ static void apply_stories(struct model *m, const msgpack_object *data)
 	}
 	m->stories_loaded = true;
 	stories_regroup(m);
+}
+
+void model_stories_refresh(struct model *m)
+{
+	model_send(m, job_new("story.feed"), stories_done, NULL);
 }
 
 /* A pushed or just created story goes in front (stories are newest first). */
@@ -248,12 +267,38 @@ static void story_add(struct model *m, struct story *s)
 
 /* ---- connection ---- */
 
+static void ping_done(struct model *m, const struct job *j, void *ctx)
+{
+	(void)ctx;
+	m->ping_in_flight = false;
+	/* Failed, or answered before the server was lost: ask again. */
+	if ((!job_ok(j) || j->started_ms < m->offline_at) && m->conn != CONN_ONLINE &&
+	    m->retry_ms == 0)
+		m->retry_ms = ag_mono_ms() + RETRY_MS;
+}
+
 static void ping(struct model *m)
 {
 	if (m->ping_in_flight)
 		return;
 	m->ping_in_flight = true;
-	model_submit(m, job_new("server.ping", NULL), R_PING);
+	model_send(m, job_new("server.ping"), ping_done, NULL);
+}
+
+static void counts_done(struct model *m, const struct job *j, void *ctx)
+{
+	(void)ctx;
+	m->counts_in_flight = false;
+	if (m->counts_again)
+		model_counts_refresh(m);
+	if (!job_ok(j))
+		return;
+	m->unread_notifs = ag_obj_int(j->reply.data, "notifications_unread");
+	m->unread_msgs = ag_obj_int(j->reply.data, "messages_unread");
+	if (m->unread_notifs < 0)
+		m->unread_notifs = 0;
+	if (m->unread_msgs < 0)
+		m->unread_msgs = 0;
 }
 
 void model_counts_refresh(struct model *m)
@@ -267,7 +312,7 @@ void model_counts_refresh(struct model *m)
 	m->counts_in_flight = true;
 	m->counts_again = false;
 	m->next_counts_ms = ag_mono_ms() + COUNTS_EVERY_MS;
-	model_submit(m, job_new("inbox.counts", NULL), R_COUNTS);
+	model_send(m, job_new("inbox.counts"), counts_done, NULL);
 }
 
 /* Subscribes on the URL --pub (or the config) gave, else the one the
@@ -291,11 +336,31 @@ static void close_push(struct model *m)
 	m->last_seq = 0;
 }
 
+static void after_login(struct model *m);
+
+static void me_done(struct model *m, const struct job *j, void *ctx)
+{
+	(void)ctx;
+	if (job_ok(j)) {
+		user_clear(&m->me);
+		parse_user(j->reply.data, &m->me);
+		after_login(m);
+	} else if (j->rv == 0) {
+		m->me_pending = false;
+		memset(&m->session, 0, sizeof m->session);
+		model_note(m, NOTE_NEED_LOGIN, 0, 0, "Your session has ended. Please log in again.");
+	} else {
+		m->me_pending = false;   /* asked again once the server is back */
+	}
+}
+
 static void check_session(struct model *m)
 {
 	m->me_pending = true;
-	model_submit(m, job_new("auth.me", NULL), R_ME);
+	model_send(m, job_new("auth.me"), me_done, NULL);
 }
+
+static void info_done(struct model *m, const struct job *j, void *ctx);
 
 void model_refresh_all(struct model *m)
 {
@@ -333,7 +398,7 @@ static void mark_online(struct model *m)
 		restart_monitor(m);
 	if (m->info_unanswered) {
 		m->info_unanswered = false;
-		model_submit(m, job_new("server.info", NULL), R_INFO);
+		model_send(m, job_new("server.info"), info_done, NULL);
 	}
 	if (m->me_pending)
 		return;
@@ -414,22 +479,58 @@ void model_drafts_flush(struct model *m)
 	drafts_flush(m->drafts);
 }
 
+bool model_drafts_kept(const struct model *m)
+{
+	return drafts_on_disk(m->drafts);
+}
+
 /* ---- SSH keys linked to my account ---- */
+
+/* A key linked or unlinked: says so (said) and reloads the list, or says
+ * why not. */
+static void ssh_key_changed_done(struct model *m, const struct job *j, const char *said)
+{
+	if (job_ok(j)) {
+		model_note(m, NOTE_INFO, 0, 0, said);
+		model_ssh_keys_refresh(m);
+	} else {
+		char msg[300];
+		model_failure_text(j, msg, sizeof msg);
+		model_note(m, NOTE_ERROR, 0, 0, msg);
+	}
+}
+
+static void ssh_key_added(struct model *m, const struct job *j, void *ctx)
+{
+	(void)ctx;
+	ssh_key_changed_done(m, j, "Key linked: next time you are logged in by it.");
+}
+
+static void ssh_key_removed(struct model *m, const struct job *j, void *ctx)
+{
+	(void)ctx;
+	ssh_key_changed_done(m, j, "Key removed: it no longer logs you in.");
+}
 
 void model_ssh_key_add(struct model *m, const char *public_key)
 {
-	model_submit(m, job_new("auth.ssh_key_add", "public_key:s", public_key), R_SSH_KEY_ADD);
+	struct job *j = job_new("auth.ssh_key_add");
+	job_str(j, "public_key", public_key);
+	model_send(m, j, ssh_key_added, NULL);
 }
+
+static void ssh_keys_done(struct model *m, const struct job *j, void *ctx);
 
 void model_ssh_keys_refresh(struct model *m)
 {
-	model_submit(m, job_new("auth.ssh_key_list", NULL), R_SSH_KEYS);
+	model_send(m, job_new("auth.ssh_key_list"), ssh_keys_done, NULL);
 }
 
 void model_ssh_key_remove(struct model *m, const char *fingerprint)
 {
-	model_submit(m, job_new("auth.ssh_key_remove", "fingerprint:s", fingerprint),
-		R_SSH_KEY_REMOVE);
+	struct job *j = job_new("auth.ssh_key_remove");
+	job_str(j, "fingerprint", fingerprint);
+	model_send(m, j, ssh_key_removed, NULL);
 }
 
 static void ssh_keys_clear(struct model *m)
@@ -445,8 +546,14 @@ static void ssh_keys_clear(struct model *m)
 	m->ssh_keys_loaded = false;
 }
 
-static void apply_ssh_keys(struct model *m, const msgpack_object *data)
+static void ssh_keys_done(struct model *m, const struct job *j, void *ctx)
 {
+	(void)ctx;
+	if (!job_ok(j)) {
+		model_failure_text(j, m->ssh_keys_error, sizeof m->ssh_keys_error);
+		return;
+	}
+	const msgpack_object *data = j->reply.data;
 	ssh_keys_clear(m);
 	size_t n = ag_obj_len(data);
 	m->ssh_keys = calloc(n ? n : 1, sizeof *m->ssh_keys);
@@ -493,8 +600,39 @@ static bool copy_bin(const msgpack_object *o, uint8_t *out, size_t len)
 	return true;
 }
 
-static void apply_login(struct model *m, const msgpack_object *data)
+/* Which form field an auth error is about: 1 username, 2 email,
+ * 3 password, 4 full name, 0 none. */
+static int64_t auth_field(const struct job *j)
 {
+	static const char *const fields[] = {"", "username", "email", "password", "full_name"};
+	if (j->rv != 0)
+		return 0;
+	for (int64_t i = 1; i < 5; i++)
+		if (strcmp(j->reply.field, fields[i]) == 0)
+			return i;
+	/* Conflicts name no field; their sentences say which one. */
+	if (strstr(j->reply.message, "already registered"))
+		return 2;
+	if (strstr(j->reply.message, "already taken"))
+		return 1;
+	return 0;
+}
+
+static void auth_failed(struct model *m, const struct job *j)
+{
+	char why[200];
+	model_failure_text(j, why, sizeof why);
+	model_note(m, NOTE_AUTH_FAILED, 0, auth_field(j), why);
+}
+
+static void login_done(struct model *m, const struct job *j, void *ctx)
+{
+	(void)ctx;
+	if (!job_ok(j)) {
+		auth_failed(m, j);
+		return;
+	}
+	const msgpack_object *data = j->reply.data;
 	struct ag_session *s = &m->session;
 	memset(s, 0, sizeof *s);
 	snprintf(s->server, sizeof s->server, "%s", m->server_url);
@@ -522,24 +660,6 @@ static void apply_login(struct model *m, const msgpack_object *data)
 	after_login(m);
 }
 
-/* Which form field an auth error is about: 1 username, 2 email,
- * 3 password, 4 full name, 0 none. */
-static int64_t auth_field(const struct job *j)
-{
-	static const char *const fields[] = {"", "username", "email", "password", "full_name"};
-	if (j->rv != 0)
-		return 0;
-	for (int64_t i = 1; i < 5; i++)
-		if (strcmp(j->reply.field, fields[i]) == 0)
-			return i;
-	/* Conflicts name no field; their sentences say which one. */
-	if (strstr(j->reply.message, "already registered"))
-		return 2;
-	if (strstr(j->reply.message, "already taken"))
-		return 1;
-	return 0;
-}
-
 /* A login asked before the server ever answered is refused at once
  * rather than left waiting: the form keeps what was typed. */
 static bool refuse_unconnected(struct model *m)
@@ -555,10 +675,34 @@ void model_login(struct model *m, const char *account, const char *password)
 {
 	if (refuse_unconnected(m))
 		return;
-	bool email = strchr(account, '@') != NULL;
-	struct job *j = job_new("auth.login", email ? "email:s password:s" : "username:s password:s",
-		account, password);
-	model_submit(m, j, R_LOGIN);
+	struct job *j = job_new("auth.login");
+	job_str(j, strchr(account, '@') ? "email" : "username", account);
+	job_str(j, "password", password);
+	model_send(m, j, login_done, NULL);
+}
+
+/* A registration keeps the name and password to log in once the account
+ * exists; wiped when the job is freed. */
+struct register_ctx {
+	char *username, *password;
+};
+
+static void register_ctx_free(void *p)
+{
+	struct register_ctx *c = p;
+	explicit_bzero(c->password, strlen(c->password));
+	free(c->username);
+	free(c->password);
+	free(c);
+}
+
+static void register_done(struct model *m, const struct job *j, void *ctx)
+{
+	struct register_ctx *c = ctx;
+	if (job_ok(j))
+		model_login(m, c->username, c->password);
+	else
+		auth_failed(m, j);
 }
 
 void model_register(struct model *m, const char *username, const char *email,
@@ -566,19 +710,18 @@ void model_register(struct model *m, const char *username, const char *email,
 {
 	if (refuse_unconnected(m))
 		return;
-	struct job *j = full_name && full_name[0]
-		? job_new("auth.register", "username:s email:s password:s full_name:s",
-			username, email, password, full_name)
-		: job_new("auth.register", "username:s email:s password:s", username, email, password);
-	/* Kept to log in once the account exists; wiped with the job. */
-	size_t ulen = strlen(username), plen = strlen(password);
-	j->text = malloc(ulen + plen + 2);
-	if (j->text == NULL)
+	struct job *j = job_new("auth.register");
+	job_str(j, "username", username);
+	job_str(j, "email", email);
+	job_str(j, "password", password);
+	if (full_name && full_name[0])
+		job_str(j, "full_name", full_name);
+	struct register_ctx *c = malloc(sizeof *c);
+	if (c == NULL || (c->username = strdup(username)) == NULL ||
+	    (c->password = strdup(password)) == NULL)
 		abort();
-	memcpy(j->text, username, ulen + 1);
-	memcpy(j->text + ulen + 1, password, plen + 1);
-	j->a = (int64_t)ulen;
-	model_submit(m, j, R_REGISTER);
+	j->ctx_free = register_ctx_free;
+	model_send(m, j, register_done, c);
 }
 
 /* Forgets the account and shows the login form, saying why (NULL: the
@@ -586,7 +729,7 @@ void model_register(struct model *m, const char *username, const char *email,
 static void end_session(struct model *m, const char *why)
 {
 	if (m->session.token[0])
-		model_submit(m, job_new("auth.logout", NULL), R_LOGOUT);
+		model_send(m, job_new("auth.logout"), NULL, NULL);
 	if (m->session_path[0])
 		ag_session_delete(m->session_path);
 	close_push(m);
@@ -604,6 +747,7 @@ static void end_session(struct model *m, const char *why)
 	m->unread_notifs = m->unread_msgs = m->new_posts = 0;
 	m->open_thread = 0;
 	m->counts_again = false;
+	m->counts_in_flight = false;
 	model_note(m, NOTE_NEED_LOGIN, 0, 0, why);
 }
 
@@ -614,9 +758,13 @@ void model_logout(struct model *m)
 
 /* ---- replies ---- */
 
-static void apply_info(struct model *m, const msgpack_object *data)
+static void info_done(struct model *m, const struct job *j, void *ctx)
 {
-	const msgpack_object *pub = ag_obj_at(ag_obj_get(data, "pub"), 0);
+	(void)ctx;
+	m->info_unanswered = j->rv != 0;
+	if (!job_ok(j))
+		return;
+	const msgpack_object *pub = ag_obj_at(ag_obj_get(j->reply.data, "pub"), 0);
 	if (m->pub_url[0] || pub == NULL || pub->type != MSGPACK_OBJECT_STR ||
 	    pub->via.str.size >= sizeof m->pub_url)
 		return;
@@ -626,104 +774,13 @@ static void apply_info(struct model *m, const msgpack_object *data)
 		open_push(m);
 }
 
-/* Replies about the connection, the session and the inbox. Returns false
- * for kinds that model_data.c handles. */
-static bool apply_core(struct model *m, struct job *j)
-{
-	const msgpack_object *data = j->reply.data;
-	bool ok = j->rv == 0 && j->reply.ok;
-	char why[200];
-	switch (j->kind) {
-	case R_INFO:
-		if (ok)
-			apply_info(m, data);
-		m->info_unanswered = j->rv != 0;
-		return true;
-	case R_PING:
-		m->ping_in_flight = false;
-		/* Failed, or answered before the server was lost: ask again. */
-		if ((!ok || j->started_ms < m->offline_at) && m->conn != CONN_ONLINE && m->retry_ms == 0)
-			m->retry_ms = ag_mono_ms() + RETRY_MS;
-		return true;
-	case R_ME:
-		if (ok) {
-			user_clear(&m->me);
-			parse_user(data, &m->me);
-			after_login(m);
-		} else if (j->rv == 0) {
-			m->me_pending = false;
-			memset(&m->session, 0, sizeof m->session);
-			model_note(m, NOTE_NEED_LOGIN, 0, 0,
-				"Your session has ended. Please log in again.");
-		} else {
-			m->me_pending = false;   /* asked again once the server is back */
-		}
-		return true;
-	case R_LOGIN:
-		if (ok) {
-			apply_login(m, data);
-		} else {
-			model_failure_text(j, why, sizeof why);
-			model_note(m, NOTE_AUTH_FAILED, 0, auth_field(j), why);
-		}
-		return true;
-	case R_REGISTER:
-		if (ok) {
-			model_login(m, j->text, j->text + j->a + 1);
-		} else {
-			model_failure_text(j, why, sizeof why);
-			model_note(m, NOTE_AUTH_FAILED, 0, auth_field(j), why);
-		}
-		explicit_bzero(j->text, strlen(j->text) + 1 + strlen(j->text + j->a + 1));
-		return true;
-	case R_LOGOUT:
-		return true;
-	case R_COUNTS:
-		if (m->counts_again)
-			model_counts_refresh(m);
-		if (ok) {
-			m->unread_notifs = ag_obj_int(data, "notifications_unread");
-			m->unread_msgs = ag_obj_int(data, "messages_unread");
-			if (m->unread_notifs < 0)
-				m->unread_notifs = 0;
-			if (m->unread_msgs < 0)
-				m->unread_msgs = 0;
-		}
-		return true;
-	case R_STORIES:
-		if (ok)
-			apply_stories(m, data);
-		return true;
-	case R_SSH_KEYS:
-		if (ok)
-			apply_ssh_keys(m, data);
-		else
-			model_failure_text(j, m->ssh_keys_error, sizeof m->ssh_keys_error);
-		return true;
-	case R_SSH_KEY_REMOVE:
-	case R_SSH_KEY_ADD:
-		if (ok && j->kind == R_SSH_KEY_REMOVE) {
-			model_note(m, NOTE_INFO, 0, 0, "Key removed: it no longer logs you in.");
-			model_ssh_keys_refresh(m);
-		} else if (ok) {
-			model_note(m, NOTE_INFO, 0, 0, "Key linked: next time you are logged in by it.");
-			model_ssh_keys_refresh(m);
-		} else {
-			char msg[300];
-			model_failure_text(j, msg, sizeof msg);
-			model_note(m, NOTE_ERROR, 0, 0, msg);
-		}
-		return true;
-	default:
-		return false;
-	}
-}
-
 static void on_worker(struct model *m)
 {
 	struct job *j;
 	while ((j = worker_take(m->worker)) != NULL) {
-		if (j->rv == 0) {
+		if (j->refused) {
+			/* Never sent: says nothing about the server. */
+		} else if (j->rv == 0) {
 			/* A reply to a request sent before the server was lost, or
 			 * answered while it shuts down, proves nothing about now:
 			 * the monitor's reconnection does. */
@@ -732,10 +789,8 @@ static void on_worker(struct model *m)
 		} else {
 			mark_offline(m);
 		}
-		if (j->kind == R_COUNTS)
-			m->counts_in_flight = false;
 		bool session_gone = j->rv == 0 && !j->reply.ok && j->reply.code == AG_E_UNAUTHORIZED &&
-			m->logged_in && j->auth != NULL && j->kind != R_LOGOUT;
+			m->logged_in && j->auth != NULL && strcmp(j->req.op->name, "auth.logout") != 0;
 		if (session_gone) {
 			/* Revoked or expired elsewhere: back to the login form. */
 			if (m->session_path[0])
@@ -744,8 +799,8 @@ static void on_worker(struct model *m)
 			end_session(m, "Logged out: your session was revoked or expired.");
 			continue;
 		}
-		if (!apply_core(m, j))
-			model_apply_data(m, j);
+		if (j->done)
+			j->done(m, j, j->ctx);
 		job_free(j);
 		model_note(m, NOTE_CHANGED, 0, 0, NULL);
 	}
@@ -864,10 +919,28 @@ void model_on_poll(struct model *m, const struct pollfd *fds, int n)
 	}
 }
 
+bool model_give_up_setting(int64_t *ms)
+{
+	const char *text = getenv(OUTBOX_GIVE_UP_ENV);
+	if (text == NULL || text[0] == '\0') {
+		*ms = OUTBOX_GIVE_UP_MS;
+		return true;
+	}
+	char *end;
+	errno = 0;
+	long long s = strtoll(text, &end, 10);
+	if (errno || *end != '\0' || end == text || s < 1 || s > 86400 || text[0] == '+')
+		return false;
+	*ms = s * 1000;
+	return true;
+}
+
 int model_init(struct model *m, const struct ag_client_opts *opts, const char *server_url,
 	struct ag_client *client, note_fn note, void *note_ctx)
 {
 	memset(m, 0, sizeof *m);
+	m->give_up_ms = OUTBOX_GIVE_UP_MS;
+	model_give_up_setting(&m->give_up_ms);
 	m->note = note;
 	m->note_ctx = note_ctx;
 	snprintf(m->server_url, sizeof m->server_url, "%s", server_url);
@@ -901,7 +974,7 @@ int model_init(struct model *m, const struct ag_client_opts *opts, const char *s
 void model_start(struct model *m)
 {
 	if (!m->pub_url[0])
-		model_submit(m, job_new("server.info", NULL), R_INFO);
+		model_send(m, job_new("server.info"), info_done, NULL);
 	struct ag_session s;
 	bool usable;
 	if (m->ssh) {

@@ -1,9 +1,10 @@
 /* model.h: what the TUI knows: my account, the feed, stories, posts,
  * comments, profiles, conversations, notifications and the connection
  * state. Screens read it and call the intents below; the model turns
- * intents into requests for the worker thread and applies the replies and
- * the push events as they arrive. Only this layer (model.c, parse.c,
- * live.c) talks to the protocol client. Every string held here has been
+ * intents into requests for the worker thread (each with the callback that
+ * applies its reply) and applies the push events as they arrive. Only this
+ * layer (model.c, model_data.c, parse.c, worker.c) talks to the protocol
+ * client, and none of it needs curses. Every string held here has been
  * through ag_text_sanitize, so screens can draw it as it is. */
 #ifndef TUI_MODEL_H
 #define TUI_MODEL_H
@@ -15,9 +16,17 @@
 
 #include "session.h"
 
+/* A photo stored by the server (PROTOCOL.md's Media): id 0 for none;
+ * sizes in pixels, of the full photo and of its thumbnail. */
+struct media_ref {
+	int64_t id;
+	int width, height, thumb_w, thumb_h;
+};
+
 struct post {
 	int64_t id, author_id, like_count, comment_count, created_at;
 	char *author, *content, *image_url;   /* content, image_url may be NULL */
+	struct media_ref media;
 	bool liked;
 	bool gone;          /* deleted: kept only until no list shows it */
 };
@@ -30,6 +39,7 @@ struct comment {
 struct story {
 	int64_t id, author_id, created_at, expires_at;
 	char *author, *content, *image_url;
+	struct media_ref media;
 };
 
 struct user {
@@ -112,8 +122,10 @@ struct story_group {
 enum conn_state { CONN_CONNECTING, CONN_ONLINE, CONN_OFFLINE };
 
 /* How long a message or comment keeps being re-sent while the server
- * cannot be reached, before it is shown as not sent. */
+ * cannot be reached, before it is shown as not sent: 2 minutes, or
+ * $ANSIGRAM_SEND_GIVE_UP seconds (1 to 86400). */
 #define OUTBOX_GIVE_UP_MS (2 * 60 * 1000)
+#define OUTBOX_GIVE_UP_ENV "ANSIGRAM_SEND_GIVE_UP"
 
 /* A message or comment sent but not answered yet. It keeps its
  * idempotency key across every re-send, so it lands at most once. */
@@ -218,6 +230,7 @@ struct model {
 	struct idmap *seen;         /* story id -> expires_at (as a pointer-sized int) */
 	struct drafts *drafts;      /* unsent composer text, per account */
 	struct outgoing **outbox;   /* messages and comments not answered yet, oldest first */
+	int64_t give_up_ms;         /* see OUTBOX_GIVE_UP_MS */
 	size_t n_outbox;
 	int64_t next_outgoing_id;
 
@@ -238,6 +251,10 @@ struct model {
 	char ssh_keys_error[200];
 };
 
+/* The give-up time from $ANSIGRAM_SEND_GIVE_UP (unset: the default) into
+ * *ms; false, with *ms unchanged, when it is not whole seconds from 1 to
+ * 86400. */
+bool model_give_up_setting(int64_t *ms);
 /* Sets up the model on an open client (which the worker takes over). */
 int model_init(struct model *m, const struct ag_client_opts *opts, const char *server_url,
 	struct ag_client *client, note_fn note, void *note_ctx);
@@ -285,8 +302,11 @@ struct post *model_post(struct model *m, int64_t id);
 void model_post_fetch(struct model *m, int64_t id);
 void model_like(struct model *m, int64_t post_id);
 void model_post_delete(struct model *m, int64_t post_id);
-void model_post_create(struct model *m, const char *content, const char *image_url);
-void model_story_create(struct model *m, const char *content, const char *image_url);
+/* media_id: a photo uploaded first (media.upload), or 0. */
+void model_post_create(struct model *m, const char *content, const char *image_url,
+	int64_t media_id);
+void model_story_create(struct model *m, const char *content, const char *image_url,
+	int64_t media_id);
 void model_comment(struct model *m, int64_t post_id, const char *content);
 void model_comment_delete(struct model *m, int64_t post_id, int64_t comment_id);
 
@@ -314,6 +334,8 @@ const char *model_draft(struct model *m, const char *key);
 void model_draft_save(struct model *m, const char *key, const char *text);
 /* Writes pending drafts now (the process is about to end). */
 void model_drafts_flush(struct model *m);
+/* Whether drafts are kept on disk for next time (not with --ssh). */
+bool model_drafts_kept(const struct model *m);
 
 void model_stories_refresh(struct model *m);
 bool model_story_seen(const struct model *m, int64_t story_id);

@@ -14,39 +14,104 @@
 
 /* ---- views ---- */
 
-static bool holds_posts(enum view_src src)
+/* How a view asks for its older pages. */
+enum paging {
+	PAGING_BEFORE,   /* before_id: the oldest item held */
+	PAGING_OFFSET,   /* offset: the number of items held */
+	PAGING_ONCE,     /* one page is all there is */
+};
+
+/* What a kind of view asks for and holds. */
+struct view_kind {
+	const char *op;
+	const char *key_arg;    /* the arg that gets v->key, or NULL */
+	const char *text_arg;   /* the arg that gets v->text, or NULL; a view with
+	                         * one shows nothing and asks nothing until it has text */
+	enum paging paging;
+	bool posts;             /* items are struct post * of the model's cache */
+	bool badged;            /* an unread badge goes with it: refreshing asks the counts */
+	void *(*parse)(struct model *m, const msgpack_object *o);
+	void (*free)(void *item);   /* NULL: the view does not own its items */
+	int64_t (*id)(const void *item);
+};
+
+static void *parse_post_item(struct model *m, const msgpack_object *o)
 {
-	return src == SRC_FEED || src == SRC_USER_POSTS || src == SRC_TAG_POSTS;
+	return model_post_upsert(m, o);
+}
+
+/* One parser per item type, allocating the item. */
+#define ITEM_PARSER(name, type, parse)                                     \
+	static void *name(struct model *m, const msgpack_object *o)        \
+	{                                                                  \
+		(void)m;                                                   \
+		struct type *item = malloc(sizeof *item);                  \
+		if (item == NULL)                                          \
+			abort();                                           \
+		parse(o, item);                                            \
+		return item;                                               \
+	}
+ITEM_PARSER(parse_comment_item, comment, parse_comment)
+ITEM_PARSER(parse_user_item, user, parse_user)
+ITEM_PARSER(parse_tag_item, tag, parse_tag)
+ITEM_PARSER(parse_message_item, message, parse_message)
+ITEM_PARSER(parse_notif_item, notif, parse_notif)
+ITEM_PARSER(parse_convo_item, convo, parse_convo)
+
+static int64_t post_id(const void *it) { return ((const struct post *)it)->id; }
+static int64_t comment_id(const void *it) { return ((const struct comment *)it)->id; }
+static int64_t user_id(const void *it) { return ((const struct user *)it)->id; }
+static int64_t tag_id(const void *it) { return ((const struct tag *)it)->id; }
+static int64_t message_id(const void *it) { return ((const struct message *)it)->id; }
+static int64_t notif_id(const void *it) { return ((const struct notif *)it)->id; }
+static int64_t convo_id(const void *it) { return ((const struct convo *)it)->other_id; }
+
+static const struct view_kind view_kinds[] = {
+	[SRC_FEED] = {"feed.get", NULL, NULL, PAGING_BEFORE, true, false, parse_post_item, NULL, post_id},
+	[SRC_USER_POSTS] = {"user.posts", "user_id", NULL, PAGING_BEFORE, true, false, parse_post_item,
+		NULL, post_id},
+	[SRC_TAG_POSTS] = {"search.posts_by_hashtag", NULL, "tag", PAGING_OFFSET, true, false,
+		parse_post_item, NULL, post_id},
+	[SRC_COMMENTS] = {"post.comments", "post_id", NULL, PAGING_BEFORE, false, false,
+		parse_comment_item, comment_free, comment_id},
+	[SRC_FOLLOWERS] = {"user.followers", "user_id", NULL, PAGING_OFFSET, false, false,
+		parse_user_item, user_free, user_id},
+	[SRC_FOLLOWING] = {"user.following", "user_id", NULL, PAGING_OFFSET, false, false,
+		parse_user_item, user_free, user_id},
+	[SRC_SEARCH_USERS] = {"search.users", NULL, "q", PAGING_ONCE, false, false, parse_user_item,
+		user_free, user_id},
+	[SRC_SEARCH_TAGS] = {"search.hashtags", NULL, "q", PAGING_ONCE, false, false, parse_tag_item,
+		tag_free, tag_id},
+	[SRC_THREAD] = {"message.thread", "user_id", NULL, PAGING_BEFORE, false, true,
+		parse_message_item, message_free, message_id},
+	[SRC_NOTIFS] = {"notification.list", NULL, NULL, PAGING_BEFORE, false, true, parse_notif_item,
+		notif_free, notif_id},
+	[SRC_CONVOS] = {"message.conversations", NULL, NULL, PAGING_ONCE, false, true,
+		parse_convo_item, convo_free, convo_id},
+};
+_Static_assert(sizeof view_kinds / sizeof view_kinds[0] == SRC_CONVOS + 1,
+	"a view kind for every view_src");
+
+static const struct view_kind *kind_of(enum view_src src)
+{
+	return &view_kinds[src];
+}
+
+/* The number of items a page asks for: the op's default page size (its
+ * limit arg's default in the op table); 0 when the op has no limit. */
+static int64_t page_size(const struct view_kind *k)
+{
+	const struct ag_op_spec *op = ag_op_find(k->op, strlen(k->op));
+	for (size_t i = 0; op && i < op->n_args; i++)
+		if (strcmp(op->args[i].name, "limit") == 0)
+			return op->args[i].dflt;
+	return 0;
 }
 
 static void item_free(enum view_src src, void *item)
 {
-	switch (src) {
-	case SRC_FEED:
-	case SRC_USER_POSTS:
-	case SRC_TAG_POSTS:
-		break;   /* the post cache owns posts */
-	case SRC_COMMENTS:
-		comment_free(item);
-		break;
-	case SRC_FOLLOWERS:
-	case SRC_FOLLOWING:
-	case SRC_SEARCH_USERS:
-		user_free(item);
-		break;
-	case SRC_SEARCH_TAGS:
-		tag_free(item);
-		break;
-	case SRC_THREAD:
-		message_free(item);
-		break;
-	case SRC_NOTIFS:
-		notif_free(item);
-		break;
-	case SRC_CONVOS:
-		convo_free(item);
-		break;
-	}
+	if (kind_of(src)->free)
+		kind_of(src)->free(item);
 }
 
 static void view_clear(struct view *v)
@@ -69,34 +134,9 @@ static void view_insert(struct view *v, size_t at, void *item)
 	v->n++;
 }
 
-static int64_t item_id(enum view_src src, const void *it)
-{
-	switch (src) {
-	case SRC_FEED:
-	case SRC_USER_POSTS:
-	case SRC_TAG_POSTS:
-		return ((const struct post *)it)->id;
-	case SRC_COMMENTS:
-		return ((const struct comment *)it)->id;
-	case SRC_FOLLOWERS:
-	case SRC_FOLLOWING:
-	case SRC_SEARCH_USERS:
-		return ((const struct user *)it)->id;
-	case SRC_SEARCH_TAGS:
-		return ((const struct tag *)it)->id;
-	case SRC_THREAD:
-		return ((const struct message *)it)->id;
-	case SRC_NOTIFS:
-		return ((const struct notif *)it)->id;
-	case SRC_CONVOS:
-		return ((const struct convo *)it)->other_id;
-	}
-	return 0;
-}
-
 int64_t model_item_id(const struct view *v, size_t i)
 {
-	return item_id(v->src, v->items[i]);
+	return kind_of(v->src)->id(v->items[i]);
 }
 
 bool model_view_has(const struct view *v, int64_t id)
@@ -126,73 +166,75 @@ struct view *model_view_find(struct model *m, uint64_t handle)
 	return NULL;
 }
 
-static int page_size(enum view_src src)
+/* What a page request remembers: which view, which of its refreshes, and
+ * whether it adds older items. */
+struct page_ctx {
+	uint64_t handle;
+	unsigned gen;
+	bool more;
+	int64_t limit;
+};
+
+static void page_done(struct model *m, const struct job *j, void *ctx)
 {
-	return holds_posts(src) || src == SRC_SEARCH_USERS || src == SRC_SEARCH_TAGS
-		? PAGE_POSTS : PAGE_LONG;
+	const struct page_ctx *pc = ctx;
+	struct view *v = model_view_find(m, pc->handle);
+	if (v == NULL || pc->gen != v->gen)
+		return;    /* closed, or a refresh has replaced this request */
+	v->loading = false;
+	if (!job_ok(j)) {
+		model_failure_text(j, v->error, sizeof v->error);
+		return;
+	}
+	const struct view_kind *k = kind_of(v->src);
+	v->error[0] = '\0';
+	if (!pc->more)
+		view_clear(v);
+	const msgpack_object *data = j->reply.data;
+	size_t n = ag_obj_len(data);
+	for (size_t i = 0; i < n; i++) {
+		void *item = k->parse(m, ag_obj_at(data, i));
+		if (item == NULL)
+			continue;
+		/* Pages by offset can overlap when new items arrived meanwhile. */
+		if (pc->more && model_view_has(v, k->id(item)))
+			item_free(v->src, item);
+		else
+			view_insert(v, v->n, item);
+	}
+	v->loaded = true;
+	v->at_end = k->paging == PAGING_ONCE || (int64_t)n < pc->limit;
+	if (v == m->feed && !pc->more)
+		m->new_posts = 0;
 }
 
 /* Asks for the first page (more = false) or the next older one. */
 static void view_load(struct model *m, struct view *v, bool more)
 {
-	int64_t limit = page_size(v->src);
-	int64_t before = more && v->n ? model_item_id(v, v->n - 1) : 0;
-	int64_t offset = more ? (int64_t)v->n : 0;
-	struct job *j;
-	switch (v->src) {
-	case SRC_FEED:
-		j = before ? job_new("feed.get", "limit:i before_id:i", limit, before)
-			: job_new("feed.get", "limit:i", limit);
-		break;
-	case SRC_USER_POSTS:
-		j = before ? job_new("user.posts", "user_id:i limit:i before_id:i", v->key, limit, before)
-			: job_new("user.posts", "user_id:i limit:i", v->key, limit);
-		break;
-	case SRC_TAG_POSTS:
-		j = job_new("search.posts_by_hashtag", "tag:s limit:i offset:i", v->text, limit, offset);
-		break;
-	case SRC_COMMENTS:
-		j = before ? job_new("post.comments", "post_id:i limit:i before_id:i", v->key, limit, before)
-			: job_new("post.comments", "post_id:i limit:i", v->key, limit);
-		break;
-	case SRC_FOLLOWERS:
-		j = job_new("user.followers", "user_id:i limit:i offset:i", v->key, limit, offset);
-		break;
-	case SRC_FOLLOWING:
-		j = job_new("user.following", "user_id:i limit:i offset:i", v->key, limit, offset);
-		break;
-	case SRC_SEARCH_USERS:
-		j = job_new("search.users", "q:s limit:i", v->text, limit);
-		break;
-	case SRC_SEARCH_TAGS:
-		j = job_new("search.hashtags", "q:s limit:i", v->text, limit);
-		break;
-	case SRC_THREAD:
-		j = before ? job_new("message.thread", "user_id:i limit:i before_id:i", v->key, limit, before)
-			: job_new("message.thread", "user_id:i limit:i", v->key, limit);
-		break;
-	case SRC_NOTIFS:
-		j = before ? job_new("notification.list", "limit:i before_id:i", limit, before)
-			: job_new("notification.list", "limit:i", limit);
-		break;
-	case SRC_CONVOS:
-	default:
-		j = job_new("message.conversations", NULL);
-		break;
-	}
-	j->handle = v->handle;
-	j->gen = v->gen;
-	j->a = more;
-	j->b = limit;
+	const struct view_kind *k = kind_of(v->src);
+	struct job *j = job_new(k->op);
+	if (k->key_arg)
+		job_int(j, k->key_arg, v->key);
+	if (k->text_arg)
+		job_str(j, k->text_arg, v->text);
+	struct page_ctx *pc = malloc(sizeof *pc);
+	if (pc == NULL)
+		abort();
+	*pc = (struct page_ctx){v->handle, v->gen, more, page_size(k)};
+	if (pc->limit)
+		job_int(j, "limit", pc->limit);
+	if (more && k->paging == PAGING_BEFORE && v->n)
+		job_int(j, "before_id", model_item_id(v, v->n - 1));
+	if (more && k->paging == PAGING_OFFSET)
+		job_int(j, "offset", (int64_t)v->n);
 	v->loading = true;
-	model_submit(m, j, R_VIEW_PAGE);
+	model_send(m, j, page_done, pc);
 }
 
 /* A search view with no query shows nothing and asks nothing. */
 static bool idle_search(const struct view *v)
 {
-	return (v->src == SRC_SEARCH_USERS || v->src == SRC_SEARCH_TAGS || v->src == SRC_TAG_POSTS) &&
-		(v->text == NULL || v->text[0] == '\0');
+	return kind_of(v->src)->text_arg && (v->text == NULL || v->text[0] == '\0');
 }
 
 struct view *model_view_open(struct model *m, enum view_src src, int64_t key, const char *text)
@@ -256,7 +298,7 @@ void model_view_more(struct model *m, struct view *v)
 
 void model_view_refresh(struct model *m, struct view *v)
 {
-	if (v->src == SRC_NOTIFS || v->src == SRC_CONVOS || v->src == SRC_THREAD)
+	if (kind_of(v->src)->badged)
 		model_counts_refresh(m);   /* the badges go with the lists */
 	v->gen++;
 	v->error[0] = '\0';
@@ -283,87 +325,6 @@ void model_feed_show_new(struct model *m)
 	if (m->feed)
 		model_view_refresh(m, m->feed);
 	model_stories_refresh(m);
-}
-
-/* Parses one list element for v (a post goes to the cache). */
-static void *parse_item(struct model *m, const struct view *v, const msgpack_object *o)
-{
-	void *item;
-	switch (v->src) {
-	case SRC_FEED:
-	case SRC_USER_POSTS:
-	case SRC_TAG_POSTS:
-		return model_post_upsert(m, o);
-	case SRC_COMMENTS:
-		item = malloc(sizeof(struct comment));
-		if (item)
-			parse_comment(o, item);
-		break;
-	case SRC_FOLLOWERS:
-	case SRC_FOLLOWING:
-	case SRC_SEARCH_USERS:
-		item = malloc(sizeof(struct user));
-		if (item)
-			parse_user(o, item);
-		break;
-	case SRC_SEARCH_TAGS:
-		item = malloc(sizeof(struct tag));
-		if (item)
-			parse_tag(o, item);
-		break;
-	case SRC_THREAD:
-		item = malloc(sizeof(struct message));
-		if (item)
-			parse_message(o, item);
-		break;
-	case SRC_NOTIFS:
-		item = malloc(sizeof(struct notif));
-		if (item)
-			parse_notif(o, item);
-		break;
-	case SRC_CONVOS:
-	default:
-		item = malloc(sizeof(struct convo));
-		if (item)
-			parse_convo(o, item);
-		break;
-	}
-	if (item == NULL)
-		abort();
-	return item;
-}
-
-static void apply_page(struct model *m, struct job *j)
-{
-	struct view *v = model_view_find(m, j->handle);
-	if (v == NULL || j->gen != v->gen)
-		return;    /* closed, or a refresh has replaced this request */
-	v->loading = false;
-	if (j->rv != 0 || !j->reply.ok) {
-		model_failure_text(j, v->error, sizeof v->error);
-		return;
-	}
-	v->error[0] = '\0';
-	bool more = j->a;
-	if (!more)
-		view_clear(v);
-	const msgpack_object *data = j->reply.data;
-	size_t n = ag_obj_len(data);
-	for (size_t i = 0; i < n; i++) {
-		void *item = parse_item(m, v, ag_obj_at(data, i));
-		if (item == NULL)
-			continue;
-		/* Pages by offset can overlap when new items arrived meanwhile. */
-		if (more && model_view_has(v, item_id(v->src, item)))
-			item_free(v->src, item);
-		else
-			view_insert(v, v->n, item);
-	}
-	v->loaded = true;
-	v->at_end = (int64_t)n < j->b || v->src == SRC_CONVOS ||
-		v->src == SRC_SEARCH_USERS || v->src == SRC_SEARCH_TAGS;
-	if (v == m->feed && !more)
-		m->new_posts = 0;
 }
 
 /* ---- posts ---- */
@@ -402,7 +363,7 @@ void model_views_prepend(struct model *m, enum view_src src, int64_t key, void *
 		struct view *v = m->views[i];
 		if (v->src != src || (key && v->key != key) || !v->loaded)
 			continue;
-		if (model_view_has(v, item_id(src, item)))
+		if (model_view_has(v, kind_of(src)->id(item)))
 			continue;
 		view_insert(v, 0, copy ? copy(item) : item);
 	}
@@ -459,15 +420,45 @@ static void post_forget(struct model *m, int64_t id)
 	if (p)
 		p->gone = true;
 	for (size_t i = 0; i < m->n_views; i++)
-		if (holds_posts(m->views[i]->src))
+		if (kind_of(m->views[i]->src)->posts)
 			model_view_remove(m->views[i], id);
+}
+
+static void post_get_done(struct model *m, const struct job *j, void *ctx)
+{
+	const struct id_ctx *post = ctx;
+	if (job_ok(j))
+		model_post_upsert(m, j->reply.data);
+	else if (j->rv == 0 && j->reply.code == AG_E_NOT_FOUND)
+		post_forget(m, post->id);
 }
 
 void model_post_fetch(struct model *m, int64_t id)
 {
-	struct job *j = job_new("post.get", "post_id:i", id);
-	j->a = id;
-	model_submit(m, j, R_POST_GET);
+	struct job *j = job_new("post.get");
+	job_int(j, "post_id", id);
+	model_send(m, j, post_get_done, id_ctx_new(id));
+}
+
+/* Tells the interface why j failed. */
+static void note_failure(struct model *m, enum note n, const struct job *j)
+{
+	char why[200];
+	model_failure_text(j, why, sizeof why);
+	model_note(m, n, 0, 0, why);
+}
+
+static void like_done(struct model *m, const struct job *j, void *ctx)
+{
+	const struct id_ctx *post = ctx;
+	struct post *p = model_post(m, post->id);
+	if (job_ok(j) && p) {
+		p->liked = ag_obj_bool(j->reply.data, "liked");
+		p->like_count = ag_obj_int(j->reply.data, "like_count");
+	} else if (!job_ok(j)) {
+		model_post_fetch(m, post->id);
+		note_failure(m, NOTE_ERROR, j);
+	}
 }
 
 void model_like(struct model *m, int64_t post_id)
@@ -479,48 +470,117 @@ void model_like(struct model *m, int64_t post_id)
 	p->like_count += p->liked ? 1 : -1;
 	if (p->like_count < 0)
 		p->like_count = 0;
-	struct job *j = job_new("post.like", "post_id:i", post_id);
+	struct job *j = job_new("post.like");
+	job_int(j, "post_id", post_id);
 	job_set_idem(j);
-	j->a = post_id;
-	model_submit(m, j, R_LIKE);
+	model_send(m, j, like_done, id_ctx_new(post_id));
+}
+
+static void post_delete_done(struct model *m, const struct job *j, void *ctx)
+{
+	const struct id_ctx *post = ctx;
+	if (!job_ok(j)) {
+		note_failure(m, NOTE_ERROR, j);
+		return;
+	}
+	post_forget(m, post->id);
+	struct profile *me = idmap_get(m->profiles, m->me.id);
+	if (me && me->post_count > 0)
+		me->post_count--;
+	model_note(m, NOTE_POST_DELETED, post->id, 0, "Post deleted.");
 }
 
 void model_post_delete(struct model *m, int64_t post_id)
 {
-	struct job *j = job_new("post.delete", "post_id:i", post_id);
+	struct job *j = job_new("post.delete");
+	job_int(j, "post_id", post_id);
 	job_set_idem(j);
-	j->a = post_id;
-	model_submit(m, j, R_POST_DELETE);
+	model_send(m, j, post_delete_done, id_ctx_new(post_id));
 }
 
-void model_post_create(struct model *m, const char *content, const char *image_url)
+static void post_create_done(struct model *m, const struct job *j, void *ctx)
 {
-	struct job *j = job_new("post.create", "content:s image_url:s",
-		content && content[0] ? content : NULL, image_url && image_url[0] ? image_url : NULL);
-	job_set_idem(j);
-	model_submit(m, j, R_POST_CREATE);
+	(void)ctx;
+	if (!job_ok(j)) {
+		note_failure(m, NOTE_COMPOSE_FAILED, j);
+		return;
+	}
+	struct post *p = model_post_upsert(m, j->reply.data);
+	if (p == NULL)
+		return;
+	model_views_prepend(m, SRC_FEED, 0, p, NULL);
+	model_views_prepend(m, SRC_USER_POSTS, m->me.id, p, NULL);
+	struct profile *me = idmap_get(m->profiles, m->me.id);
+	if (me)
+		me->post_count++;
+	model_draft_save(m, "compose", NULL);
+	model_note(m, NOTE_POST_CREATED, p->id, 0, "Posted.");
 }
 
-void model_story_create(struct model *m, const char *content, const char *image_url)
+static void story_create_done(struct model *m, const struct job *j, void *ctx)
 {
-	struct job *j = job_new("story.create", "content:s image_url:s",
-		content && content[0] ? content : NULL, image_url && image_url[0] ? image_url : NULL);
+	(void)ctx;
+	if (!job_ok(j)) {
+		note_failure(m, NOTE_COMPOSE_FAILED, j);
+		return;
+	}
+	model_stories_refresh(m);
+	model_draft_save(m, "compose", NULL);
+	model_note(m, NOTE_STORY_CREATED, 0, 0, "Your story is up for 24 hours.");
+}
+
+/* A post or a story: blank fields (and media_id 0) are left out. */
+static struct job *creation(const char *op, const char *content, const char *image_url,
+	int64_t media_id)
+{
+	struct job *j = job_new(op);
+	if (content && content[0])
+		job_str(j, "content", content);
+	if (image_url && image_url[0])
+		job_str(j, "image_url", image_url);
+	if (media_id > 0)
+		job_int(j, "media_id", media_id);
 	job_set_idem(j);
-	model_submit(m, j, R_STORY_CREATE);
+	return j;
+}
+
+void model_post_create(struct model *m, const char *content, const char *image_url,
+	int64_t media_id)
+{
+	model_send(m, creation("post.create", content, image_url, media_id), post_create_done,
+		NULL);
+}
+
+void model_story_create(struct model *m, const char *content, const char *image_url,
+	int64_t media_id)
+{
+	model_send(m, creation("story.create", content, image_url, media_id), story_create_done,
+		NULL);
 }
 
 /* ---- the outbox: messages and comments until the server has them ---- */
 
+static void comment_done(struct model *m, const struct job *j, void *ctx);
+static void message_done(struct model *m, const struct job *j, void *ctx);
+
+/* What a send of an outgoing message or comment remembers. */
+struct outgoing_ctx {
+	int64_t outgoing_id;   /* struct outgoing's id */
+	int64_t target;        /* the post, or the other user */
+};
+
 static void outgoing_submit(struct model *m, struct outgoing *o)
 {
-	struct job *j = o->comment
-		? job_new("comment.create", "post_id:i content:s", o->target, o->content)
-		: job_new("message.send", "receiver_id:i content:s", o->target, o->content);
+	struct job *j = job_new(o->comment ? "comment.create" : "message.send");
+	job_int(j, o->comment ? "post_id" : "receiver_id", o->target);
+	job_str(j, "content", o->content);
 	memcpy(j->idem, o->idem, sizeof j->idem);
-	j->a = o->target;
-	j->b = o->id;
+	struct outgoing_ctx *c = malloc(sizeof *c);
+	if (c == NULL)
+		abort();
+	*c = (struct outgoing_ctx){o->id, o->target};
 	o->in_flight = true;
-	model_submit(m, j, o->comment ? R_COMMENT : R_MESSAGE_SEND);
+	model_send(m, j, o->comment ? comment_done : message_done, c);
 }
 
 /* Queues content for target; a failed one with the same text is sent
@@ -586,7 +646,19 @@ static void outgoing_fail(struct model *m, struct outgoing *o, const char *why)
 	model_note(m, o->comment ? NOTE_COMMENT_FAILED : NOTE_MESSAGE_FAILED, o->target, 0, why);
 }
 
-#define GAVE_UP "Not sent: server unreachable for 2 min; Enter to retry."
+/* Gives o up after m->give_up_ms without the server. */
+static void outgoing_give_up(struct model *m, struct outgoing *o)
+{
+	char why[sizeof o->why];
+	int64_t s = m->give_up_ms / 1000;
+	if (s % 60 == 0)
+		snprintf(why, sizeof why, "Not sent: server unreachable for %lld min; Enter to retry.",
+			(long long)(s / 60));
+	else
+		snprintf(why, sizeof why, "Not sent: server unreachable for %lld s; Enter to retry.",
+			(long long)s);
+	outgoing_fail(m, o, why);
+}
 
 void model_outbox_retry(struct model *m, bool comment, int64_t target)
 {
@@ -610,15 +682,15 @@ int model_outbox_tick(struct model *m, int64_t now)
 		struct outgoing *o = m->outbox[i];
 		if (o->failed || o->in_flight)
 			continue;
-		if (now - o->first_ms >= OUTBOX_GIVE_UP_MS) {
-			outgoing_fail(m, o, GAVE_UP);
+		if (now - o->first_ms >= m->give_up_ms) {
+			outgoing_give_up(m, o);
 			continue;
 		}
 		if (m->conn == CONN_ONLINE) {
 			outgoing_submit(m, o);
 			continue;
 		}
-		int64_t in = o->first_ms + OUTBOX_GIVE_UP_MS - now;
+		int64_t in = o->first_ms + m->give_up_ms - now;
 		if (next < 0 || in < next)
 			next = in;
 	}
@@ -627,10 +699,11 @@ int model_outbox_tick(struct model *m, int64_t now)
 
 /* A reply for an outgoing message or comment: true when it is settled
  * (sent, or failed for good), false while it waits for the server. */
-static bool outgoing_reply(struct model *m, const struct job *j, bool ok, const char *why)
+static bool outgoing_reply(struct model *m, const struct job *j, int64_t outgoing_id)
 {
 	size_t at;
-	struct outgoing *o = outbox_find(m, j->b, &at);
+	struct outgoing *o = outbox_find(m, outgoing_id, &at);
+	bool ok = job_ok(j);
 	if (o == NULL)
 		return true;
 	o->in_flight = false;
@@ -645,14 +718,32 @@ static bool outgoing_reply(struct model *m, const struct job *j, bool ok, const 
 		return true;
 	}
 	if (j->rv == 0) {
+		char why[sizeof o->why];
+		model_failure_text(j, why, sizeof why);
 		outgoing_fail(m, o, why);   /* the server refused it: re-sending will not help */
 		return true;
 	}
-	if (ag_mono_ms() - o->first_ms >= OUTBOX_GIVE_UP_MS) {
-		outgoing_fail(m, o, GAVE_UP);
+	if (ag_mono_ms() - o->first_ms >= m->give_up_ms) {
+		outgoing_give_up(m, o);
 		return true;
 	}
 	return false;   /* sent again when the server answers */
+}
+
+static void comment_done(struct model *m, const struct job *j, void *ctx)
+{
+	const struct outgoing_ctx *oc = ctx;
+	if (!outgoing_reply(m, j, oc->outgoing_id) || !job_ok(j))
+		return;   /* waiting for the server, or failed and already said */
+	struct comment c;
+	parse_comment(j->reply.data, &c);
+	model_views_prepend(m, SRC_COMMENTS, oc->target, &c, comment_copy);
+	free(c.author);
+	free(c.content);
+	struct post *p = model_post(m, oc->target);
+	if (p)
+		p->comment_count++;
+	model_note(m, NOTE_COMMENT_SENT, oc->target, 0, NULL);
 }
 
 void model_comment(struct model *m, int64_t post_id, const char *content)
@@ -660,12 +751,35 @@ void model_comment(struct model *m, int64_t post_id, const char *content)
 	outbox_add(m, true, post_id, content);
 }
 
+struct comment_delete_ctx {
+	int64_t post_id, comment_id;
+};
+
+static void comment_delete_done(struct model *m, const struct job *j, void *ctx)
+{
+	const struct comment_delete_ctx *c = ctx;
+	if (!job_ok(j)) {
+		note_failure(m, NOTE_ERROR, j);
+		return;
+	}
+	for (size_t i = 0; i < m->n_views; i++)
+		if (m->views[i]->src == SRC_COMMENTS && m->views[i]->key == c->post_id)
+			model_view_remove(m->views[i], c->comment_id);
+	struct post *p = model_post(m, c->post_id);
+	if (p && p->comment_count > 0)
+		p->comment_count--;
+	model_note(m, NOTE_INFO, 0, 0, "Comment deleted.");
+}
+
 void model_comment_delete(struct model *m, int64_t post_id, int64_t comment_id)
 {
-	struct job *j = job_new("comment.delete", "comment_id:i", comment_id);
-	j->a = post_id;
-	j->b = comment_id;
-	model_submit(m, j, R_COMMENT_DELETE);
+	struct job *j = job_new("comment.delete");
+	job_int(j, "comment_id", comment_id);
+	struct comment_delete_ctx *c = malloc(sizeof *c);
+	if (c == NULL)
+		abort();
+	*c = (struct comment_delete_ctx){post_id, comment_id};
+	model_send(m, j, comment_delete_done, c);
 }
 
 /* ---- profiles ---- */
@@ -683,14 +797,28 @@ struct profile *model_profile(struct model *m, int64_t user_id)
 	return p;
 }
 
+static struct profile *profile_upsert(struct model *m, const msgpack_object *o);
+
+static void profile_done(struct model *m, const struct job *j, void *ctx)
+{
+	const struct id_ctx *user = ctx;
+	struct profile *p = NULL;
+	if (job_ok(j))
+		p = profile_upsert(m, j->reply.data);
+	else if ((p = idmap_get(m->profiles, user->id)) != NULL)
+		model_failure_text(j, p->error, sizeof p->error);
+	if (p)
+		p->loading = false;
+}
+
 void model_profile_fetch(struct model *m, int64_t user_id)
 {
 	struct profile *p = idmap_get(m->profiles, user_id);
 	if (p)
 		p->loading = true;
-	struct job *j = job_new("user.get", "user_id:i", user_id);
-	j->a = user_id;
-	model_submit(m, j, R_PROFILE);
+	struct job *j = job_new("user.get");
+	job_int(j, "user_id", user_id);
+	model_send(m, j, profile_done, id_ctx_new(user_id));
 }
 
 void model_refresh_profiles(struct model *m)
@@ -701,13 +829,35 @@ void model_refresh_profiles(struct model *m)
 		model_profile_fetch(m, id);
 }
 
+struct lookup_ctx {
+	enum lookup_purpose why;
+};
+
+static void lookup_done(struct model *m, const struct job *j, void *ctx)
+{
+	const struct lookup_ctx *c = ctx;
+	struct profile *p = job_ok(j) ? profile_upsert(m, j->reply.data) : NULL;
+	if (p) {
+		model_note(m, NOTE_USER_FOUND, p->u.id, c->why, NULL);
+		return;
+	}
+	char why[200] = "No such user.";
+	if (!job_ok(j))
+		model_failure_text(j, why, sizeof why);
+	model_note(m, NOTE_USER_MISSING, 0, c->why, why);
+}
+
 void model_lookup(struct model *m, const char *username, enum lookup_purpose why)
 {
 	while (*username == '@')
 		username++;
-	struct job *j = job_new("user.get", "username:s", username);
-	j->b = why;
-	model_submit(m, j, R_LOOKUP);
+	struct job *j = job_new("user.get");
+	job_str(j, "username", username);
+	struct lookup_ctx *c = malloc(sizeof *c);
+	if (c == NULL)
+		abort();
+	c->why = why;
+	model_send(m, j, lookup_done, c);
 }
 
 static struct profile *profile_upsert(struct model *m, const msgpack_object *o)
@@ -730,6 +880,29 @@ static struct profile *profile_upsert(struct model *m, const msgpack_object *o)
 	return p;
 }
 
+struct follow_ctx {
+	int64_t user_id;
+	bool follow;
+};
+
+static void follow_done(struct model *m, const struct job *j, void *ctx)
+{
+	const struct follow_ctx *c = ctx;
+	model_profile_fetch(m, c->user_id);
+	if (idmap_get(m->profiles, m->me.id))
+		model_profile_fetch(m, m->me.id);
+	if (!job_ok(j)) {
+		note_failure(m, NOTE_ERROR, j);
+		return;
+	}
+	struct profile *p = idmap_get(m->profiles, c->user_id);
+	char msg[120];
+	snprintf(msg, sizeof msg, "%s @%s.", c->follow ? "Following" : "Unfollowed",
+		p && p->u.username ? p->u.username : "them");
+	model_note(m, NOTE_INFO, 0, 0, msg);
+	model_feed_show_new(m);
+}
+
 void model_follow(struct model *m, int64_t user_id, bool follow)
 {
 	struct profile *p = idmap_get(m->profiles, user_id);
@@ -737,21 +910,38 @@ void model_follow(struct model *m, int64_t user_id, bool follow)
 		p->is_following = follow;
 		p->follower_count += follow ? 1 : -1;
 	}
-	struct job *j = follow ? job_new("follow.create", "user_id:i", user_id)
-		: job_new("follow.delete", "user_id:i", user_id);
+	struct job *j = job_new(follow ? "follow.create" : "follow.delete");
+	job_int(j, "user_id", user_id);
 	if (follow)
 		job_set_idem(j);
-	j->a = user_id;
-	j->b = follow;
-	model_submit(m, j, R_FOLLOW);
+	struct follow_ctx *c = malloc(sizeof *c);
+	if (c == NULL)
+		abort();
+	*c = (struct follow_ctx){user_id, follow};
+	model_send(m, j, follow_done, c);
+}
+
+static void profile_update_done(struct model *m, const struct job *j, void *ctx)
+{
+	(void)ctx;
+	if (!job_ok(j)) {
+		note_failure(m, NOTE_PROFILE_FAILED, j);
+		return;
+	}
+	user_clear(&m->me);
+	parse_user(j->reply.data, &m->me);
+	model_profile_fetch(m, m->me.id);
+	model_note(m, NOTE_PROFILE_SAVED, 0, 0, "Profile saved.");
 }
 
 void model_profile_update(struct model *m, const char *full_name, const char *bio,
 	const char *image_url)
 {
-	struct job *j = job_new("user.update", "full_name:s bio:s profile_image_url:s",
-		full_name, bio, image_url);
-	model_submit(m, j, R_PROFILE_UPDATE);
+	struct job *j = job_new("user.update");
+	job_str(j, "full_name", full_name);
+	job_str(j, "bio", bio);
+	job_str(j, "profile_image_url", image_url);
+	model_send(m, j, profile_update_done, NULL);
 }
 
 /* ---- messages and notifications ---- */
@@ -791,16 +981,37 @@ static void convo_update(struct model *m, const struct message *msg, int64_t oth
 	m->convos->items[0] = c;
 }
 
+static void message_done(struct model *m, const struct job *j, void *ctx)
+{
+	const struct outgoing_ctx *oc = ctx;
+	if (!outgoing_reply(m, j, oc->outgoing_id) || !job_ok(j))
+		return;
+	struct message msg;
+	parse_message(j->reply.data, &msg);
+	model_views_prepend(m, SRC_THREAD, oc->target, &msg, message_copy);
+	convo_update(m, &msg, oc->target, false);
+	message_clear(&msg);
+	model_note(m, NOTE_MESSAGE_SENT, oc->target, 0, NULL);
+}
+
 void model_message_send(struct model *m, int64_t user_id, const char *content)
 {
 	outbox_add(m, false, user_id, content);
 }
 
+/* Marking read changes what is unread: the server says how much is left. */
+static void marked_read_done(struct model *m, const struct job *j, void *ctx)
+{
+	(void)ctx;
+	if (job_ok(j))
+		model_counts_refresh(m);
+}
+
 static void thread_mark_read(struct model *m, int64_t user_id)
 {
-	struct job *j = job_new("message.mark_read", "user_id:i", user_id);
-	j->a = user_id;
-	model_submit(m, j, R_THREAD_READ);
+	struct job *j = job_new("message.mark_read");
+	job_int(j, "user_id", user_id);
+	model_send(m, j, marked_read_done, NULL);
 }
 
 void model_thread_open(struct model *m, int64_t user_id)
@@ -835,6 +1046,26 @@ static void message_note(struct model *m, int64_t sender, const char *name, cons
 	model_note(m, NOTE_PUSH, sender, 1, text);
 }
 
+/* A first message from someone, waiting for their name. */
+struct sender_ctx {
+	int64_t sender_id;
+	char *content;
+};
+
+static void sender_ctx_free(void *p)
+{
+	struct sender_ctx *c = p;
+	free(c->content);
+	free(c);
+}
+
+static void sender_done(struct model *m, const struct job *j, void *ctx)
+{
+	const struct sender_ctx *c = ctx;
+	struct profile *p = job_ok(j) ? profile_upsert(m, j->reply.data) : NULL;
+	message_note(m, c->sender_id, p && p->u.username ? p->u.username : "someone", c->content);
+}
+
 void model_message_arrived(struct model *m, const struct message *msg)
 {
 	bool mine = msg->sender_id == m->me.id;
@@ -857,10 +1088,15 @@ void model_message_arrived(struct model *m, const struct message *msg)
 		return;
 	}
 	/* A first message: a message carries no name, so ask who sent it. */
-	struct job *j = job_new("user.get", "user_id:i", other);
-	j->a = other;
-	j->text = dup_or_null(msg->content ? msg->content : "");
-	model_submit(m, j, R_SENDER);
+	struct job *j = job_new("user.get");
+	job_int(j, "user_id", other);
+	struct sender_ctx *sc = malloc(sizeof *sc);
+	if (sc == NULL)
+		abort();
+	sc->sender_id = other;
+	sc->content = dup_or_null(msg->content ? msg->content : "");
+	j->ctx_free = sender_ctx_free;
+	model_send(m, j, sender_done, sc);
 }
 
 void model_notif_arrived(struct model *m, const struct notif *n)
@@ -887,6 +1123,13 @@ void model_notif_arrived(struct model *m, const struct notif *n)
 		model_profile_fetch(m, m->me.id);
 }
 
+static void notif_read_done(struct model *m, const struct job *j, void *ctx)
+{
+	(void)ctx;
+	if (!job_ok(j))
+		note_failure(m, NOTE_ERROR, j);
+}
+
 void model_notif_read(struct model *m, struct notif *n)
 {
 	if (n->is_read)
@@ -894,9 +1137,9 @@ void model_notif_read(struct model *m, struct notif *n)
 	n->is_read = true;
 	if (m->unread_notifs > 0)
 		m->unread_notifs--;
-	struct job *j = job_new("notification.mark_read", "notification_id:i", n->id);
-	j->a = n->id;
-	model_submit(m, j, R_NOTIF_READ);
+	struct job *j = job_new("notification.mark_read");
+	job_int(j, "notification_id", n->id);
+	model_send(m, j, notif_read_done, NULL);
 }
 
 void model_notifs_all_read(struct model *m)
@@ -904,171 +1147,5 @@ void model_notifs_all_read(struct model *m)
 	for (size_t i = 0; m->notifs && i < m->notifs->n; i++)
 		((struct notif *)m->notifs->items[i])->is_read = true;
 	m->unread_notifs = 0;
-	model_submit(m, job_new("notification.mark_all_read", NULL), R_NOTIFS_ALL_READ);
-}
-
-/* ---- replies ---- */
-
-void model_apply_data(struct model *m, struct job *j)
-{
-	const msgpack_object *data = j->reply.data;
-	bool ok = j->rv == 0 && j->reply.ok;
-	char why[200] = "";
-	if (!ok)
-		model_failure_text(j, why, sizeof why);
-	switch (j->kind) {
-	case R_VIEW_PAGE:
-		apply_page(m, j);
-		break;
-	case R_POST_GET:
-		if (ok)
-			model_post_upsert(m, data);
-		else if (j->rv == 0 && j->reply.code == AG_E_NOT_FOUND)
-			post_forget(m, j->a);
-		break;
-	case R_LIKE: {
-		struct post *p = model_post(m, j->a);
-		if (ok && p) {
-			p->liked = ag_obj_bool(data, "liked");
-			p->like_count = ag_obj_int(data, "like_count");
-		} else if (!ok) {
-			model_post_fetch(m, j->a);
-			model_note(m, NOTE_ERROR, 0, 0, why);
-		}
-		break;
-	}
-	case R_POST_DELETE:
-		if (ok) {
-			post_forget(m, j->a);
-			struct profile *me = idmap_get(m->profiles, m->me.id);
-			if (me && me->post_count > 0)
-				me->post_count--;
-			model_note(m, NOTE_POST_DELETED, j->a, 0, "Post deleted.");
-		} else {
-			model_note(m, NOTE_ERROR, 0, 0, why);
-		}
-		break;
-	case R_POST_CREATE:
-		if (ok) {
-			struct post *p = model_post_upsert(m, data);
-			if (p == NULL)
-				break;
-			model_views_prepend(m, SRC_FEED, 0, p, NULL);
-			model_views_prepend(m, SRC_USER_POSTS, m->me.id, p, NULL);
-			struct profile *me = idmap_get(m->profiles, m->me.id);
-			if (me)
-				me->post_count++;
-			model_draft_save(m, "compose", NULL);
-			model_note(m, NOTE_POST_CREATED, p->id, 0, "Posted.");
-		} else {
-			model_note(m, NOTE_COMPOSE_FAILED, 0, 0, why);
-		}
-		break;
-	case R_STORY_CREATE:
-		if (ok) {
-			model_stories_refresh(m);
-			model_draft_save(m, "compose", NULL);
-			model_note(m, NOTE_STORY_CREATED, 0, 0, "Your story is up for 24 hours.");
-		} else {
-			model_note(m, NOTE_COMPOSE_FAILED, 0, 0, why);
-		}
-		break;
-	case R_COMMENT: {
-		if (!outgoing_reply(m, j, ok, why) || !ok)
-			break;   /* waiting for the server, or failed and already said */
-		struct comment c;
-		parse_comment(data, &c);
-		model_views_prepend(m, SRC_COMMENTS, j->a, &c, comment_copy);
-		free(c.author);
-		free(c.content);
-		struct post *p = model_post(m, j->a);
-		if (p)
-			p->comment_count++;
-		model_note(m, NOTE_COMMENT_SENT, j->a, 0, NULL);
-		break;
-	}
-	case R_COMMENT_DELETE:
-		if (ok) {
-			for (size_t i = 0; i < m->n_views; i++)
-				if (m->views[i]->src == SRC_COMMENTS && m->views[i]->key == j->a)
-					model_view_remove(m->views[i], j->b);
-			struct post *p = model_post(m, j->a);
-			if (p && p->comment_count > 0)
-				p->comment_count--;
-			model_note(m, NOTE_INFO, 0, 0, "Comment deleted.");
-		} else {
-			model_note(m, NOTE_ERROR, 0, 0, why);
-		}
-		break;
-	case R_PROFILE: {
-		struct profile *p = NULL;
-		if (ok)
-			p = profile_upsert(m, data);
-		else if ((p = idmap_get(m->profiles, j->a)) != NULL)
-			snprintf(p->error, sizeof p->error, "%s", why);
-		if (p)
-			p->loading = false;
-		break;
-	}
-	case R_SENDER: {
-		struct profile *p = ok ? profile_upsert(m, data) : NULL;
-		message_note(m, j->a, p && p->u.username ? p->u.username : "someone", j->text);
-		break;
-	}
-	case R_LOOKUP: {
-		struct profile *p = ok ? profile_upsert(m, data) : NULL;
-		if (p)
-			model_note(m, NOTE_USER_FOUND, p->u.id, j->b, NULL);
-		else
-			model_note(m, NOTE_USER_MISSING, 0, j->b, ok ? "No such user." : why);
-		break;
-	}
-	case R_FOLLOW:
-		model_profile_fetch(m, j->a);
-		if (idmap_get(m->profiles, m->me.id))
-			model_profile_fetch(m, m->me.id);
-		if (ok) {
-			struct profile *p = idmap_get(m->profiles, j->a);
-			char msg[120];
-			snprintf(msg, sizeof msg, "%s @%s.", j->b ? "Following" : "Unfollowed",
-				p && p->u.username ? p->u.username : "them");
-			model_note(m, NOTE_INFO, 0, 0, msg);
-			model_feed_show_new(m);
-		} else {
-			model_note(m, NOTE_ERROR, 0, 0, why);
-		}
-		break;
-	case R_PROFILE_UPDATE:
-		if (ok) {
-			user_clear(&m->me);
-			parse_user(data, &m->me);
-			model_profile_fetch(m, m->me.id);
-			model_note(m, NOTE_PROFILE_SAVED, 0, 0, "Profile saved.");
-		} else {
-			model_note(m, NOTE_PROFILE_FAILED, 0, 0, why);
-		}
-		break;
-	case R_MESSAGE_SEND: {
-		if (!outgoing_reply(m, j, ok, why) || !ok)
-			break;
-		struct message msg;
-		parse_message(data, &msg);
-		model_views_prepend(m, SRC_THREAD, j->a, &msg, message_copy);
-		convo_update(m, &msg, j->a, false);
-		message_clear(&msg);
-		model_note(m, NOTE_MESSAGE_SENT, j->a, 0, NULL);
-		break;
-	}
-	case R_THREAD_READ:
-	case R_NOTIFS_ALL_READ:
-		if (ok)
-			model_counts_refresh(m);
-		break;
-	case R_NOTIF_READ:
-		if (!ok)
-			model_note(m, NOTE_ERROR, 0, 0, why);
-		break;
-	default:
-		break;
-	}
+	model_send(m, job_new("notification.mark_all_read"), marked_read_done, NULL);
 }

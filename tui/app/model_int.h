@@ -9,27 +9,28 @@
 #include "model.h"
 #include "worker.h"
 
-/* What a request was for, so its reply lands in the right place. */
-enum req_kind {
-	R_INFO, R_ME, R_LOGIN, R_REGISTER, R_LOGOUT, R_PING, R_COUNTS, R_STORIES,
-	R_VIEW_PAGE, R_POST_GET, R_LIKE, R_POST_DELETE, R_POST_CREATE, R_STORY_CREATE,
-	R_COMMENT, R_COMMENT_DELETE, R_PROFILE, R_LOOKUP, R_FOLLOW, R_PROFILE_UPDATE,
-	R_MESSAGE_SEND, R_THREAD_READ, R_NOTIF_READ, R_NOTIFS_ALL_READ, R_SSH_KEY_ADD,
-	R_SSH_KEYS, R_SSH_KEY_REMOVE, R_SENDER,
+/* Runs on the main thread with the answer to a request the model sent:
+ * j->rv and j->reply say how it went, ctx is what the intent kept for it. */
+typedef void (*done_fn)(struct model *m, const struct job *j, void *ctx);
+
+/* Queues j, sent with my token when its op takes one; done (NULL: nothing
+ * to do) gets the answer with ctx, which is freed with the job. */
+void model_send(struct model *m, struct job *j, done_fn done, void *ctx);
+/* Whether the server answered j with ok. */
+bool job_ok(const struct job *j);
+
+/* A context that is just one id (a post, a user, a notification). */
+struct id_ctx {
+	int64_t id;
 };
+struct id_ctx *id_ctx_new(int64_t id);
 
-#define PAGE_POSTS 20
-#define PAGE_LONG 50      /* comments, threads, notifications, people */
-
-/* Queues j, sent with my token when I have one. */
-void model_submit(struct model *m, struct job *j, enum req_kind kind);
 void model_note(struct model *m, enum note n, int64_t id, int64_t aux, const char *msg);
 /* A short sentence for a failed job: the server's message, or why the
  * server could not be asked. */
 void model_failure_text(const struct job *j, char *out, size_t size);
 
-/* model_data.c: replies for lists and content. */
-void model_apply_data(struct model *m, struct job *j);
+/* model_data.c: lists and content. */
 struct view *model_view_find(struct model *m, uint64_t handle);
 struct post *model_post_upsert(struct model *m, const msgpack_object *o);
 /* Adds item at the front of every view of src with key (when absent). */

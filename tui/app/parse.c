@@ -45,6 +45,27 @@ static char *text_or_empty(const msgpack_object *map, const char *key, bool mult
 	return s;
 }
 
+/* A Media object (or nil, or anything else: no photo) into m. */
+static void parse_media(const msgpack_object *o, struct media_ref *m)
+{
+	memset(m, 0, sizeof *m);
+	const msgpack_object *media = ag_obj_get(o, "media");
+	if (media == NULL || media->type != MSGPACK_OBJECT_MAP)
+		return;
+	int64_t id = num(media, "id"), w = num(media, "width"), h = num(media, "height");
+	const msgpack_object *thumb = ag_obj_get(media, "thumb");
+	int64_t tw = thumb ? num(thumb, "width") : 0, th = thumb ? num(thumb, "height") : 0;
+	if (id <= 0 || w <= 0 || h <= 0 || w > 100000 || h > 100000)
+		return;
+	m->id = id;
+	m->width = (int)w;
+	m->height = (int)h;
+	if (tw > 0 && th > 0 && tw <= 100000 && th <= 100000) {
+		m->thumb_w = (int)tw;
+		m->thumb_h = (int)th;
+	}
+}
+
 void parse_post(const msgpack_object *o, struct post *p)
 {
 	memset(p, 0, sizeof *p);
@@ -53,6 +74,7 @@ void parse_post(const msgpack_object *o, struct post *p)
 	p->author = text_or_empty(o, "author_username", false);
 	p->content = obj_text(o, "content", true);
 	p->image_url = obj_text(o, "image_url", false);
+	parse_media(o, &p->media);
 	p->like_count = num(o, "like_count");
 	p->comment_count = num(o, "comment_count");
 	p->liked = ag_obj_bool(o, "liked_by_me");
@@ -78,6 +100,7 @@ void parse_story(const msgpack_object *o, struct story *s)
 	s->author = text_or_empty(o, "author_username", false);
 	s->content = obj_text(o, "content", true);
 	s->image_url = obj_text(o, "image_url", false);
+	parse_media(o, &s->media);
 	s->created_at = num(o, "created_at");
 	s->expires_at = num(o, "expires_at");
 }

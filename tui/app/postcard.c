@@ -5,10 +5,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "links.h"
+#include "photoview.h"
 #include "text.h"
 #include "ui.h"
 
 #define FEED_LINES 8   /* content lines a card shows in a list */
+#define THUMB_ROWS 8   /* rows of a card's thumbnail in a list */
 
 void fmt_count(int64_t n, char *out, size_t size)
 {
@@ -84,11 +87,32 @@ void postcard_draw(struct app *a, const struct post *post, struct pen *p, bool s
 		free(lines);
 		free(cls);
 	}
+	if (post->media.id > 0) {
+		/* Lists show the thumbnail; the post view the photo, as large as
+		 * the window allows. */
+		bool thumb = max_lines > 0;
+		int rows = thumb ? THUMB_ROWS : (p->rows > 12 ? p->rows - 4 : 8);
+		int top = p->vy;
+		photo_pen_draw(a, p, &post->media, thumb, x, width, rows);
+		for (int vy = top; vy < p->vy && selected; vy++) {
+			int at = p->vy;
+			p->vy = vy;
+			edge(p, selected);
+			p->vy = at;
+		}
+	}
 	if (post->image_url && post->image_url[0]) {
 		if ((y = pen_row(p)) >= 0) {
 			edge(p, selected);
 			int used = put_str(p->w, y, x, width, g.image, th(TH_DIM));
 			put_fit(p->w, y, x + used + 1, width - used - 1, post->image_url, th(TH_URL));
+			/* Clickable where the terminal has OSC 8 hyperlinks (whole URLs
+			 * only: a cut one is not the link). */
+			if (text_cols(post->image_url, strlen(post->image_url)) <= width - used - 1) {
+				int by, bx;
+				getbegyx(p->w, by, bx);
+				photoview_link(by + y, bx + x + used + 1, post->image_url, post->image_url);
+			}
 		}
 		p->vy++;
 	}
@@ -112,6 +136,17 @@ void postcard_draw(struct app *a, const struct post *post, struct pen *p, bool s
 	}
 	p->vy++;
 	p->vy++;   /* a blank row between cards */
+}
+
+void open_link(struct app *a, const char *url)
+{
+	char done[200];
+	if (url == NULL || url[0] == '\0') {
+		app_toast(a, "This post has no image URL.", TH_WARN);
+		return;
+	}
+	bool ok = link_open(url, app_write_tty, done, sizeof done);
+	app_toast(a, done, ok ? TH_OK : TH_WARN);
 }
 
 void view_footer(const struct view *v, struct pen *p, const char *end_text)
@@ -247,6 +282,8 @@ bool postlist_key(struct app *a, struct postlist *pl, const struct key *k)
 		app_open_post(a, p->id, true);
 	} else if (key_is(k, ACT_MENTION)) {
 		open_mention(a, p->content);
+	} else if (key_is(k, ACT_OPEN_LINK)) {
+		open_link(a, p->image_url);
 	} else if (key_is(k, ACT_AUTHOR)) {
 		app_open_profile(a, p->author_id);
 	} else if (key_is(k, ACT_FOLLOW)) {

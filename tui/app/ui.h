@@ -22,7 +22,7 @@ enum action {
 	ACT_TAB_HOME, ACT_TAB_SEARCH, ACT_TAB_ACTIVITY, ACT_TAB_MESSAGES, ACT_TAB_PROFILE, ACT_TAB_NEW,
 	ACT_HELP, ACT_LIKE, ACT_COMMENT, ACT_FOLLOW, ACT_NEW_POST, ACT_NEW_STORY, ACT_MESSAGE, ACT_SEARCH,
 	ACT_REFRESH, ACT_DELETE, ACT_AUTHOR, ACT_EDIT, ACT_MARK_READ, ACT_MARK_ALL_READ, ACT_PAUSE,
-	ACT_SUBMIT, ACT_LOGOUT, ACT_REDRAW, ACT_EXTERNAL_EDITOR, ACT_MENTION,
+	ACT_SUBMIT, ACT_LOGOUT, ACT_REDRAW, ACT_EXTERNAL_EDITOR, ACT_MENTION, ACT_OPEN_LINK,
 	ACT__COUNT
 };
 
@@ -118,6 +118,7 @@ struct config {
 	bool notifications;    /* BEL and desktop notifications */
 	int osc;               /* 9, 777, or 0 to choose by terminal */
 	bool mouse;
+	int images;            /* photos: an enum images_setting (termprobe.h) */
 	char path[1024];
 	struct theme theme;
 	char warnings[4096];   /* problems found while reading, one a line, for the panel */
@@ -272,6 +273,23 @@ void ed_draw(struct editor *e, WINDOW *w, int y, int x, int rows, int cols, attr
  * (external.c). */
 bool ed_external(struct editor *e, char *why, size_t why_size);
 
+/* ---- @name completion in a text field (mention.c) ---- */
+
+struct mention {
+	struct view *users;     /* search.users, opened on the first Tab */
+	char completing[32];    /* the name being completed; "" none */
+	char candidates[200];   /* the people a completion could not choose between,
+	                         * or why it found none: for the screen to show */
+};
+
+/* Tab after "@na" in e: asks who is called "na…" and returns true (the key
+ * is taken); false for any other key or place. */
+bool mention_key(struct mention *mc, struct model *m, struct editor *e, const struct key *k);
+/* Completes the name once the search has answered (call before drawing);
+ * true when it changed e's text. */
+bool mention_finish(struct mention *mc, struct editor *e);
+void mention_free(struct mention *mc, struct model *m);
+
 /* ---- screens ---- */
 
 struct app;
@@ -358,6 +376,18 @@ struct screen *screen_notifs_new(struct app *a);
 struct screen *screen_messages_new(struct app *a);
 struct screen *screen_thread_new(struct app *a, int64_t user_id);
 
+/* ---- photos (photocard.c; the rest in photoview.h) ---- */
+
+/* Fetches photo media_id in the background (its own connection); the
+ * screen is drawn again when it arrives. */
+void app_fetch_photo(struct app *a, int64_t media_id, bool thumb);
+/* Draws photo m (its thumbnail when thumb) fitted into cols x max_rows
+ * at pen row, column x, and moves the pen past it. Returns the rows it
+ * takes: the same before and after the photo arrives (one when photos are
+ * off: a line names it). */
+int photo_pen_draw(struct app *a, struct pen *p, const struct media_ref *m, bool thumb,
+	int x, int cols, int max_rows);
+
 /* ---- post cards (postcard.c): shared by the feed, profiles and tags ---- */
 
 /* How many content rows a card shows at most (0: all, on the post screen). */
@@ -377,6 +407,9 @@ void postlist_click(struct app *a, struct postlist *pl, int y);
 /* Opens the profile @mentioned in text: the one there is, or the one
  * picked from a prompt when there are several; says so when none. */
 void open_mention(struct app *a, const char *text);
+/* `o`: opens a post's image URL (xdg-open) or copies it (OSC 52), and
+ * says which in a toast. */
+void open_link(struct app *a, const char *url);
 /* Draws a dim centred line (empty lists, loading). */
 void draw_hint(WINDOW *w, int y, int cols, const char *text, attr_t a);
 /* The line under a list: an error, "loading", or the end marker. */

@@ -30,26 +30,26 @@ struct worker {
 	int pipe_rd, pipe_wr;
 };
 
-struct job *job_new(const char *op, const char *fmt, ...)
+struct job *job_new(const char *op)
 {
 	struct job *j = calloc(1, sizeof *j);
 	if (j == NULL)
 		abort();
-	snprintf(j->op, sizeof j->op, "%s", op);
-	msgpack_sbuffer sb;
-	msgpack_sbuffer_init(&sb);
-	va_list ap;
-	va_start(ap, fmt);
-	if (ag_pack_args(&sb, fmt, ap) != 0)
-		abort();   /* a malformed format is a programming error */
-	va_end(ap);
-	if (sb.size == 0) {
-		msgpack_sbuffer_destroy(&sb);
-		return j;
-	}
-	j->args = sb.data;      /* the sbuffer's memory is malloc'd: keep it */
-	j->args_len = sb.size;
+	if (ag_req_init(&j->req, op) != AG_OK)
+		abort();   /* an op the table lacks is a programming error */
 	return j;
+}
+
+void job_int(struct job *j, const char *arg, int64_t value)
+{
+	if (!j->refused && ag_req_set_int(&j->req, arg, value) != AG_OK)
+		j->refused = true;
+}
+
+void job_str(struct job *j, const char *arg, const char *s)
+{
+	if (s != NULL && !j->refused && ag_req_set_str(&j->req, arg, s) != AG_OK)
+		j->refused = true;
 }
 
 void idem_new(char out[40])
@@ -72,11 +72,44 @@ void job_free(struct job *j)
 {
 	if (j == NULL)
 		return;
-	free(j->args);
+	ag_req_free(&j->req);
 	free(j->auth);
-	free(j->text);
+	if (j->ctx_free)
+		j->ctx_free(j->ctx);
+	else
+		free(j->ctx);
 	ag_reply_free(&j->reply);
 	free(j);
+}
+
+/* Puts j on the done list and wakes the main loop; w->lock is held. */
+static void hand_back(struct worker *w, struct job *j)
+{
+	if (w->done_tail)
+		w->done_tail->next = j;
+	else
+		w->done_head = j;
+	w->done_tail = j;
+	ssize_t n;
+	do
+		n = write(w->pipe_wr, "j", 1);
+	while (n < 0 && errno == EINTR);
+	/* EAGAIN: the pipe is full of wake-ups already; nothing lost. */
+}
+
+/* A refusal as the server would word it: bad_request naming the arg. */
+static void refuse(struct job *j)
+{
+	j->refused = true;
+	j->rv = 0;
+	memset(&j->reply, 0, sizeof j->reply);
+	msgpack_unpacked_init(&j->reply.un);
+	j->reply.ok = false;
+	j->reply.code = j->req.error.code ? j->req.error.code : AG_E_BAD_REQUEST;
+	snprintf(j->reply.code_name, sizeof j->reply.code_name, "%s", ag_err_name(j->reply.code));
+	snprintf(j->reply.field, sizeof j->reply.field, "%s", j->req.error.field);
+	snprintf(j->reply.message, sizeof j->reply.message, "%.47s %.200s", j->req.error.field,
+		j->req.error.message);
 }
 
 static void *worker_main(void *arg)
@@ -97,21 +130,11 @@ static void *worker_main(void *arg)
 		pthread_mutex_unlock(&w->lock);
 
 		ag_client_set_auth(w->client, j->auth);
-		j->rv = ag_client_call(w->client, j->op, j->args, j->args_len,
-			j->idem[0] ? j->idem : NULL, &j->reply);
+		j->rv = ag_client_send(w->client, &j->req, j->idem[0] ? j->idem : NULL, &j->reply);
 
 		pthread_mutex_lock(&w->lock);
 		w->current = NULL;
-		if (w->done_tail)
-			w->done_tail->next = j;
-		else
-			w->done_head = j;
-		w->done_tail = j;
-		ssize_t n;
-		do
-			n = write(w->pipe_wr, "j", 1);
-		while (n < 0 && errno == EINTR);
-		/* EAGAIN: the pipe is full of wake-ups already; nothing lost. */
+		hand_back(w, j);
 		if (w->stop)
 			break;
 	}
@@ -151,6 +174,13 @@ void worker_submit(struct worker *w, struct job *j)
 {
 	j->started_ms = ag_mono_ms();
 	j->next = NULL;
+	if (j->refused || ag_req_check(&j->req) != AG_OK) {
+		refuse(j);
+		pthread_mutex_lock(&w->lock);
+		hand_back(w, j);
+		pthread_mutex_unlock(&w->lock);
+		return;
+	}
 	pthread_mutex_lock(&w->lock);
 	if (w->todo_tail)
 		w->todo_tail->next = j;

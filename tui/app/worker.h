@@ -10,29 +10,35 @@
 
 #include "client.h"
 
-/* One request and, once done, its reply. The model fills the context
- * fields (kind, handle, gen, a, b, text) to know what the reply is for. */
+struct job;
+struct model;
+
+/* One request and, once done, its reply. The request is built and checked
+ * with the protocol's request builder; done and ctx say what the reply is
+ * for, beside the intent that sent it. */
 struct job {
 	struct job *next;
-	char op[40];
-	char *args;            /* one packed map, or NULL */
-	size_t args_len;
+	struct ag_req req;     /* op and args */
+	bool refused;          /* an arg failed its check: never sent */
 	char idem[40];         /* "" for none */
 	char *auth;            /* token sent with the call, or NULL */
-	int kind;
-	uint64_t handle;
-	unsigned gen;
-	int64_t a, b;
-	char *text;
+	/* Called by the model with the answer, on the main thread. */
+	void (*done)(struct model *m, const struct job *j, void *ctx);
+	void *ctx;             /* owned: freed with ctx_free (free when NULL) */
+	void (*ctx_free)(void *ctx);
 	int64_t started_ms;    /* monotonic, when submitted */
 	int rv;                /* 0: reply holds the answer; else an nng error */
 	struct ag_reply reply;
 };
 
-/* Builds a job for op with args from a format like ag_client_callf's:
- * space-separated "name:T", T one of s (string, NULL packs nil), i
- * (int64_t), b (int as bool). An empty or NULL format sends no args. */
-struct job *job_new(const char *op, const char *fmt, ...);
+/* A job for op (an op the table must have: anything else aborts, as a
+ * programming error), no args yet. */
+struct job *job_new(const char *op);
+/* Setters through the request builder. The first failure marks the job
+ * refused and is kept in j->req.error; later setters then do nothing. A
+ * NULL string sets nothing; "" clears a nullable field. */
+void job_int(struct job *j, const char *arg, int64_t value);
+void job_str(struct job *j, const char *arg, const char *s);
 void job_free(struct job *j);
 /* Gives a saga-backed job a fresh random idempotency key, so a resent
  * request runs at most once. */
@@ -44,6 +50,8 @@ struct worker;
 
 /* Starts the thread; it owns c from now on. Returns 0 or -1. */
 int worker_start(struct worker **out, struct ag_client *c);
+/* Queues j; a refused job (or one failing ag_req_check) is not sent but
+ * handed back at once as a bad_request reply naming its arg. */
 void worker_submit(struct worker *w, struct job *j);
 /* The read end of the completion pipe, for poll(). */
 int worker_fd(const struct worker *w);

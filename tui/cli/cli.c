@@ -371,10 +371,6 @@ int cli_send_allowing(struct cli *c, struct ag_req *r, struct ag_reply *out, enu
 		return code;
 	ag_client_set_auth(c->client, r->op->auth == AG_AUTH_NONE ? NULL : c->token);
 
-	msgpack_sbuffer sb;
-	msgpack_sbuffer_init(&sb);
-	bool has_args = ag_req_pack_args(r, &sb);
-
 	char idem[2 * IDEM_BYTES + 1];
 	if (r->op->saga) {
 		unsigned char raw[IDEM_BYTES];
@@ -382,15 +378,13 @@ int cli_send_allowing(struct cli *c, struct ag_req *r, struct ag_reply *out, enu
 		sodium_bin2hex(idem, sizeof idem, raw, sizeof raw);
 	}
 	const char *key = r->op->saga ? idem : NULL;
-	int rv = ag_client_call(c->client, r->op->name, has_args ? sb.data : NULL, sb.size, key, out);
+	int rv = ag_client_send(c->client, r, key, out);
 	if (rv == NNG_ETIMEDOUT && key != NULL) {
 		cli_warn("no reply within %d ms; sending %s once more (it will not run twice)",
 			c->opts.timeout_ms, r->op->name);
 		ag_reply_free(out);
-		rv = ag_client_call(c->client, r->op->name, has_args ? sb.data : NULL, sb.size,
-			key, out);
+		rv = ag_client_send(c->client, r, key, out);
 	}
-	msgpack_sbuffer_destroy(&sb);
 	if (rv == NNG_ETIMEDOUT) {
 		return cli_fail(c, CLI_ERR_UNREACHABLE, "no reply from the server at %s within %d ms",
 			c->opts.server_url, c->opts.timeout_ms);

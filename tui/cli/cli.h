@@ -97,6 +97,28 @@ struct cli_cmd {
 extern const struct cli_cmd cli_cmds[];
 /* `watch` (cli_watch.c). */
 int cli_run_watch(struct cli *c, struct cli_line *line);
+/* ---- cli_media.c: photos ---- */
+
+#define CLI_PHOTO_MAX_BYTES (8 * 1024 * 1024)
+
+/* Reads file path ("-": stdin) into *data (malloc'd, *len bytes), what
+ * naming it in messages ("photo"). Refuses (CLI_ERR_USAGE after a
+ * message) a file that cannot be read, is a directory, is empty or holds
+ * more than max bytes. */
+int cli_read_file(struct cli *c, const char *path, size_t max, const char *what,
+	unsigned char **data, size_t *len);
+/* Reads a photo to upload into *data (malloc'd, *len bytes). Refuses
+ * (CLI_ERR_USAGE after a message, nothing read kept) a file that cannot
+ * be read, is empty, over CLI_PHOTO_MAX_BYTES or not a JPEG, PNG, WebP or
+ * GIF by its first bytes. */
+int cli_photo_read(struct cli *c, const char *path, unsigned char **data, size_t *len);
+/* Draws JPEG bytes on stdout when it is a terminal, in the way the
+ * terminal takes (ANSIGRAM_IMAGES overrides the probe); a photo that
+ * cannot be drawn is only warned about. Returns CLI_OK. */
+int cli_draw_photo(struct cli *c, const void *jpeg, size_t len);
+/* `media get ID [-o FILE] [--size thumb]`, which the op media.get runs as. */
+extern const struct cli_cmd cli_media_get_cmd;
+
 /* `ssh-key add|list|remove` (cli_sshkey.c). */
 int cli_run_ssh_key(struct cli *c, struct cli_line *line);
 

@@ -96,15 +96,49 @@ static int cmd_feed(struct cli *c, struct cli_line *line)
 		"'ansigram follow @name', or post with 'ansigram post TEXT'.");
 }
 
-/* Sends a post or a story: TEXT words become content; one of TEXT and
- * --image is needed. */
+/* Uploads the photo file named by --photo (media.upload) and sets the
+ * request's media_id to it. The file was checked before: see
+ * send_text_or_image. */
+static int upload_photo(struct cli *c, struct ag_req *create, const unsigned char *data,
+	size_t len)
+{
+	struct ag_req up;
+	cli_req_init(&up, "media.upload");
+	int code = CLI_OK;
+	if (ag_req_set_bin(&up, "data", data, len) != AG_OK)
+		code = cli_usage(c, "--photo: %s", up.error.message);
+	struct ag_reply rep;
+	memset(&rep, 0, sizeof rep);
+	if (code == CLI_OK)
+		code = cli_send(c, &up, &rep);
+	if (code == CLI_OK)
+		code = cli_req_set_int(c, create, "media_id", ag_obj_int(rep.data, "id"));
+	ag_reply_free(&rep);
+	ag_req_free(&up);
+	return code;
+}
+
+/* Sends a post or a story: TEXT words become content; one of TEXT,
+ * --image and --photo is needed. A --photo file is read and checked
+ * before anything is sent, then uploaded, then attached by the create. */
 static int send_text_or_image(struct cli *c, struct cli_line *line, const char *what)
 {
+	const char *photo = cli_line_flag(line, "photo");
 	int code = CLI_OK;
 	if (line->n_pos > 0)
 		code = set_text_words(c, line, 0, "content");
-	else if (!ag_req_has(&line->req, "image_url"))
-		return cli_usage(c, "a %s needs TEXT, --image URL, or both", what);
+	else if (!ag_req_has(&line->req, "image_url") && photo == NULL)
+		return cli_usage(c, "a %s needs TEXT, --image URL, --photo FILE, or some of them",
+			what);
+	if (code != CLI_OK || photo == NULL)
+		return code == CLI_OK ? send_and_print(c, &line->req, NULL) : code;
+	unsigned char *data;
+	size_t len;
+	code = cli_photo_read(c, photo, &data, &len);
+	if (code != CLI_OK)
+		return code;
+	code = upload_photo(c, &line->req, data, len);
+	free(data);
 	return code == CLI_OK ? send_and_print(c, &line->req, NULL) : code;
 }
 
@@ -126,6 +160,26 @@ static int get_post_of_word(struct cli *c, struct cli_line *line, struct ag_req 
 	return code == CLI_OK ? cli_send(c, get, post) : code;
 }
 
+/* Draws photo media_id on the terminal (media.get, full size); a photo
+ * that cannot be fetched is warned about, the post still shown. */
+static void show_photo(struct cli *c, int64_t media_id)
+{
+	struct ag_req get;
+	cli_req_init(&get, "media.get");
+	struct ag_reply rep;
+	memset(&rep, 0, sizeof rep);
+	int code = cli_req_set_int(c, &get, "media_id", media_id);
+	if (code == CLI_OK)
+		code = cli_send_allowing(c, &get, &rep, AG_E_NOT_FOUND);
+	const msgpack_object *data = code == CLI_OK ? ag_obj_get(rep.data, "data") : NULL;
+	if (data != NULL && data->type == MSGPACK_OBJECT_BIN)
+		cli_draw_photo(c, data->via.bin.ptr, data->via.bin.size);
+	else if (code == CLI_ERR_SERVER && rep.code == AG_E_NOT_FOUND)
+		cli_warn("photo #%lld is not there any more", (long long)media_id);
+	ag_reply_free(&rep);
+	ag_req_free(&get);
+}
+
 static int cmd_show(struct cli *c, struct cli_line *line)
 {
 	struct ag_req get;
@@ -141,6 +195,9 @@ static int cmd_show(struct cli *c, struct cli_line *line)
 		cli_print_json(c, v);
 	} else if (code == CLI_OK) {
 		cli_print_readable(c, post.data);
+		const msgpack_object *media = ag_obj_get(post.data, "media");
+		if (c->stdout_tty && media != NULL && media->type == MSGPACK_OBJECT_MAP)
+			show_photo(c, ag_obj_int(media, "id"));
 		size_t n = ag_obj_len(comments.data);
 		for (size_t i = n; i > 0; i--) {  /* oldest first, as a conversation reads */
 			putchar('\n');
@@ -541,6 +598,8 @@ static int cmd_register(struct cli *c, struct cli_line *line)
 
 static const struct cli_flag post_flags[] = {
 	{"image", "image_url", "URL", "an image URL (http:// or https://)"},
+	{"photo", NULL, "FILE", "a photo to upload and attach: JPEG, PNG, WebP or GIF, "
+		"up to 8 MiB"},
 	{0},
 };
 static const struct cli_flag notification_flags[] = {
@@ -554,6 +613,10 @@ static const struct cli_flag watch_flags[] = {
 };
 
 #define PAGE "limit offset before_id"
+/* What --photo does, for post and story. */
+#define PHOTO_HELP "--photo uploads the file (media.upload) and attaches it: a file that " \
+	"cannot be read, is empty, over 8 MiB or not a JPEG, PNG, WebP or GIF is refused " \
+	"(exit 2) before anything is sent. "
 /* The words of commands that name a user. */
 #define USER_WORD "user_id=@NAME username=@NAME"
 /* How text that starts with one of the group's verbs is read (cli_run). */
@@ -567,12 +630,17 @@ const struct cli_cmd cli_cmds[] = {
 		"auth.me", NULL, 0, 0, NULL, NULL, cmd_whoami, NULL},
 	{"feed", "", "Posts by the people I follow and by me, newest first.",
 		"feed.get", PAGE, 0, 0, NULL, NULL, cmd_feed, NULL},
-	{"post", "TEXT... [--image URL]", "Publish a post; #hashtags in it are found.",
+	{"post", "TEXT... [--image URL] [--photo FILE]",
+		"Publish a post; #hashtags in it are found.",
 		"post.create", NULL, 0, -1, post_flags,
-		"The words are joined with spaces; a single - reads the text from stdin. " TEXT_VS_VERB,
-		cmd_post, "content=TEXT"},
+		"The words are joined with spaces; a single - reads the text from stdin. " PHOTO_HELP
+		TEXT_VS_VERB, cmd_post, "content=TEXT"},
 	{"show", "POST_ID", "A post with its comments (oldest first).",
-		"post.comments", PAGE, 1, 1, NULL, NULL, cmd_show, "post_id=POST_ID"},
+		"post.comments", PAGE, 1, 1, NULL,
+		"On a terminal, the post's photo is drawn under it: with kitty graphics, sixel or "
+		"iTerm2 images where the terminal has them, else in Unicode blocks; "
+		"ANSIGRAM_IMAGES=auto|kitty|sixel|iterm|blocks|off chooses. With --json the post "
+		"holds its media object.", cmd_show, "post_id=POST_ID"},
 	{"like", "POST_ID", "Like a post, or unlike it if I already do.",
 		"post.like", NULL, 1, 1, NULL, NULL, cmd_like, "post_id=POST_ID"},
 	{"unlike", "POST_ID", "Stop liking a post; when I do not like it, nothing changes.",
@@ -594,10 +662,10 @@ const struct cli_cmd cli_cmds[] = {
 		"user.following", "limit offset", 0, 1, NULL, NULL, cmd_following, USER_WORD},
 	{"stories", "", "Unexpired stories of the people I follow and mine.",
 		"story.feed", NULL, 0, 0, NULL, NULL, cmd_stories, NULL},
-	{"story", "TEXT... | --image URL", "Share a story for 24 hours.",
+	{"story", "TEXT... | --image URL | --photo FILE", "Share a story for 24 hours.",
 		"story.create", NULL, 0, -1, post_flags,
-		"The words are joined with spaces; a single - reads the text from stdin. " TEXT_VS_VERB,
-		cmd_story, "content=TEXT"},
+		"The words are joined with spaces; a single - reads the text from stdin. " PHOTO_HELP
+		TEXT_VS_VERB, cmd_story, "content=TEXT"},
 	{"dm", "@NAME TEXT...", "Send a direct message.",
 		"message.send", NULL, 2, -1, NULL,
 		"The words are joined with spaces; a single - reads the text from stdin.", cmd_dm, "receiver_id=@NAME username=@NAME content=TEXT"},

@@ -60,7 +60,7 @@ static const char *metavar(const struct ag_arg_spec *a)
 	case AG_T_BOOL:
 		return "[true|false]";
 	case AG_T_BIN:
-		return "BYTES";
+		return "FILE";
 	case AG_T_STR:
 		break;
 	}
@@ -94,8 +94,8 @@ static void describe_arg(const struct ag_arg_spec *a, struct ag_buf *out)
 		ag_buf_puts(out, "true or false; the bare option means true");
 		return;
 	case AG_T_BIN:
-		ag_buf_printf(out, "binary data, %lld to %lld bytes", (long long)a->min,
-			(long long)a->max);
+		ag_buf_printf(out, "the bytes of FILE (- for stdin), %lld to %lld bytes",
+			(long long)a->min, (long long)a->max);
 		return;
 	case AG_T_STR:
 		break;

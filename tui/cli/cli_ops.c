@@ -31,6 +31,18 @@ int cli_req_set_text(struct cli *c, struct ag_req *r, const char *arg, const cha
 	}
 	if (ag_req_has(r, arg))
 		return cli_usage(c, "%s is given twice", shown);
+	const struct ag_arg_spec *spec = ag_op_arg(r->op, arg);
+	if (spec->type == AG_T_BIN) {
+		/* Bytes come from a file (or stdin, "-"), checked by the spec. */
+		unsigned char *data;
+		size_t len;
+		int code = cli_read_file(c, text, (size_t)spec->max, "file", &data, &len);
+		if (code != CLI_OK)
+			return code;
+		enum ag_err e = ag_req_set_bin(r, arg, data, len);
+		free(data);
+		return e == AG_OK ? CLI_OK : cli_usage(c, "%s %s", shown, r->error.message);
+	}
 	if (ag_req_set_text(r, arg, text) != AG_OK)
 		return cli_usage(c, "%s %s", shown, r->error.message);
 	return CLI_OK;
@@ -290,6 +302,15 @@ int cli_parse_line(struct cli *c, const struct cli_cmd *cmd, const char *op_name
 				cli_help_op(c, line->req.op);
 			return CLI_HELP_SHOWN;
 		}
+		if (strcmp(w, "-o") == 0 && cmd == &cli_media_get_cmd) {
+			/* -o is --output, the one short option. */
+			static char output[] = "--output";
+			argv[i] = output;
+			int got = flag_option(c, cmd, line, argc, argv, &i);
+			if (got != 1)
+				return got;
+			continue;
+		}
 		if (w[1] != '-')
 			return cli_usage(c, "unknown option '%s' (put '--' before text that starts "
 				"with '-')", w);
@@ -401,8 +422,13 @@ static int after_op(struct cli *c, const struct ag_op_spec *op, const struct ag_
 	return CLI_OK;
 }
 
+static int run_cmd(struct cli *c, const struct cli_cmd *cmd, int argc, char **argv);
+
 static int run_op(struct cli *c, const struct ag_op_spec *op, int argc, char **argv)
 {
+	/* media.get gives bytes, not an object to print: a command of its own. */
+	if (strcmp(op->name, cli_media_get_cmd.op) == 0)
+		return run_cmd(c, &cli_media_get_cmd, argc, argv);
 	snprintf(c->command, sizeof c->command, "%s", op->name);
 	char *dot = strchr(c->command, '.');
 	*dot = ' ';

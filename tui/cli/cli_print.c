@@ -232,6 +232,21 @@ static enum shape shape_of(const msgpack_object *o)
 	return SHAPE_OTHER;
 }
 
+/* "photo #12 · 1080x720 · 85 KiB (ansigram media get 12)" for an object's
+ * media, when it has one. */
+static void print_media_line(struct cli *c, const msgpack_object *o)
+{
+	const msgpack_object *m = ag_obj_get(o, "media");
+	if (m == NULL || m->type != MSGPACK_OBJECT_MAP)
+		return;
+	long long id = (long long)ag_obj_int(m, "id");
+	struct line l = line_start(c, 2);
+	putf(&l, cli_dim(c), "photo #%lld · %lldx%lld · %lld KiB (ansigram media get %lld)", id,
+		(long long)ag_obj_int(m, "width"), (long long)ag_obj_int(m, "height"),
+		((long long)ag_obj_int(m, "bytes") + 1023) / 1024, id);
+	line_end(&l);
+}
+
 static void print_post(struct cli *c, const msgpack_object *p)
 {
 	struct ag_buf b = {0};
@@ -243,6 +258,7 @@ static void print_post(struct cli *c, const msgpack_object *p)
 	line_end(&l);
 	print_text_field(c, p, "content", 2);
 	print_labelled(c, p, "image_url", "image: ", 2);
+	print_media_line(c, p);
 	l = line_start(c, 2);
 	int64_t likes = ag_obj_int(p, "like_count"), comments = ag_obj_int(p, "comment_count");
 	putf(&l, cli_dim(c), "%lld like%s · %lld comment%s", (long long)likes, likes == 1 ? "" : "s",
@@ -289,6 +305,7 @@ static void print_story(struct cli *c, const msgpack_object *s)
 	line_end(&l);
 	print_text_field(c, s, "content", 2);
 	print_labelled(c, s, "image_url", "image: ", 2);
+	print_media_line(c, s);
 	ag_buf_free(&b);
 }
 

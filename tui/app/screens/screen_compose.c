@@ -1,28 +1,36 @@
 /* screen_compose.c: writing a post or a story: a multi-line editor with
  * #tags and @mentions lit as you type (Tab after "@na" completes the name
  * from a user search), an optional image URL, and a counter against the
- * limit (2200 for posts, 500 for stories). The draft stays here when you
- * leave with Esc, until it is published. */
+ * limit (2200 for posts, 500 for stories), and a photo: Ctrl-O asks for
+ * a file (Tab completes its name), which is checked, uploaded at once and
+ * previewed as the server stored it, then attached when publishing. The
+ * draft stays here when you leave with Esc, until it is published. */
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
+#include "pathcomplete.h"
+#include "photo.h"
+#include "photofetch.h"
 #include "ui.h"
 
 #define POST_MAX 2200
 #define STORY_MAX 500
+#define PREVIEW_ROWS 6   /* rows of the attached photo's preview */
 
 struct compose {
 	struct screen base;
-	struct editor text, image;
+	struct editor text, image, photo_path;
 	bool story;
 	bool on_image;      /* the image URL field has the focus */
+	bool on_photo;      /* the photo file field has the focus (Ctrl-O) */
+	bool uploading;     /* the photo is on its way to the server */
+	struct media_ref photo;   /* the uploaded photo to attach; id 0 none */
+	char photo_name[128];     /* its file name, for the line under the preview */
 	bool sending;
 	char error[200];
 	int text_y0, image_y;
-	struct view *users;     /* search.users, for completing an @name */
-	char completing[32];    /* the name being completed; "" none */
-	char candidates[200];   /* the people a completion could not choose between */
+	struct mention mention; /* Tab completing an @name */
 };
 
 static size_t limit(const struct compose *c)
@@ -64,70 +72,11 @@ static void tag_list(const char *s, char *out, size_t size)
 	free(cls);
 }
 
-/* Asks the server who is called "@<the name before the cursor>…". */
-static void start_completion(struct compose *c, size_t n)
-{
-	const char *text = ed_text(&c->text);
-	snprintf(c->completing, sizeof c->completing, "%.*s", (int)n, text + c->text.cur - n);
-	c->candidates[0] = '\0';
-	if (c->users == NULL)
-		c->users = model_view_open(c->base.m, SRC_SEARCH_USERS, 0, c->completing);
-	else
-		model_view_query(c->base.m, c->users, c->completing);
-}
-
-/* Once the search has answered (and the name is still before the cursor):
- * one person completes the name, several complete what they share and
- * are listed under the text. */
-static void finish_completion(struct compose *c)
-{
-	struct view *v = c->users;
-	if (c->completing[0] == '\0' || v == NULL || v->loading || !v->loaded || v->text == NULL ||
-	    strcmp(v->text, c->completing) != 0)
-		return;
-	size_t plen = strlen(c->completing);
-	const char *before = ed_text(&c->text) + c->text.cur - plen;
-	if (ed_word_before(&c->text, '@') != plen || strncmp(before, c->completing, plen) != 0) {
-		c->completing[0] = '\0';     /* typed on meanwhile */
-		return;
-	}
-	const char *first = NULL;
-	size_t common = 0, count = 0, used = 0;
-	for (size_t i = 0; i < v->n; i++) {
-		const char *name = ((const struct user *)v->items[i])->username;
-		if (name == NULL || strncasecmp(name, c->completing, plen) != 0)
-			continue;
-		if (first == NULL) {
-			first = name;
-			common = strlen(name);
-		}
-		size_t k = 0;
-		while (k < common && name[k] && strncasecmp(name + k, first + k, 1) == 0)
-			k++;
-		common = k;
-		if (used + strlen(name) + 3 < sizeof c->candidates)
-			used += (size_t)snprintf(c->candidates + used, sizeof c->candidates - used, "%s@%s",
-				used ? " " : "", name);
-		count++;
-	}
-	if (v->error[0])
-		snprintf(c->candidates, sizeof c->candidates, "%s", v->error);
-	else if (count == 0)
-		snprintf(c->candidates, sizeof c->candidates, "No one called @%s…", c->completing);
-	char rest[64];
-	snprintf(rest, sizeof rest, "%.*s%s", (int)(common > plen ? common - plen : 0),
-		first ? first + plen : "", count == 1 ? " " : "");
-	if (count >= 1)
-		ed_insert(&c->text, rest);
-	if (count == 1)
-		c->candidates[0] = '\0';
-	c->completing[0] = '\0';
-}
-
 static void compose_draw(struct screen *s, WINDOW *w, int rows, int cols)
 {
 	struct compose *c = (struct compose *)s;
-	finish_completion(c);
+	if (mention_finish(&c->mention, &c->text))
+		model_draft_save(s->m, "compose", ed_text(&c->text));
 	int x = 2;
 	x += put_str(w, 0, x, 20, c->story ? "New story" : "New post", th(TH_TITLE)) + 3;
 	x += put_str(w, 0, x, 10, " Post ", c->story ? th(TH_TAB) : th(TH_TAB_ON)) + 1;
@@ -135,7 +84,11 @@ static void compose_draw(struct screen *s, WINDOW *w, int rows, int cols)
 	put_str(w, 0, x, cols - x - 2, "Ctrl-T switches", th(TH_DIM));
 	mvwhline(w, 1, 0, ACS_HLINE | th(TH_BORDER), cols);
 
-	int text_rows = rows - 10;
+	bool photo_line = c->on_photo || c->uploading || c->photo.id > 0;
+	int preview = c->photo.id > 0 ? PREVIEW_ROWS : 0;
+	int text_rows = rows - 10 - (photo_line ? 2 : 0) - preview;
+	if (text_rows < 2)
+		text_rows = 2;
 	c->text_y0 = 3;
 	int cy, cx;
 	put_str(w, 2, 2, cols - 4, c->story ? "What's your story? (shown for 24 hours)"
@@ -143,7 +96,7 @@ static void compose_draw(struct screen *s, WINDOW *w, int rows, int cols)
 	if (ed_text(&c->text)[0] == '\0' && c->on_image)
 		put_str(w, c->text_y0, 4, cols - 8, "Use #tags and @mentions.", th(TH_DIM));
 	ed_draw(&c->text, w, c->text_y0, 4, text_rows, cols - 8, th(TH_NORMAL), &cy, &cx);
-	if (!c->on_image) {
+	if (!c->on_image && !c->on_photo) {
 		s->cur_y = cy;
 		s->cur_x = cx;
 	}
@@ -155,8 +108,8 @@ static void compose_draw(struct screen *s, WINDOW *w, int rows, int cols)
 		int used = put_str(w, y, 4, 8, "Tags:", th(TH_DIM));
 		put_fit(w, y, 5 + used, cols - 30, tags, th(TH_TAG));
 	}
-	if (c->candidates[0])
-		put_fit(w, y + 1, 4, cols - 8, c->candidates, th(TH_MENTION));
+	if (c->mention.candidates[0])
+		put_fit(w, y + 1, 4, cols - 8, c->mention.candidates, th(TH_MENTION));
 	char count[32];
 	size_t n = ed_chars(&c->text);
 	snprintf(count, sizeof count, "%zu / %zu", n, limit(c));
@@ -172,12 +125,37 @@ static void compose_draw(struct screen *s, WINDOW *w, int rows, int cols)
 		s->cur_x = cx;
 	}
 	y += 3;
+	if (photo_line) {
+		char label[200];
+		if (c->uploading)
+			snprintf(label, sizeof label, "Photo: uploading %s…", c->photo_name);
+		else if (c->photo.id > 0)
+			snprintf(label, sizeof label, "Photo: %s (Ctrl-O for another; an empty name: none)",
+				c->photo_name);
+		else
+			snprintf(label, sizeof label, "Photo file (Tab completes, Enter attaches, Esc leaves)");
+		put_fit(w, y - 1, 2, cols - 4, label, c->on_photo ? th(TH_ACCENT) : th(TH_DIM));
+		put_fill(w, y, 4, cols - 8, th(TH_INPUT));
+		ed_draw(&c->photo_path, w, y, 4, 1, cols - 8, th(TH_INPUT), &cy, &cx);
+		if (c->on_photo) {
+			s->cur_y = cy;
+			s->cur_x = cx;
+		}
+		y += 2;
+	}
+	if (c->photo.id > 0) {
+		struct pen pen = {.w = w, .vy = 0, .top = 0, .rows = preview, .y0 = y, .x0 = 0,
+			.width = cols};
+		photo_pen_draw(s->app, &pen, &c->photo, true, 4, cols - 8, preview);
+		y += preview;
+	}
 	if (c->error[0])
 		put_fit(w, y, 4, cols - 8, c->error, th(TH_ERROR));
 	else if (c->sending)
 		put_str(w, y, 4, cols - 8, c->story ? "Sharing your story…" : "Publishing…", th(TH_DIM));
 	put_str(w, rows - 1, 2, cols - 4,
-		"C-s publish · Tab image URL / @name · C-t post/story · C-e $EDITOR · Esc leave",
+		"C-s publish · Tab image URL / @name · C-o photo · C-t post/story · C-e $EDITOR · "
+		"Esc leave",
 		th(TH_DIM));
 }
 
@@ -192,8 +170,13 @@ static void publish(struct compose *c)
 		return;
 	const char *text = ed_text(&c->text), *image = ed_text(&c->image);
 	c->error[0] = '\0';
-	if (ed_blank(&c->text) && image[0] == '\0') {
-		snprintf(c->error, sizeof c->error, "Write something or add an image URL.");
+	if (c->uploading) {
+		snprintf(c->error, sizeof c->error, "The photo is still uploading: a moment.");
+		return;
+	}
+	if (ed_blank(&c->text) && image[0] == '\0' && c->photo.id == 0) {
+		snprintf(c->error, sizeof c->error, "Write something, add a photo (Ctrl-O) or an "
+			"image URL.");
 		return;
 	}
 	if (ed_chars(&c->text) > limit(c)) {
@@ -209,20 +192,95 @@ static void publish(struct compose *c)
 	c->sending = true;
 	const char *content = ed_blank(&c->text) ? NULL : text;
 	if (c->story)
-		model_story_create(c->base.m, content, image);
+		model_story_create(c->base.m, content, image, c->photo.id);
 	else
-		model_post_create(c->base.m, content, image);
+		model_post_create(c->base.m, content, image, c->photo.id);
+}
+
+static void photo_uploaded(void *ctx, const struct media_ref *m, const char *why)
+{
+	struct compose *c = ctx;
+	c->uploading = false;
+	if (m == NULL) {
+		snprintf(c->error, sizeof c->error, "The photo was not uploaded: %s", why);
+		c->photo_name[0] = '\0';
+	} else {
+		c->photo = *m;
+		c->error[0] = '\0';
+	}
+	app_dirty(c->base.app);
+}
+
+/* Enter in the photo field: reads and checks the file, then uploads it;
+ * an empty name takes the photo off. */
+static void attach_photo(struct compose *c)
+{
+	char path[4096];
+	path_expand(ed_text(&c->photo_path), path, sizeof path);
+	c->error[0] = '\0';
+	if (path[0] == '\0') {
+		memset(&c->photo, 0, sizeof c->photo);
+		c->photo_name[0] = '\0';
+		c->on_photo = false;
+		return;
+	}
+	unsigned char *data;
+	size_t len;
+	char why[300];
+	if (photo_file_read(path, &data, &len, why, sizeof why) != 0) {
+		snprintf(c->error, sizeof c->error, "%.190s", why);
+		return;
+	}
+	if (!photofetch_upload(c->base.m->session.token, data, len, photo_uploaded, c)) {
+		snprintf(c->error, sizeof c->error, "Cannot upload now: another photo is on its way.");
+	} else {
+		c->uploading = true;
+		memset(&c->photo, 0, sizeof c->photo);
+		const char *base = strrchr(path, '/');
+		snprintf(c->photo_name, sizeof c->photo_name, "%.120s", base ? base + 1 : path);
+		c->on_photo = false;
+	}
+	free(data);
+}
+
+static bool photo_field_key(struct compose *c, const struct key *k)
+{
+	if (!k->paste && k->code == 0 && k->ch == '\t') {
+		char done[4096];
+		if (path_complete(ed_text(&c->photo_path), done, sizeof done) > 0)
+			ed_set(&c->photo_path, done);
+		return true;
+	}
+	if (!k->paste && k->code == 0 && k->ch == 27) {
+		c->on_photo = false;
+		return true;
+	}
+	enum ed_result r = ed_key(&c->photo_path, k);
+	if (r == ED_SUBMIT)
+		attach_photo(c);
+	else if (r == ED_CHANGED)
+		c->error[0] = '\0';
+	return true;
 }
 
 static bool compose_key(struct screen *s, const struct key *k)
 {
 	struct compose *c = (struct compose *)s;
-	size_t name_len;
-	if (!k->paste && k->code == 0 && k->ch == '\t' && !c->on_image &&
-	    (name_len = ed_word_before(&c->text, '@')) > 0 && name_len < sizeof c->completing) {
-		start_completion(c, name_len);
+	if (!k->paste && k->code == 0 && k->ch == CTRL('o') && s->m->ssh) {
+		/* Over SSH no file on the host is read. */
+		snprintf(c->error, sizeof c->error, "Photos cannot be attached over SSH: post them "
+			"with 'ansigram post --photo FILE' on your own machine.");
 		return true;
 	}
+	if (!k->paste && k->code == 0 && k->ch == CTRL('o')) {
+		c->on_photo = !c->on_photo;
+		c->on_image = false;
+		return true;
+	}
+	if (c->on_photo && !key_is(k, ACT_SUBMIT))
+		return photo_field_key(c, k);
+	if (!c->on_image && mention_key(&c->mention, s->m, &c->text, k))
+		return true;
 	if (!k->paste && k->code == 0 && k->ch == '\t') {
 		c->on_image = !c->on_image;
 		return true;
@@ -256,7 +314,7 @@ static bool compose_key(struct screen *s, const struct key *k)
 		c->on_image = true;
 	if (r == ED_CHANGED) {
 		c->error[0] = '\0';
-		c->candidates[0] = '\0';
+		c->mention.candidates[0] = '\0';
 	}
 	if (r == ED_CHANGED && e == &c->text)
 		model_draft_save(s->m, "compose", ed_text(&c->text));
@@ -281,7 +339,11 @@ static void compose_note(struct screen *s, enum note n, int64_t id, int64_t aux,
 		c->sending = false;
 		ed_set(&c->text, "");
 		ed_set(&c->image, "");
+		ed_set(&c->photo_path, "");
+		memset(&c->photo, 0, sizeof c->photo);
+		c->photo_name[0] = '\0';
 		c->on_image = false;
+		c->on_photo = false;
 		c->story = false;     /* the next one is a post unless chosen otherwise */
 		app_toast(s->app, msg, TH_OK);
 		app_switch_tab(s->app, TAB_HOME);
@@ -305,22 +367,25 @@ static void compose_shown(struct screen *s)
 static void compose_destroy(struct screen *s)
 {
 	struct compose *c = (struct compose *)s;
+	if (c->uploading)
+		photofetch_cancel_upload();
 	ed_free(&c->text);
 	ed_free(&c->image);
-	model_view_close(c->base.m, c->users);
+	ed_free(&c->photo_path);
+	mention_free(&c->mention, c->base.m);
 	free(c);
 }
 
 static struct editor *compose_field(struct screen *s)
 {
 	struct compose *c = (struct compose *)s;
-	return c->on_image ? &c->image : &c->text;
+	return c->on_photo ? &c->photo_path : c->on_image ? &c->image : &c->text;
 }
 
 static bool compose_has_draft(struct screen *s)
 {
 	struct compose *c = (struct compose *)s;
-	return !ed_blank(&c->text) || ed_text(&c->image)[0] != '\0';
+	return !ed_blank(&c->text) || ed_text(&c->image)[0] != '\0' || c->photo.id > 0;
 }
 
 static const struct screen_ops compose_ops = {
@@ -353,5 +418,7 @@ struct screen *screen_compose_new(struct app *a)
 	c->text.highlight = true;
 	ed_init(&c->image, true);
 	c->image.max_chars = 500;
+	ed_init(&c->photo_path, true);
+	c->photo_path.max_chars = 1024;
 	return &c->base;
 }

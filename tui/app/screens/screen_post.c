@@ -14,6 +14,7 @@ struct post_screen {
 	struct view *comments;
 	struct listbox lb;
 	struct editor line;
+	struct mention mention;   /* Tab completing an @name in the comment line */
 	char draft_key[40];     /* where the unsent text is kept */
 	bool composing;
 	bool sending;
@@ -149,6 +150,10 @@ static void post_draw(struct screen *s, WINDOW *w, int rows, int cols)
 	}
 	/* The compose line. */
 	mvwhline(w, rows - 2, 0, ACS_HLINE | th(TH_BORDER), cols);
+	if (mention_finish(&ps->mention, &ps->line))
+		model_draft_save(s->m, ps->draft_key, ed_text(&ps->line));
+	if (ps->mention.candidates[0])
+		put_fit(w, rows - 2, 2, cols - 4, ps->mention.candidates, th(TH_MENTION));
 	int x = 2;
 	x += put_str(w, rows - 1, x, 3, ">", ps->composing ? th(TH_ACCENT) : th(TH_DIM)) + 1;
 	if (!ps->composing && ed_text(&ps->line)[0] == '\0') {
@@ -219,9 +224,13 @@ static bool post_key(struct screen *s, const struct key *k)
 			send_comment(ps);
 			return true;
 		}
+		if (mention_key(&ps->mention, m, &ps->line, k))
+			return true;
 		enum ed_result r = ed_key(&ps->line, k);
-		if (r == ED_CHANGED)
+		if (r == ED_CHANGED) {
+			ps->mention.candidates[0] = '\0';
 			model_draft_save(m, ps->draft_key, ed_text(&ps->line));
+		}
 		if (r == ED_SUBMIT)
 			send_comment(ps);
 		if (r == ED_UNHANDLED && (k->code == KEY_UP || k->code == KEY_DOWN ||
@@ -255,6 +264,8 @@ static bool post_key(struct screen *s, const struct key *k)
 		app_open_profile(a, c ? c->author_id : post->author_id);
 	} else if (key_is(k, ACT_MENTION)) {
 		open_mention(a, c ? c->content : post->content);
+	} else if (key_is(k, ACT_OPEN_LINK)) {
+		open_link(a, post->image_url);
 	} else if (key_is(k, ACT_FOLLOW)) {
 		int64_t who = c ? c->author_id : post->author_id;
 		if (who == m->me.id)
@@ -330,6 +341,7 @@ static void post_destroy(struct screen *s)
 	model_view_close(s->m, ps->comments);
 	listbox_free(&ps->lb);
 	ed_free(&ps->line);
+	mention_free(&ps->mention, s->m);
 	free(ps);
 }
 

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "clock.h"
+#include "photoview.h"
 #include "text.h"
 #include "ui.h"
 
@@ -142,9 +143,31 @@ static void story_draw(struct screen *s, WINDOW *w, int rows, int cols)
 	mvwaddch(w, by + bh - 1, bx + bw - 1, ACS_LRCORNER | fa);
 	int width = bw - 6;
 	int total = st->content ? wrap_text(st->content, width, NULL, 0) : 0;
-	int lines_n = total < bh - 4 ? total : bh - 4;
-	int block = lines_n + (st->image_url ? (lines_n ? 2 : 1) : 0);
+	/* The photo first (as large as the card allows, a few rows kept for
+	 * the text), then the text, then the link. */
+	int photo_cols = 0, photo_rows = 0;
+	if (st->media.id > 0) {
+		int room = bh - 4 - (total ? (total < 3 ? total : 3) + 1 : 0) - (st->image_url ? 1 : 0);
+		if (photoview_mode() == PHOTO_OFF) {
+			photo_cols = width;
+			photo_rows = 1;
+		} else if (room >= 2) {
+			photoview_fit(st->media.width, st->media.height, width, room, &photo_cols,
+				&photo_rows);
+		}
+	}
+	int text_room = bh - 4 - (photo_rows ? photo_rows + 1 : 0);
+	int lines_n = total < text_room ? total : text_room > 0 ? text_room : 0;
+	int block = (photo_rows ? photo_rows + (lines_n || st->image_url ? 1 : 0) : 0) + lines_n +
+		(st->image_url ? (lines_n ? 2 : 1) : 0);
 	int y = by + (bh - block) / 2;
+	if (photo_rows) {
+		struct pen pen = {.w = w, .vy = 0, .top = 0, .rows = photo_rows, .y0 = y,
+			.x0 = 0, .width = cols};
+		photo_pen_draw(s->app, &pen, &st->media, false, bx + (bw - photo_cols) / 2, photo_cols,
+			photo_rows);
+		y += photo_rows + 1;
+	}
 	if (st->content) {
 		struct span *lines = calloc((size_t)total, sizeof *lines);
 		size_t len = strlen(st->content);

@@ -14,6 +14,7 @@ struct thread {
 	struct view *v;
 	struct listbox lb;
 	struct editor line;
+	struct mention mention;   /* Tab completing an @name in the line */
 	char draft_key[40];     /* where the unsent text is kept */
 	bool composing;
 	bool at_bottom;        /* follow new messages */
@@ -177,6 +178,10 @@ static void thread_draw(struct screen *s, WINDOW *w, int rows, int cols)
 		listbox_draw(&t->lb, w, t->list_y0, 1, list_rows, cols - 2, n, bubble_item, t);
 	}
 	mvwhline(w, rows - 2, 0, ACS_HLINE | th(TH_BORDER), cols);
+	if (mention_finish(&t->mention, &t->line))
+		model_draft_save(s->m, t->draft_key, ed_text(&t->line));
+	if (t->mention.candidates[0])
+		put_fit(w, rows - 2, 2, cols - 4, t->mention.candidates, th(TH_MENTION));
 	int x = 2;
 	x += put_str(w, rows - 1, x, 3, ">", t->composing ? th(TH_ACCENT) : th(TH_DIM)) + 1;
 	if (ed_text(&t->line)[0] == '\0') {
@@ -240,9 +245,13 @@ static bool thread_key(struct screen *s, const struct key *k)
 			send_message(t);
 			return true;
 		}
+		if (mention_key(&t->mention, s->m, &t->line, k))
+			return true;
 		enum ed_result r = ed_key(&t->line, k);
-		if (r == ED_CHANGED)
+		if (r == ED_CHANGED) {
+			t->mention.candidates[0] = '\0';
 			model_draft_save(s->m, t->draft_key, ed_text(&t->line));
+		}
 		if (r == ED_SUBMIT)
 			send_message(t);
 		else if (r == ED_UNHANDLED && k->code)
@@ -313,6 +322,7 @@ static void thread_destroy(struct screen *s)
 	model_view_close(s->m, t->v);
 	listbox_free(&t->lb);
 	ed_free(&t->line);
+	mention_free(&t->mention, s->m);
 	free(t);
 }
 
