@@ -193,12 +193,13 @@ int ag_client_send(struct ag_client *c, struct ag_req *r, const char *idem, stru
 {
 	msgpack_sbuffer sb;
 	msgpack_sbuffer_init(&sb);
-	if (ag_req_pack(r, &sb, c->next_id++, c->auth, idem) != AG_OK) {
+	if (ag_req_pack(r, &sb, c->next_id, c->auth, idem) != AG_OK) {
 		msgpack_sbuffer_destroy(&sb);
 		memset(out, 0, sizeof *out);
 		msgpack_unpacked_init(&out->un);
-		return NNG_EINVAL;
+		return NNG_EINVAL;   /* no id used: nothing was sent */
 	}
+	c->next_id++;
 	int rv = ag_client_raw(c, sb.data, sb.size, out);
 	msgpack_sbuffer_destroy(&sb);
 	return rv;

@@ -50,6 +50,13 @@ restart_tui() {
 	rm -f "$TMP/tui.exit"
 	start_tui "$@"
 	check "the TUI starts again" "1 Home" 8000
+	session_checked
+}
+
+# The tab bar shows while a saved session is still being checked, and keys
+# pressed then reach no screen: wait until the check is done.
+session_checked() {
+	wait_gone "your session" 8000 || fail "the saved session is checked"
 }
 
 # ---- data ----
@@ -64,6 +71,7 @@ printf '%s\n' "$PASSWORD" | cli auth login --username alice --password-stdin >/d
 # ---- Home and End as xterm, PuTTY and tmux send them ----
 start_tui TERM=xterm-256color "EDITOR='$TMP/editor.sh --from-test'" "TMPDIR='$TMP/tmpdir'"
 check "the saved session opens home" "1 Home" 8000
+session_checked
 press n
 check "n opens the composer" "What's happening?"
 type_text "hello"

@@ -1031,6 +1031,7 @@ Test(client, send_packs_a_built_request_and_refuses_an_incomplete_one, .timeout 
 	cr_assert_eq(ag_client_send(c, &like, "idem-7", &r), 0);
 	cr_assert(r.ok);
 	cr_assert(ag_obj_str_eq(r.data, "op", "post.like"));
+	cr_assert_eq(ag_obj_int(r.root, "id"), 1, "the refused request used no id");
 	cr_assert(ag_obj_str_eq(r.data, "auth", "token-send"));
 	cr_assert(ag_obj_str_eq(r.data, "idem", "idem-7"));
 	const msgpack_object *args = ag_obj_get(r.data, "args");
