@@ -78,7 +78,6 @@ static void model_up(struct model *m)
 	cr_assert_eq(ag_client_open_background(&c, h_url(), 5000, NULL), 0);
 	struct ag_client_opts opts = {0};
 	opts.server_url = h_url();
-	opts.pub_url = h_pub_url();
 	opts.session_path = h_fmt("%s/session", state_dir);
 	opts.timeout_ms = 5000;
 	cr_assert_eq(model_init(m, &opts, h_url(), c, on_note, NULL), 0);
