@@ -46,20 +46,10 @@ wait_raw() {
 	return 1
 }
 
-# photo_rows: how many rows of the screen (with its escapes) look like a
-# photo drawn in blocks: six or more colour changes (SGR 38/48 in 256 or
-# 24-bit colours) among block characters. Text rows, a coloured
-# selection bar or a tag, have one or two.
+# photo_rows: how many rows of the screen look like a photo drawn in
+# blocks (see photo_rows.py).
 photo_rows() {
-	tmux -L "$SOCK" capture-pane -e -p | python3 -c '
-import re, sys
-rows = 0
-for line in sys.stdin:
-    colours = re.findall(r"\x1b\[[0-9;]*(?:38|48);[25];[0-9;]*m", line)
-    blocks = re.findall("[\u2580-\u259f]", line)
-    if len(colours) >= 6 and len(blocks) >= 6:
-        rows += 1
-print(rows)'
+	tmux -L "$SOCK" capture-pane -e -p | python3 "$(dirname "$0")/photo_rows.py"
 }
 
 # wait_colour_blocks NAME [MS]: passes once at least three rows of the
@@ -214,6 +204,30 @@ if [ -n "$tui_pid" ]; then
 	rss=$(ps -o rss= -p "$tui_pid" | tr -d ' ')
 	echo "# RSS of the TUI after drawing all 50 photo posts: ${rss} KiB"
 fi
+stop_tui
+
+# A photo that could not be had is asked for again once the server is back:
+# its stored thumbnail is spoilt, so the card says "photo unavailable";
+# restored, with the server restarted, the photo is drawn.
+as dave post --photo "$TMP/sunset.jpg" "rainy harbour" >/dev/null ||
+	fail "dave posts a photo"
+db="$TMP/ansigram.db"
+sqlite3 "$db" "CREATE TABLE kept_thumb AS SELECT id, thumb FROM media
+	WHERE id = (SELECT max(id) FROM media);
+	UPDATE media SET thumb = x'00010203' WHERE id = (SELECT id FROM kept_thumb);"
+start_tui COLORTERM=truecolor
+check "a photo whose bytes are spoilt is unavailable" "photo unavailable" 10000
+sqlite3 "$db" "UPDATE media SET thumb = (SELECT thumb FROM kept_thumb)
+	WHERE id = (SELECT id FROM kept_thumb); DROP TABLE kept_thumb;"
+stop_server
+check "the lost server shows" "reconnecting" 5000
+start_server
+if wait_gone "photo unavailable" 15000; then
+	pass "after a reconnect the photo is asked for again"
+else
+	fail "after a reconnect the photo is asked for again"
+fi
+wait_colour_blocks "and it is drawn"
 stop_tui
 
 echo "$passed passed, $failed failed"

@@ -709,6 +709,13 @@ static void loop(struct app *a, const sigset_t *wait_mask)
 			model_on_poll(&a->m, fds + 1, photo_fd - 1);
 		if (n > 0 && (fds[photo_fd].revents & POLLIN) && photofetch_drain())
 			a->dirty = true;
+		/* Photos that failed while the server was away are asked for
+		 * again once it is back. */
+		if (a->m.conn == CONN_ONLINE && a->last_conn != CONN_ONLINE) {
+			photoview_forget_failures();
+			a->dirty = true;
+		}
+		a->last_conn = a->m.conn;
 	}
 }
 

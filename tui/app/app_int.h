@@ -52,6 +52,7 @@ struct app {
 	int64_t toast_until;
 	int64_t next_clock_redraw;
 	bool quit, dirty;
+	enum conn_state last_conn;   /* the connection as the loop last saw it */
 	bool paste;
 	bool ssh_link_asked;         /* --ssh: the offer to link the key was made */
 	int osc;
