@@ -295,6 +295,28 @@ if wait_for "Home" 5000 && [ "$(tmux -L "$TMUX_SOCK" display -p '#{pane_width}')
 else
 	fail "the TUI redraws after the terminal is resized"
 fi
+# A photo posted from a local CLI shows in the SSH-hosted feed, in
+# coloured blocks (TERM names tmux there, so blocks are chosen).
+if command -v convert >/dev/null; then
+	convert -seed 5 -size 120x80 plasma:fractal "$TMP/cat.jpg"
+	ssh_as alice follow @carol >/dev/null 2>&1 || fail "alice follows carol over SSH"
+	as carol post --photo "$TMP/cat.jpg" "my cat" >/dev/null || fail "carol posts a photo"
+	press 1 r
+	check "carol's photo post reaches the SSH-hosted feed" "my cat" 8000
+	deadline=$(($(now_ms) + 8000))
+	until [ "$(tmux -L "$TMUX_SOCK" capture-pane -e -p |
+		python3 "$(dirname "$0")/../tui/photo_rows.py")" -ge 3 ] ||
+		[ "$(now_ms)" -ge "$deadline" ]; do
+		sleep 0.05
+	done
+	if [ "$(now_ms)" -lt "$deadline" ]; then
+		pass "the photo is drawn in coloured blocks over SSH"
+	else
+		fail "the photo is drawn in coloured blocks over SSH"
+	fi
+else
+	echo "# ImageMagick's convert is missing: the photo over SSH is not checked"
+fi
 
 # ---- (3) commands over SSH ----
 out=$(ssh_as alice feed --json 2>"$TMP/err")
