@@ -45,6 +45,7 @@
 #include "clock.h"
 #include "procinfo.h"
 #include "push.h"
+#include "request.h"
 
 static double seconds = 2.0;
 static int n_clients = 4, n_users = 200, n_posts = 5, push_rounds = 500;
@@ -308,16 +309,12 @@ static int64_t photo_id;
 /* media.upload of the photo on c; the reply in r (to free) when 0 is returned. */
 static int upload_photo(struct ag_client *c, struct ag_reply *r)
 {
-	msgpack_sbuffer sb;
-	msgpack_packer pk;
-	msgpack_sbuffer_init(&sb);
-	msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
-	msgpack_pack_map(&pk, 1);
-	ag_pack_key(&pk, "data");
-	msgpack_pack_bin(&pk, photo_len);
-	msgpack_pack_bin_body(&pk, photo, photo_len);
-	int rv = ag_client_call(c, "media.upload", sb.data, sb.size, NULL, r);
-	msgpack_sbuffer_destroy(&sb);
+	struct ag_req req;
+	if (ag_req_init(&req, "media.upload") != AG_OK)
+		return -1;
+	int rv = ag_req_set_bin(&req, "data", photo, photo_len) == AG_OK
+		? ag_client_send(c, &req, NULL, r) : -1;
+	ag_req_free(&req);
 	return rv;
 }
 

@@ -102,7 +102,7 @@ const char *h_repeat(const char *unit, size_t n)
 
 /* ---- images ---- */
 
-static uint32_t png_crc(const unsigned char *p, size_t n)
+uint32_t h_crc32(const unsigned char *p, size_t n)
 {
 	uint32_t c = 0xFFFFFFFFu;
 	for (size_t i = 0; i < n; i++) {
@@ -132,7 +132,7 @@ static unsigned char *png_chunk(unsigned char *p, const char *type, const unsign
 	if (len)
 		memcpy(p + 4, data, len);
 	p += 4 + len;
-	return put32(p, png_crc(start, len + 4));
+	return put32(p, h_crc32(start, len + 4));
 }
 
 const unsigned char *h_png(unsigned width, unsigned height, const unsigned char rgb[3],

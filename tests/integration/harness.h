@@ -151,6 +151,8 @@ void h_check_newest_first(const char *file, int line, const msgpack_object *arr,
  * until the test ends. */
 const unsigned char *h_png(unsigned width, unsigned height, const unsigned char rgb[3],
 	size_t *len);
+/* The CRC-32 of PNG chunks (and zlib's crc32) over p[0..n). */
+uint32_t h_crc32(const unsigned char *p, size_t n);
 /* media.upload of len bytes of data on c; returns the reply. */
 const struct ag_reply *h_upload_call(struct ag_client *c, const void *data, size_t len);
 /* Uploads a small photo on c (asserting ok) and returns its id. */
