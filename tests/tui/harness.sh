@@ -136,6 +136,20 @@ stop_server() {
 	SERVER_PID=""
 }
 
+# stop_tui: ends the TUI's tmux server, waits (at most 5 s) until it is
+# gone, and names a fresh one for the next start_tui, so a new session
+# never meets the old server on its way out ("server exited unexpectedly").
+tmux_servers=0
+stop_tui() {
+	tmux -L "$SOCK" kill-server 2>/dev/null
+	local deadline=$(($(now_ms) + 5000))
+	while tmux -L "$SOCK" list-sessions >/dev/null 2>&1 && [ "$(now_ms)" -lt "$deadline" ]; do
+		sleep 0.05
+	done
+	tmux_servers=$((tmux_servers + 1))
+	SOCK="ag-tui-$$-$tmux_servers"
+}
+
 # start_tui [ENV...]: the TUI in a 100x30 tmux window; ENV are extra
 # NAME=value settings for it (TERM=... replaces the default terminal type).
 start_tui() {

@@ -46,7 +46,7 @@ quit_tui() {
 }
 
 restart_tui() {
-	tmux -L "$SOCK" kill-server 2>/dev/null
+	stop_tui
 	rm -f "$TMP/tui.exit"
 	start_tui "$@"
 	check "the TUI starts again" "1 Home" 8000

@@ -67,17 +67,9 @@ wait_colour_blocks() {
 	return 1
 }
 
-# stop_tui: ends the TUI's tmux server, and names a fresh one for the next
-# start, so a new session never meets the old server on its way out.
-tmux_servers=0
-stop_tui() {
-	tmux -L "$SOCK" kill-server 2>/dev/null
-	local deadline=$(($(now_ms) + 5000))
-	while tmux -L "$SOCK" list-sessions >/dev/null 2>&1 && [ "$(now_ms)" -lt "$deadline" ]; do
-		sleep 0.05
-	done
-	tmux_servers=$((tmux_servers + 1))
-	SOCK="ag-tui-$$-$tmux_servers"
+# stop_photo_tui: stop_tui, and a fresh raw output for the next start.
+stop_photo_tui() {
+	stop_tui
 	rm -f "$TMP/pane.out"
 }
 
@@ -98,7 +90,7 @@ wait_raw "a resize draws the photo again" '\e\[[0-9;]*38;2;' $((before + 1))
 wait_colour_blocks "after the resize the photo is on the screen"
 size 100 30
 press Escape
-stop_tui
+stop_photo_tui
 
 # ---- kitty and sixel, as configured ----
 mkdir -p "$XDG_CONFIG_HOME/ansigram"
@@ -106,12 +98,12 @@ echo "images = kitty" >"$XDG_CONFIG_HOME/ansigram/config"
 start_tui
 check "kitty: the feed shows the photo post" "sunset over the bay" 10000
 wait_raw "images = kitty writes kitty graphics" '\e_Ga=T'
-stop_tui
+stop_photo_tui
 echo "images = sixel" >"$XDG_CONFIG_HOME/ansigram/config"
 start_tui
 check "sixel: the feed shows the photo post" "sunset over the bay" 10000
 wait_raw "images = sixel writes sixel" '\eP[0-9;]*q'
-stop_tui
+stop_photo_tui
 echo "images = off" >"$XDG_CONFIG_HOME/ansigram/config"
 start_tui COLORTERM=truecolor
 check "off: the feed shows the photo post" "sunset over the bay" 10000
@@ -119,7 +111,7 @@ press r
 check "off: still there after a refresh" "sunset over the bay"
 [ "$(raw_count '\e\[[0-9;]*38;2;[0-9;]*m[▀▄]')" -eq 0 ] && pass "images = off draws no photo" ||
 	fail "images = off draws no photo"
-stop_tui
+stop_photo_tui
 rm -f "$XDG_CONFIG_HOME/ansigram/config"
 
 # ---- the composer, stories and links ----
@@ -165,7 +157,7 @@ check "home shows bob's story" "bob" 5000
 press k Enter
 check "the story viewer opens on the photo story" "a story with a photo" 5000
 wait_colour_blocks "the story viewer draws its photo"
-stop_tui
+stop_photo_tui
 
 # ---- 50 photo posts stay responsive ----
 for i in $(seq 1 50); do
@@ -204,7 +196,7 @@ if [ -n "$tui_pid" ]; then
 	rss=$(ps -o rss= -p "$tui_pid" | tr -d ' ')
 	echo "# RSS of the TUI after drawing all 50 photo posts: ${rss} KiB"
 fi
-stop_tui
+stop_photo_tui
 
 # A photo that could not be had is asked for again once the server is back:
 # its stored thumbnail is spoilt, so the card says "photo unavailable";
@@ -228,7 +220,7 @@ else
 	fail "after a reconnect the photo is asked for again"
 fi
 wait_colour_blocks "and it is drawn"
-stop_tui
+stop_photo_tui
 
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -226,8 +226,7 @@ fi
 
 # A second start finds the saved session and skips the login form.
 rm -f "$TMP/tui.exit"
-tmux -L "$SOCK" kill-server 2>/dev/null
-sleep 0.2
+stop_tui
 start_tui
 check "a saved session skips the login form" "1 Home" 8000
 screen | grep -qF "Username or email" && fail "no login form with a saved session" ||
@@ -236,12 +235,7 @@ screen | grep -qF "Username or email" && fail "no login form with a saved sessio
 # ---- themes ----
 # restart_tui [VAR=VALUE...]: a new TUI, reading the config file again.
 restart_tui() {
-	tmux -L "$SOCK" kill-server 2>/dev/null
-	local deadline=$(($(now_ms) + 5000))
-	while tmux -L "$SOCK" has-session 2>/dev/null && [ "$(now_ms)" -lt "$deadline" ]; do
-		sleep 0.05
-	done
-	sleep 0.2
+	stop_tui
 	rm -f "$TMP/tui.exit" "$TMP/pane.out"
 	start_tui "$@"
 }
