@@ -609,6 +609,17 @@ has "watch prints the follow" "$(json_get "$event" 'd["type"], d["data"]["type"]
 	"('notification', 'follow', 'dave2')"
 has "watch event has seq and at" "$(json_get "$event" 'd["seq"] > 0 and d["at"] > 0')" "True"
 
+# A session saved before logins named a push URL: watch says to log in again.
+grep -v '^push_url=' "$dir/alice.session" >"$dir/old.session"
+ANSIGRAM_SESSION="$dir/old.session" timeout 20 "$ANSIGRAM" --server "$url" watch --count 1 \
+	>/dev/null 2>"$dir/old.err" &
+old_watcher=$!
+for _ in $(seq 50); do grep -q "log in again" "$dir/old.err" && break; sleep 0.1; done
+kill "$old_watcher" 2>/dev/null
+wait_pid "$old_watcher" 10
+has "watch on a session with no push URL says to log in again" "$(cat "$dir/old.err")" \
+	"if no events arrive, log in again"
+
 # A gap in seq: events come from a stand-in publisher (seq 1, then 3);
 # after seq 3, the like that happened in between is fetched and printed
 # with seq 0.

@@ -323,6 +323,10 @@ static int push_url(struct watch *w, char *out, size_t size)
 		ag_strlcpy(out, w->c->session.push_url, size);
 		return CLI_OK;
 	}
+	/* A session saved before the server named push URLs: its events may
+	 * go out on another of the server's push shards. */
+	cli_warn("this login names no push URL (it was saved by an older ansigram); "
+		"if no events arrive, log in again");
 	struct ag_reply rep;
 	int code = watch_send(w, "server.info", NULL, 0, &rep);
 	const msgpack_object *first = ag_obj_at(ag_obj_get(rep.data, "pub"), 0);
