@@ -128,11 +128,11 @@ static int synchronous_level(struct db *db)
 	return level;
 }
 
-int db_open(struct db *db, const char *path)
+static int open_connection(struct db *db, const char *path, int create_flag)
 {
 	memset(db, 0, sizeof *db);
 	int rc = sqlite3_open_v2(path, &db->conn,
-		SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
+		SQLITE_OPEN_READWRITE | create_flag | SQLITE_OPEN_NOMUTEX, NULL);
 	if (rc != SQLITE_OK) {
 		ag_error("cannot open database %s: %s", path,
 			db->conn ? sqlite3_errmsg(db->conn) : sqlite3_errstr(rc));
@@ -160,6 +160,24 @@ int db_open(struct db *db, const char *path)
 	    db_exec(db, "PRAGMA foreign_keys = ON") != SQLITE_OK ||
 	    synchronous_level(db) != (g_config.sync_full ? 2 : 1) ||
 	    migrate(db) != 0) {
+		db_close(db);
+		return -1;
+	}
+	return 0;
+}
+
+int db_open(struct db *db, const char *path)
+{
+	return open_connection(db, path, SQLITE_OPEN_CREATE);
+}
+
+int db_open_more(struct db *db, const char *path)
+{
+	if (open_connection(db, path, 0) != 0)
+		return -1;
+	if (!storage_is_remembered_file(path)) {
+		ag_error("the database file %s was deleted or replaced while the server started",
+			path);
 		db_close(db);
 		return -1;
 	}

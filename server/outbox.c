@@ -230,7 +230,7 @@ static void *publisher_main(void *arg)
 
 int publisher_start(const nng_socket *pubs, const char *db_path)
 {
-	if (db_open(&pubr.db, db_path) != 0)
+	if (db_open_more(&pubr.db, db_path) != 0)
 		return -1;
 	pubr.pubs = pubs;
 	pubr.pending = true;  /* events released before a crash go out now */

@@ -84,6 +84,9 @@ struct db {
 /* Opens a connection: WAL, foreign keys, busy timeout, our SQL functions.
  * The first open of a file creates and migrates the schema. */
 int db_open(struct db *db, const char *path);
+/* Another connection to the file db_open created: never creates one, and
+ * fails unless the path still names the file storage_remember_file saw. */
+int db_open_more(struct db *db, const char *path);
 void db_close(struct db *db);
 /* A prepared statement for sql (a string literal: cached by address),
  * reset and with its bindings cleared. NULL on error (logged). */
@@ -285,6 +288,8 @@ int storage_lock(const char *db_path);
 /* Records the database file's identity for the watch; -1 (logged) when
  * it cannot be read. */
 int storage_remember_file(const char *db_path);
+/* True while path names the file storage_remember_file recorded. */
+bool storage_is_remembered_file(const char *path);
 /* Starts and stops the housekeeping thread (file watch, retries after a
  * full disk). It has its own connection. */
 int storage_keeper_start(const char *db_path);

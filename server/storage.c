@@ -81,6 +81,13 @@ int storage_remember_file(const char *db_path)
 	return 0;
 }
 
+bool storage_is_remembered_file(const char *path)
+{
+	struct stat st;
+	return watched_path[0] && stat(path, &st) == 0 && st.st_dev == watched_dev &&
+		st.st_ino == watched_ino;
+}
+
 bool storage_lost(void)
 {
 	return atomic_load(&lost);
@@ -162,7 +169,7 @@ static void *keeper_main(void *arg)
 
 int storage_keeper_start(const char *db_path)
 {
-	if (db_open(&keeper.db, db_path) != 0)
+	if (db_open_more(&keeper.db, db_path) != 0)
 		return -1;
 	keeper.stopping = false;
 	if (pthread_create(&keeper.thread, NULL, keeper_main, NULL) != 0) {

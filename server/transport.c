@@ -715,6 +715,16 @@ int transport_start(const char *self_path)
 {
 	int rv;
 	probe_program = self_path;
+	/* Every connection is open before the first request can arrive. */
+	n_workers = g_config.workers;
+	workers = calloc((size_t)n_workers, sizeof *workers);
+	if (!workers)
+		return -1;
+	for (int i = 0; i < n_workers; i++) {
+		workers[i].index = i;
+		if (db_open_more(&workers[i].db, g_config.db_path) != 0)
+			return -1;
+	}
 	if ((rv = nng_rep0_open(&rep_sock)) != 0) {
 		ag_error("cannot open sockets: %s", nng_strerror(rv));
 		return -1;
@@ -746,15 +756,8 @@ int transport_start(const char *self_path)
 	if (publisher_start(pub_socks, g_config.db_path) != 0)
 		return -1;
 
-	n_workers = g_config.workers;
-	workers = calloc((size_t)n_workers, sizeof *workers);
-	if (!workers)
-		return -1;
 	for (int i = 0; i < n_workers; i++) {
 		struct worker *w = &workers[i];
-		w->index = i;
-		if (db_open(&w->db, g_config.db_path) != 0)
-			return -1;
 		if ((rv = nng_aio_alloc(&w->recv_aio, NULL, NULL)) != 0) {
 			ag_error("worker %d: %s", i, nng_strerror(rv));
 			return -1;

@@ -372,6 +372,12 @@ static int remove_entry(const char *path, const struct stat *st, int flag, struc
 	return remove(path);
 }
 
+void h_remove_tree(const char *dir)
+{
+	if (dir && dir[0])
+		nftw(dir, remove_entry, 8, FTW_DEPTH | FTW_PHYS);
+}
+
 int h_server_stop(struct h_server *s)
 {
 	if (s->keeper <= 0)

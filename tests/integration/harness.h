@@ -42,6 +42,8 @@ bool h_server_start_args(struct h_server *s, const char *faults, const char *con
  * the exit was not clean). Returns ansigramd's exit status: 0 when it
  * stopped cleanly, 128+N after signal N, 124 when it did not stop. */
 int h_server_stop(struct h_server *s);
+/* Removes dir and everything under it (a test's own temporary files). */
+void h_remove_tree(const char *dir);
 /* Prints the last lines of the server's log to stderr. */
 void h_server_print_log(const struct h_server *s);
 

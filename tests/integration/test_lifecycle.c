@@ -35,6 +35,9 @@ struct proc {
 static pid_t started[16];
 static int n_started;
 static char mounted[64];
+/* The directories spawn made, removed at the test's end. */
+static char made_dirs[16][64];
+static int n_made_dirs;
 
 static void lifecycle_fini(void)
 {
@@ -43,6 +46,8 @@ static void lifecycle_fini(void)
 			waitpid(started[i], NULL, 0);
 	if (mounted[0])
 		umount2(mounted, MNT_DETACH);
+	for (int i = 0; i < n_made_dirs; i++)
+		h_remove_tree(made_dirs[i]);
 	h_test_fini();
 }
 
@@ -67,6 +72,8 @@ static void spawn_at(struct proc *p, const char *dir, const char *db, const char
 	} else {
 		strcpy(p->s.dir, "/tmp/ag-life-XXXXXX");
 		cr_assert_not_null(mkdtemp(p->s.dir));
+		if (n_made_dirs < 16)
+			snprintf(made_dirs[n_made_dirs++], sizeof made_dirs[0], "%s", p->s.dir);
 	}
 	snprintf(p->s.url, sizeof p->s.url, "ipc://%s/req%d.sock", p->s.dir, (int)getpid());
 	snprintf(p->s.pub_url, sizeof p->s.pub_url, "ipc://%s/pub%d.sock", p->s.dir,

@@ -14,7 +14,15 @@
 #include "model.h"
 
 H_SERVER_PER_FILE(NULL)
-TestSuite(model, .fini = h_test_fini);
+static char state_dir[128];
+
+static void model_fini(void)
+{
+	h_remove_tree(state_dir);
+	h_test_fini();
+}
+
+TestSuite(model, .fini = model_fini);
 
 #define DEADLINE_MS 10000
 
@@ -27,7 +35,6 @@ struct notes {
 
 /* Filled in by each test's set-up. */
 static struct notes notes;
-static char state_dir[128];
 
 static void on_note(void *ctx, enum note n, int64_t id, int64_t aux, const char *msg)
 {
