@@ -6,14 +6,33 @@
  * that author's newest post below the page's start, a heap keeps the
  * newest cursor on top, and each post taken moves its author's cursor one
  * post further back. A page therefore costs one index seek per author plus
- * one per post on it, however many posts the table holds; scanning the
+ * one per post on it, then one statement reads the page's rows, however
+ * many posts the table holds; scanning the
  * posts table by id would cost what lies between the followed authors'
  * posts, and collecting every followed author's posts would grow with
  * their history. The page is read inside one read transaction, so it is
  * one snapshot of the database. */
 #include "server.h"
 
+#include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
+
+/* The page's rows in one statement: ?1 the caller, ?2..?(MAX_PAGE + 1)
+ * the page's post ids (unbound ones are NULL and match nothing). */
+#define MAX_PAGE 100
+static char page_sql[sizeof "SELECT " POST_COLUMNS " FROM posts p" POST_MEDIA_JOIN
+	"WHERE p.id IN () ORDER BY p.id DESC" + MAX_PAGE * 5];
+static pthread_once_t page_sql_once = PTHREAD_ONCE_INIT;
+
+static void build_page_sql(void)
+{
+	size_t n = (size_t)snprintf(page_sql, sizeof page_sql, "SELECT " POST_COLUMNS
+		" FROM posts p" POST_MEDIA_JOIN "WHERE p.id IN (");
+	for (int i = 0; i < MAX_PAGE; i++)
+		n += (size_t)snprintf(page_sql + n, sizeof page_sql - n, "%s?%d", i ? "," : "", i + 2);
+	snprintf(page_sql + n, sizeof page_sql - n, ") ORDER BY p.id DESC");
+}
 
 struct cursor {
 	int64_t author;
@@ -140,20 +159,16 @@ enum ag_err h_feed_get(struct req *rq)
 	if (n < 0) {
 		err = req_db_error(rq, "feed");
 	} else {
-		/* The rows go to a scratch buffer: the array's count comes first. */
-		msgpack_sbuffer items;
-		msgpack_packer pk;
-		msgpack_sbuffer_init(&items);
-		msgpack_packer_init(&pk, &items, msgpack_sbuffer_write);
-		uint32_t packed = 0;
-		for (long i = 0; i < n && err == AG_OK; i++, packed++)
-			err = pack_post_by_id(rq, &pk, ids[i]);
-		if (err == AG_OK) {
-			msgpack_pack_array(rq->out, packed);
-			if (items.size)
-				rq->out->callback(rq->out->data, items.data, items.size);
+		pthread_once(&page_sql_once, build_page_sql);
+		sqlite3_stmt *st = db_prep(rq->db, page_sql);
+		if (!st) {
+			err = req_db_error(rq, "feed");
+		} else {
+			sqlite3_bind_int64(st, 1, rq->uid);
+			for (long i = 0; i < n && i < MAX_PAGE; i++)
+				sqlite3_bind_int64(st, (int)i + 2, ids[i]);
+			err = pack_rows(rq, st, pack_post_row);
 		}
-		msgpack_sbuffer_destroy(&items);
 	}
 	db_reset_all(rq->db);
 	sqlite3_stmt *commit = db_prep(rq->db, "COMMIT");

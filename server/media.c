@@ -278,10 +278,12 @@ static enum ag_err check_limits(struct req *rq, int64_t bytes)
 
 /* ---- the Media object ---- */
 
-/* Packs a Media object from columns first..first+7 of st: id, mime, width,
- * height, bytes, thumb width, height, bytes. */
-static void pack_media_columns(msgpack_packer *pk, sqlite3_stmt *st, int first)
+void pack_media_at(msgpack_packer *pk, sqlite3_stmt *st, int first)
 {
+	if (sqlite3_column_type(st, first) == SQLITE_NULL) {
+		msgpack_pack_nil(pk);
+		return;
+	}
 	msgpack_pack_map(pk, 6);
 	ag_pack_key(pk, "id");
 	msgpack_pack_int64(pk, sqlite3_column_int64(st, first));
@@ -314,19 +316,13 @@ static enum ag_err pack_media_or_nil(struct req *rq, msgpack_packer *pk, sqlite3
 	sqlite3_bind_int64(st, 1, id);
 	int rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW)
-		pack_media_columns(pk, st, 0);
+		pack_media_at(pk, st, 0);
 	else if (rc == SQLITE_DONE)
 		msgpack_pack_nil(pk);
 	sqlite3_reset(st);
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
 		return req_db_error(rq, what);
 	return AG_OK;
-}
-
-enum ag_err pack_post_media(struct req *rq, msgpack_packer *pk, int64_t post_id)
-{
-	return pack_media_or_nil(rq, pk, db_prep(rq->db,
-		"SELECT " MEDIA_COLUMNS " FROM media WHERE post_id = ?1"), post_id, "post photo");
 }
 
 enum ag_err pack_story_media(struct req *rq, msgpack_packer *pk, int64_t story_id)

@@ -52,12 +52,29 @@ static int delete_post_rows(struct db *db, int64_t post_id)
 
 /* ---- the Post object ---- */
 
+/* Packs posts.tags (names separated by one space) as an array. */
+static void pack_tags(msgpack_packer *pk, const char *tags)
+{
+	uint32_t n = 0;
+	for (const char *t = tags; t && *t; n++) {
+		const char *space = strchr(t, ' ');
+		t = space ? space + 1 : t + strlen(t);
+	}
+	msgpack_pack_array(pk, n);
+	for (const char *t = tags; t && *t;) {
+		const char *space = strchr(t, ' ');
+		size_t len = space ? (size_t)(space - t) : strlen(t);
+		ag_pack_strn(pk, t, len);
+		t += len + (space ? 1 : 0);
+	}
+}
+
 enum ag_err pack_post_row(struct req *rq, msgpack_packer *pk, sqlite3_stmt *st)
 {
-	int64_t id = sqlite3_column_int64(st, 0);
+	(void)rq;
 	msgpack_pack_map(pk, 11);
 	ag_pack_key(pk, "id");
-	msgpack_pack_int64(pk, id);
+	msgpack_pack_int64(pk, sqlite3_column_int64(st, 0));
 	ag_pack_key(pk, "author_id");
 	msgpack_pack_int64(pk, sqlite3_column_int64(st, 1));
 	ag_pack_key(pk, "author_username");
@@ -71,28 +88,14 @@ enum ag_err pack_post_row(struct req *rq, msgpack_packer *pk, sqlite3_stmt *st)
 	ag_pack_key(pk, "comment_count");
 	msgpack_pack_int64(pk, sqlite3_column_int64(st, 6));
 	ag_pack_key(pk, "media");
-	enum ag_err media_err = pack_post_media(rq, pk, id);
-	if (media_err != AG_OK)
-		return media_err;
+	pack_media_at(pk, st, 10);
 	ag_pack_key(pk, "liked_by_me");
 	if (sqlite3_column_int(st, 8))
 		msgpack_pack_true(pk);
 	else
 		msgpack_pack_false(pk);
-
-	sqlite3_stmt *tags = db_prep(rq->db,
-		"SELECT count(*) OVER (), h.name FROM post_hashtags ph "
-		"JOIN hashtags h ON h.id = ph.hashtag_id WHERE ph.post_id = ? ORDER BY ph.position");
-	if (!tags)
-		return req_db_error(rq, "post hashtags");
-	sqlite3_bind_int64(tags, 1, id);
-	int rc = sqlite3_step(tags);
 	ag_pack_key(pk, "hashtags");
-	msgpack_pack_array(pk, rc == SQLITE_ROW ? (uint32_t)sqlite3_column_int(tags, 0) : 0);
-	for (; rc == SQLITE_ROW; rc = sqlite3_step(tags))
-		ag_pack_str(pk, (const char *)sqlite3_column_text(tags, 1));
-	if (rc != SQLITE_DONE)
-		return req_db_error(rq, "post hashtags");
+	pack_tags(pk, (const char *)sqlite3_column_text(st, 9));
 	ag_pack_key(pk, "created_at");
 	msgpack_pack_int64(pk, sqlite3_column_int64(st, 7));
 	return AG_OK;
@@ -100,7 +103,7 @@ enum ag_err pack_post_row(struct req *rq, msgpack_packer *pk, sqlite3_stmt *st)
 
 enum ag_err pack_post_by_id(struct req *rq, msgpack_packer *pk, int64_t id)
 {
-	sqlite3_stmt *st = db_prep(rq->db, "SELECT " POST_COLUMNS " FROM posts p WHERE p.id = ?2");
+	sqlite3_stmt *st = db_prep(rq->db, "SELECT " POST_COLUMNS " FROM posts p" POST_MEDIA_JOIN "WHERE p.id = ?2");
 	if (!st)
 		return req_db_error(rq, "post lookup");
 	sqlite3_bind_int64(st, 1, rq->uid);
@@ -585,7 +588,7 @@ enum ag_err h_user_posts(struct req *rq)
 	enum ag_err err = user_require(rq, user_id);
 	if (err != AG_OK)
 		return err;
-	sqlite3_stmt *st = db_prep(rq->db, "SELECT " POST_COLUMNS " FROM posts p "
+	sqlite3_stmt *st = db_prep(rq->db, "SELECT " POST_COLUMNS " FROM posts p" POST_MEDIA_JOIN
 		"WHERE p.author_id = ?2 AND p.id < ?3 ORDER BY p.id DESC LIMIT ?4 OFFSET ?5");
 	if (!st)
 		return req_db_error(rq, "user posts");

@@ -54,7 +54,8 @@ enum ag_err h_search_hashtags(struct req *rq)
 enum ag_err h_search_posts_by_hashtag(struct req *rq)
 {
 	sqlite3_stmt *st = db_prep(rq->db, "SELECT " POST_COLUMNS " FROM hashtags h "
-		"JOIN post_hashtags ph ON ph.hashtag_id = h.id JOIN posts p ON p.id = ph.post_id "
+		"JOIN post_hashtags ph ON ph.hashtag_id = h.id JOIN posts p ON p.id = ph.post_id"
+		POST_MEDIA_JOIN
 		"WHERE h.name = ag_fold(?2) ORDER BY ph.post_id DESC LIMIT ?3 OFFSET ?4");
 	if (!st)
 		return req_db_error(rq, "posts by hashtag");

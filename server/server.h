@@ -332,7 +332,9 @@ void media_thread_done(void);
 /* Per-user upload limits: uploads a minute, bytes a day. */
 void media_set_limits(int per_minute, int64_t daily_bytes);
 /* Packs the Media object attached to a post (or story), or nil. */
-enum ag_err pack_post_media(struct req *rq, msgpack_packer *pk, int64_t post_id);
+/* Packs the Media object in columns first..first+7 of st (id, mime,
+ * width, height, bytes, thumb width, height, bytes), nil when id is NULL. */
+void pack_media_at(msgpack_packer *pk, sqlite3_stmt *st, int first);
 enum ag_err pack_story_media(struct req *rq, msgpack_packer *pk, int64_t story_id);
 /* For the attach_media steps: attaches the initiator's unattached photo
  * media_id to a story (to_story) or a post, `target`; not_found for
@@ -388,9 +390,15 @@ enum ag_err pack_notification_by_id(struct req *rq, msgpack_packer *pk, int64_t 
 #define PUBLIC_USER_COLUMNS "u.id, u.username, u.full_name, u.bio, u.profile_image_url, u.created_at"
 enum ag_err pack_public_user_row(struct req *rq, msgpack_packer *pk, sqlite3_stmt *st);
 /* ?1 must be bound to the caller's id (0 when anonymous) for liked_by_me. */
+/* A Post row: the post, its author's name, whether the caller (?1) liked
+ * it, its hashtags (posts.tags) and its photo's description (NULLs when it
+ * has none), read with POST_MEDIA_JOIN after the posts table `p`. */
 #define POST_COLUMNS "p.id, p.author_id, (SELECT username FROM users WHERE id = p.author_id), " \
 	"p.content, p.image_url, p.like_count, p.comment_count, p.created_at, " \
-	"EXISTS (SELECT 1 FROM likes l WHERE l.post_id = p.id AND l.user_id = ?1)"
+	"EXISTS (SELECT 1 FROM likes l WHERE l.post_id = p.id AND l.user_id = ?1), p.tags, " \
+	"pm.id, pm.mime, pm.width, pm.height, pm.bytes, pm.thumb_width, pm.thumb_height, " \
+	"pm.thumb_bytes"
+#define POST_MEDIA_JOIN " LEFT JOIN media pm ON pm.post_id = p.id "
 enum ag_err pack_post_row(struct req *rq, msgpack_packer *pk, sqlite3_stmt *st);
 
 #endif

@@ -37,6 +37,12 @@ FROM (SELECT p.id, p.comment_count,
 	(SELECT count(*) FROM comments c WHERE c.post_id = p.id) AS n FROM posts p)
 WHERE comment_count != n;
 
+SELECT 'posts.tags of post ' || id || ' is "' || tags || '" but its hashtags are "' || t || '"'
+FROM (SELECT p.id, p.tags, coalesce((SELECT group_concat(name, ' ') FROM (
+	SELECT h.name FROM post_hashtags ph JOIN hashtags h ON h.id = ph.hashtag_id
+	WHERE ph.post_id = p.id ORDER BY ph.position)), '') AS t FROM posts p)
+WHERE tags != t;
+
 SELECT 'hashtags.post_count of #' || name || ' (hashtag ' || id || ') is ' || post_count
 	|| ' but ' || n || ' posts carry it'
 FROM (SELECT h.id, h.name, h.post_count,

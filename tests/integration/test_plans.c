@@ -2,7 +2,7 @@
  * whatever the tables hold. A server started with ANSIGRAM_EXPLAIN writes
  * the query plan of every statement it prepares, with the op it was
  * serving; after each list op has been called, every paged statement
- * (one with a LIMIT) of those ops must search an index: no SCAN of a table
+ * (one with a LIMIT or an ORDER BY) of those ops must search an index: no SCAN of a table
  * and no temporary B-tree to sort. */
 #include <stdio.h>
 #include <stdlib.h>
@@ -73,7 +73,8 @@ Test(plans, every_page_of_the_list_ops_is_an_index_range)
 			snprintf(op, sizeof op, "%.63s", line + 3);
 		} else if (strncmp(line, "sql ", 4) == 0) {
 			snprintf(sql, sizeof sql, "%s", line + 4);
-			in_paged = is_paged_op(op) && strstr(sql, " LIMIT ") != NULL;
+			in_paged = is_paged_op(op) &&
+				(strstr(sql, " LIMIT ") != NULL || strstr(sql, " ORDER BY ") != NULL);
 			for (size_t i = 0; in_paged && i < N_PAGED; i++)
 				paged_seen[i] += strcmp(op, paged_ops[i]) == 0;
 		} else if (strncmp(line, "plan ", 5) == 0 && in_paged) {

@@ -83,6 +83,7 @@ Test(transport, inproc_in_one_process)
 	cr_assert_geq(sodium_init(), 0);
 	struct db db;
 	cr_assert_eq(db_open(&db, g_config.db_path), 0);
+	cr_assert_eq(storage_remember_file(g_config.db_path), 0);
 	cr_assert_eq(auth_init(), 0);
 	cr_assert_eq(transport_start(NULL), 0);
 
