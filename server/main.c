@@ -312,7 +312,7 @@ int main(int argc, char **argv)
 	sigaddset(&stop, SIGTERM);
 	pthread_sigmask(SIG_BLOCK, &stop, NULL);
 	signal(SIGPIPE, SIG_IGN);
-	if (media_init(argv[0]) != 0)
+	if (media_init() != 0)
 		return 1;
 
 	/* The database is created private to its owner, then migrated once

@@ -1,70 +1,91 @@
 /* media.c: photos stored by the server (PROTOCOL.md section 8).
  *
- * media.upload normalises an image with libvips: only JPEG, PNG, WebP and
- * GIF (first frame) as the loader detects them from the bytes; the pixel
- * count is read from the header before anything is decoded; the EXIF
- * orientation is applied; alpha is flattened onto white; the result is at
- * most MEDIA_FULL_SIDE pixels on its long side (never scaled up) and is
- * re-encoded as JPEG without any metadata, with a thumbnail of at most
- * MEDIA_THUMB_SIDE. Per-user limits cap uploads a minute and bytes a day.
+ * media.upload has an ansigramd-media process (media_helper.c) normalise
+ * the image: JPEG, PNG, WebP or GIF in, a JPEG of at most 1080 pixels on
+ * its long side and a thumbnail out, without metadata. The server itself
+ * never decodes an untrusted image and never loads the image libraries:
+ * MEDIA_HELPERS processes, started on the first upload and restarted when
+ * one dies, decode one upload each at a time. Per-user limits cap uploads
+ * a minute and bytes a day.
  * media.get serves a photo that is attached to a post or to an unexpired
  * story, or that the caller uploaded. Also here: the Media object packer
  * that posts and stories use, the attach/detach helpers of the sagas, and
  * the sweep that removes photos of expired stories and photos never
  * attached.
  */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <spawn.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
-#include <vips/vips.h>
-
+#include "clock.h"
 #include "log.h"
+#include "media_helper.h"
 #include "server.h"
 
-#define MEDIA_FULL_SIDE 1080
-#define MEDIA_THUMB_SIDE 320
-#define MEDIA_MAX_PIXELS (40LL * 1000 * 1000)
-#define MEDIA_JPEG_QUALITY 85
+extern char **environ;
+
 #define MEDIA_UNATTACHED_TTL_MS (24LL * 3600 * 1000)
 #define MINUTE_MS (60LL * 1000)
 #define DAY_MS (24LL * 3600 * 1000)
 
 /* ANSIGRAM_UPLOAD_GATE, for tests (see wait_at_gate); NULL when unset. */
 static const char *upload_gate;
-/* media_init ran (a process may serve requests without it: in-process tests). */
-static bool vips_started;
 
-/* ---- libvips ---- */
+/* ---- the decoding helpers ---- */
 
-/* libvips warns on stderr about each bad upload ("error in tile"): those
- * are the clients' problem, so they go to the debug log instead. */
-static void vips_warning(const gchar *domain, GLogLevelFlags level, const gchar *message,
-	gpointer data)
+/* Uploads decoded at once, one helper process each; the others wait,
+ * already read. Two keep both cores busy. */
+#define MEDIA_HELPERS 2
+/* A helper that has not answered by then is stopped and the upload refused. */
+#define HELPER_REPLY_MS 30000
+
+struct helper {
+	pid_t pid;         /* 0 while none runs */
+	int to, from;      /* its stdin and stdout */
+	bool busy;
+};
+
+static struct helper helpers[MEDIA_HELPERS];
+static pthread_mutex_t helpers_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t helper_free = PTHREAD_COND_INITIALIZER;
+static char helper_path[PATH_MAX];
+
+/* Finds ansigramd-media next to this executable, else in AG_LIBEXECDIR. */
+static int find_helper(void)
 {
-	(void)domain;
-	(void)level;
-	(void)data;
-	ag_debug("libvips: %s", message);
+	char self[PATH_MAX - sizeof MEDIA_HELPER_NAME - 1];
+	ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
+	if (n > 0) {
+		self[n] = '\0';
+		char *slash = strrchr(self, '/');
+		if (slash) {
+			*slash = '\0';
+			snprintf(helper_path, sizeof helper_path, "%s/" MEDIA_HELPER_NAME, self);
+			if (access(helper_path, X_OK) == 0)
+				return 0;
+		}
+	}
+	snprintf(helper_path, sizeof helper_path, "%s/" MEDIA_HELPER_NAME, AG_LIBEXECDIR);
+	if (access(helper_path, X_OK) == 0)
+		return 0;
+	ag_error("cannot find the photo decoder " MEDIA_HELPER_NAME " next to ansigramd or in "
+		"%s: reinstall ansigram", AG_LIBEXECDIR);
+	return -1;
 }
 
-int media_init(const char *argv0)
+int media_init(void)
 {
-	if (VIPS_INIT(argv0) != 0) {
-		ag_error("libvips cannot start: %s", vips_error_buffer());
+	if (find_helper() != 0)
 		return -1;
-	}
-	/* A server decodes untrusted images one request at a time per
-	 * worker: no operation cache (it would keep decoded pixels), one
-	 * thread per operation, and none of the loaders libvips itself marks
-	 * unfit for untrusted input (accepted_loader narrows it further). */
-	vips_started = true;
-	vips_cache_set_max(0);
-	vips_cache_set_max_mem(0);
-	vips_concurrency_set(1);
-	vips_block_untrusted_set(TRUE);
-	g_log_set_handler("VIPS", G_LOG_LEVEL_WARNING | G_LOG_LEVEL_MESSAGE, vips_warning, NULL);
 	upload_gate = getenv("ANSIGRAM_UPLOAD_GATE");
 	if (upload_gate && *upload_gate)
 		ag_warn("upload gate armed: uploads wait until %s exists", upload_gate);
@@ -73,142 +94,186 @@ int media_init(const char *argv0)
 	return 0;
 }
 
+/* Ends h's process (it may be stuck or dead) and forgets it. */
+static void stop_helper(struct helper *h)
+{
+	if (h->pid <= 0)
+		return;
+	close(h->to);
+	close(h->from);
+	kill(h->pid, SIGKILL);
+	int status;
+	while (waitpid(h->pid, &status, 0) < 0 && errno == EINTR)
+		;
+	h->pid = 0;
+}
+
 void media_shutdown(void)
 {
-	if (vips_started)
-		vips_shutdown();
-	vips_started = false;
+	for (int i = 0; i < MEDIA_HELPERS; i++)
+		stop_helper(&helpers[i]);
 }
 
-void media_thread_done(void)
+/* Starts h's process with pipes to its stdin and stdout and no other of
+ * the server's files. */
+static int start_helper(struct helper *h)
 {
-	if (vips_started)
-		vips_thread_shutdown();
-}
-
-/* Logs libvips' error text (never sent to clients) and clears it. */
-static void log_vips_error(const char *what)
-{
-	ag_debug("media: %s: %s", what, vips_error_buffer());
-	vips_error_clear();
-}
-
-/* The loader libvips picks for these bytes, if it is one we accept. */
-static bool accepted_loader(const void *data, size_t len)
-{
-	static const char *const accepted[] = {
-		"jpegload_buffer", "pngload_buffer", "webpload_buffer", "gifload_buffer",
-	};
-	const char *loader = vips_foreign_find_load_buffer(data, len);
-	if (loader == NULL) {
-		vips_error_clear();
-		return false;
+	int in[2], out[2];
+	if (pipe2(in, O_CLOEXEC) != 0)
+		return -1;
+	if (pipe2(out, O_CLOEXEC) != 0) {
+		close(in[0]);
+		close(in[1]);
+		return -1;
 	}
-	const char *nick = vips_nickname_find(g_type_from_name(loader));
-	for (size_t i = 0; nick && i < sizeof accepted / sizeof accepted[0]; i++)
-		if (strcmp(nick, accepted[i]) == 0)
-			return true;
-	return false;
+	posix_spawn_file_actions_t fa;
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_adddup2(&fa, in[0], STDIN_FILENO);
+	posix_spawn_file_actions_adddup2(&fa, out[1], STDOUT_FILENO);
+	posix_spawn_file_actions_addclosefrom_np(&fa, STDERR_FILENO + 1);
+	char *const argv[] = {helper_path, NULL};
+	int rc = posix_spawn(&h->pid, helper_path, &fa, NULL, argv, environ);
+	posix_spawn_file_actions_destroy(&fa);
+	close(in[0]);
+	close(out[1]);
+	if (rc != 0) {
+		ag_error("cannot start %s: %s", helper_path, strerror(rc));
+		close(in[1]);
+		close(out[0]);
+		h->pid = 0;
+		return -1;
+	}
+	h->to = in[1];
+	h->from = out[0];
+	return 0;
+}
+
+static bool send_all(int fd, const void *buf, size_t len)
+{
+	for (size_t done = 0; done < len;) {
+		ssize_t n = write(fd, (const char *)buf + done, len - done);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return false;
+		done += (size_t)n;
+	}
+	return true;
+}
+
+/* Reads len bytes from fd before the monotonic deadline (ms). */
+static bool receive_all(int fd, void *buf, size_t len, int64_t deadline)
+{
+	for (size_t done = 0; done < len;) {
+		int64_t left = deadline - ag_mono_ms();
+		struct pollfd p = {.fd = fd, .events = POLLIN};
+		int ready = left > 0 ? poll(&p, 1, (int)left) : 0;
+		if (ready < 0 && errno == EINTR)
+			continue;
+		if (ready <= 0)
+			return false;
+		ssize_t n = read(fd, (char *)buf + done, len - done);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return false;
+		done += (size_t)n;
+	}
+	return true;
 }
 
 struct encoded {
-	void *data;        /* g_free */
+	void *data;        /* free */
 	size_t bytes;
-	int width, height;
+	uint32_t width, height;
 };
 
-/* Encodes img as a baseline JPEG without metadata. */
-static int encode_jpeg(VipsImage *img, struct encoded *out)
+static bool receive_encoded(int fd, struct encoded *e, int64_t deadline)
 {
-	out->width = vips_image_get_width(img);
-	out->height = vips_image_get_height(img);
-	return vips_jpegsave_buffer(img, &out->data, &out->bytes, "Q", MEDIA_JPEG_QUALITY,
-		"strip", TRUE, "interlace", FALSE, "optimize_coding", TRUE, NULL);
+	uint32_t head[3];
+	if (!receive_all(fd, head, sizeof head, deadline) || head[2] > MEDIA_HELPER_MAX_INPUT)
+		return false;
+	e->width = head[0];
+	e->height = head[1];
+	e->bytes = head[2];
+	e->data = malloc(e->bytes ? e->bytes : 1);
+	return e->data && receive_all(fd, e->data, e->bytes, deadline);
 }
 
-/* sRGB, 8 bits a sample, alpha flattened onto white: what JPEG can hold. */
-static int to_opaque_srgb(VipsImage *in, VipsImage **out)
+/* One exchange with h. Returns AG_OK, bad_request with the helper's
+ * reason, or AG_E_UNAVAILABLE when the helper could not answer (dead,
+ * stuck or garbled; it is stopped then). */
+static enum ag_err ask_helper(struct helper *h, const void *data, size_t len,
+	struct encoded *full, struct encoded *thumb, struct ag_error *err)
 {
-	VipsImage *srgb = NULL, *flat = NULL;
-	int rc = vips_colourspace(in, &srgb, VIPS_INTERPRETATION_sRGB, NULL);
-	if (rc == 0 && vips_image_hasalpha(srgb)) {
-		VipsArrayDouble *white = vips_array_double_newv(3, 255.0, 255.0, 255.0);
-		rc = vips_flatten(srgb, &flat, "background", white, NULL);
-		vips_area_unref(VIPS_AREA(white));
-	} else if (rc == 0) {
-		flat = srgb;
-		g_object_ref(flat);
+	uint32_t n = (uint32_t)len;
+	int64_t deadline = ag_mono_ms() + HELPER_REPLY_MS;
+	unsigned char status = 0;
+	bool talked = send_all(h->to, &n, sizeof n) && send_all(h->to, data, len) &&
+		receive_all(h->from, &status, 1, deadline);
+	if (talked && status == MEDIA_HELPER_OK) {
+		if (receive_encoded(h->from, full, deadline) &&
+		    receive_encoded(h->from, thumb, deadline))
+			return AG_OK;
+	} else if (talked && status == MEDIA_HELPER_REFUSED) {
+		uint32_t reason_len = 0;
+		char reason[200];
+		if (receive_all(h->from, &reason_len, sizeof reason_len, deadline) &&
+		    reason_len < sizeof reason &&
+		    receive_all(h->from, reason, reason_len, deadline)) {
+			reason[reason_len] = '\0';
+			return ag_error_set(err, AG_E_BAD_REQUEST, "data", "%s", reason);
+		}
 	}
-	if (rc == 0)
-		rc = vips_cast_uchar(flat, out, NULL);
-	if (srgb)
-		g_object_unref(srgb);
-	if (flat)
-		g_object_unref(flat);
-	return rc;
+	ag_warn("the photo decoder (pid %ld) failed on an upload of %zu bytes; starting another",
+		(long)h->pid, len);
+	stop_helper(h);
+	free(full->data);
+	free(thumb->data);
+	full->data = thumb->data = NULL;
+	return AG_E_UNAVAILABLE;
 }
 
-/* Makes the stored photo and its thumbnail from an upload. Returns AG_OK,
- * or bad_request (field "data") with the reason in err. */
+/* Has a helper make the stored photo and its thumbnail from an upload.
+ * Returns AG_OK, bad_request (field "data") with the reason in err, or
+ * internal when no helper can run. */
 static enum ag_err normalise(const void *data, size_t len, struct encoded *full,
 	struct encoded *thumb, struct ag_error *err)
 {
 	memset(full, 0, sizeof *full);
 	memset(thumb, 0, sizeof *thumb);
-	if (!accepted_loader(data, len))
-		return ag_error_set(err, AG_E_BAD_REQUEST, "data",
-			"data must be a JPEG, PNG, WebP or GIF image.");
+	pthread_mutex_lock(&helpers_lock);
+	struct helper *h = NULL;
+	while (!h) {
+		for (int i = 0; i < MEDIA_HELPERS && !h; i++)
+			if (!helpers[i].busy)
+				h = &helpers[i];
+		if (!h)
+			pthread_cond_wait(&helper_free, &helpers_lock);
+	}
+	h->busy = true;
+	pthread_mutex_unlock(&helpers_lock);
 
-	/* The header only: nothing is decoded yet. */
-	VipsImage *head = vips_image_new_from_buffer(data, len, "", NULL);
-	if (head == NULL) {
-		log_vips_error("header");
-		return ag_error_set(err, AG_E_BAD_REQUEST, "data",
-			"data is not a readable image.");
+	/* The helper is this thread's alone until it is handed back. A helper
+	 * that served earlier uploads may have died since (killed, or out of
+	 * memory): then a fresh one gets the upload once more. A helper that
+	 * dies on this upload's own bytes refuses it. */
+	enum ag_err rc = AG_E_UNAVAILABLE;
+	for (int attempt = 0; attempt < 2 && rc == AG_E_UNAVAILABLE; attempt++) {
+		bool fresh = h->pid == 0;
+		if (fresh && start_helper(h) != 0) {
+			rc = ag_error_set(err, AG_E_INTERNAL, NULL,
+				"The server cannot decode photos now.");
+			break;
+		}
+		rc = ask_helper(h, data, len, full, thumb, err);
+		if (rc == AG_E_UNAVAILABLE && fresh)
+			rc = ag_error_set(err, AG_E_BAD_REQUEST, "data", "data could not be decoded.");
 	}
-	long long pixels = (long long)vips_image_get_width(head) * vips_image_get_height(head);
-	g_object_unref(head);
-	if (pixels > MEDIA_MAX_PIXELS)
-		return ag_error_set(err, AG_E_BAD_REQUEST, "data",
-			"data is an image over 40 megapixels.");
-
-	/* Decode (shrinking on load where the format can), apply the EXIF
-	 * orientation, fit in the box, never enlarge. A truncated or corrupt
-	 * file is an error, not a grey-filled picture. */
-	VipsImage *scaled = NULL, *piped = NULL, *opaque = NULL, *small = NULL;
-	enum ag_err rc = AG_OK;
-	/* The loader reads sequentially: the scaled picture is rendered to
-	 * memory once, for the photo and its thumbnail. */
-	if (vips_thumbnail_buffer((void *)data, len, &scaled, MEDIA_FULL_SIDE,
-			"height", MEDIA_FULL_SIDE, "size", VIPS_SIZE_DOWN,
-			"option_string", "fail_on=truncated", NULL) != 0 ||
-	    to_opaque_srgb(scaled, &piped) != 0 ||
-	    (opaque = vips_image_copy_memory(piped)) == NULL || encode_jpeg(opaque, full) != 0) {
-		log_vips_error("decode");
-		rc = ag_error_set(err, AG_E_BAD_REQUEST, "data",
-			"data is not a complete, readable image.");
-		goto out;
-	}
-	if (vips_thumbnail_image(opaque, &small, MEDIA_THUMB_SIDE, "height", MEDIA_THUMB_SIDE,
-			"size", VIPS_SIZE_DOWN, NULL) != 0 || encode_jpeg(small, thumb) != 0) {
-		log_vips_error("thumbnail");
-		rc = ag_error_set(err, AG_E_BAD_REQUEST, "data",
-			"data is not a complete, readable image.");
-	}
-out:
-	if (scaled)
-		g_object_unref(scaled);
-	if (piped)
-		g_object_unref(piped);
-	if (opaque)
-		g_object_unref(opaque);
-	if (small)
-		g_object_unref(small);
-	if (rc != AG_OK) {
-		g_free(full->data);
-		g_free(thumb->data);
-		full->data = thumb->data = NULL;
-	}
+	pthread_mutex_lock(&helpers_lock);
+	h->busy = false;
+	pthread_cond_signal(&helper_free);
+	pthread_mutex_unlock(&helpers_lock);
 	return rc;
 }
 
@@ -415,8 +480,8 @@ enum ag_err h_media_upload(struct req *rq)
 	st = db_prep(rq->db, "SELECT " MEDIA_COLUMNS " FROM media WHERE id = ?1");
 	err = pack_media_or_nil(rq, rq->out, st, id, "read photo");
 out:
-	g_free(full.data);
-	g_free(thumb.data);
+	free(full.data);
+	free(thumb.data);
 	return err;
 }
 

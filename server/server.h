@@ -323,18 +323,16 @@ int sessions_in_memory(void);
 
 /* ---- photos (media.c) ---- */
 
-/* Starts libvips for a server (no cache, one thread an operation);
- * -1 after logging why. media_shutdown at exit; media_thread_done when a
- * thread that may have run libvips ends. */
-int media_init(const char *argv0);
+/* Finds the photo decoder (ansigramd-media); -1 after logging why.
+ * media_shutdown at exit stops the decoders. */
+int media_init(void);
 void media_shutdown(void);
-void media_thread_done(void);
 /* Per-user upload limits: uploads a minute, bytes a day. */
 void media_set_limits(int per_minute, int64_t daily_bytes);
-/* Packs the Media object attached to a post (or story), or nil. */
 /* Packs the Media object in columns first..first+7 of st (id, mime,
  * width, height, bytes, thumb width, height, bytes), nil when id is NULL. */
 void pack_media_at(msgpack_packer *pk, sqlite3_stmt *st, int first);
+/* Packs the Media object attached to a story, or nil. */
 enum ag_err pack_story_media(struct req *rq, msgpack_packer *pk, int64_t story_id);
 /* For the attach_media steps: attaches the initiator's unattached photo
  * media_id to a story (to_story) or a post, `target`; not_found for

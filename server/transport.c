@@ -351,7 +351,6 @@ static void *worker_main(void *arg)
 	if (x)
 		exchange_put(x);
 	msgpack_sbuffer_destroy(&out);
-	media_thread_done();
 	return NULL;
 }
 

@@ -871,6 +871,11 @@ int main(int argc, char **argv)
 	say("\nserver peak RSS: %ld kB with %d clients\n", peak_kb, n_clients);
 	json_line("memory", "server peak RSS", "kb", (double)peak_kb, "clients", (double)n_clients,
 		(const char *)NULL);
+	int decoders = 0;
+	long decoders_kb = proc_children_status_kb(server, "VmHWM", &decoders);
+	say("photo decoders' peak RSS: %ld kB over %d processes\n", decoders_kb, decoders);
+	json_line("memory", "photo decoders peak RSS", "kb", (double)decoders_kb, "processes",
+		(double)decoders, (const char *)NULL);
 
 	/* The feed's cost must not grow with the posts table. */
 	struct result small, big;

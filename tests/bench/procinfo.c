@@ -3,6 +3,7 @@
 
 #include <dirent.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -56,4 +57,34 @@ long long proc_cpu_us(pid_t pid)
 		return -1;
 	long hz = sysconf(_SC_CLK_TCK);
 	return hz > 0 ? (long long)((utime + stime) * 1000000ULL / (unsigned long long)hz) : -1;
+}
+
+long proc_children_status_kb(pid_t parent, const char *key, int *count)
+{
+	DIR *d = opendir("/proc");
+	long sum = 0;
+	*count = 0;
+	struct dirent *e;
+	while (d && (e = readdir(d)) != NULL) {
+		char path[300], text[1024];
+		snprintf(path, sizeof path, "/proc/%s/stat", e->d_name);
+		FILE *f = e->d_name[0] >= '1' && e->d_name[0] <= '9' ? fopen(path, "r") : NULL;
+		if (!f)
+			continue;
+		size_t n = fread(text, 1, sizeof text - 1, f);
+		fclose(f);
+		text[n] = '\0';
+		const char *p = strrchr(text, ')');
+		int ppid;
+		if (!p || sscanf(p + 2, "%*c %d", &ppid) != 1 || ppid != (int)parent)
+			continue;
+		long kb = proc_status_kb((pid_t)atoi(e->d_name), key);
+		if (kb > 0) {
+			sum += kb;
+			(*count)++;
+		}
+	}
+	if (d)
+		closedir(d);
+	return sum;
 }

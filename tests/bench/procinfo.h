@@ -15,5 +15,8 @@ long proc_open_fds(pid_t pid);
 /* The CPU time pid has used (user + system) in microseconds, at the
  * kernel's tick resolution; -1 when it cannot be read. */
 long long proc_cpu_us(pid_t pid);
+/* The sum of a /proc/PID/status value over parent's children (e.g. the
+ * server's photo decoders), how many in *count. */
+long proc_children_status_kb(pid_t parent, const char *key, int *count);
 
 #endif

@@ -8,7 +8,9 @@
  * the per-user limits, and the frame limits around uploads. */
 #include "harness.h"
 
+#include <dirent.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -792,4 +794,87 @@ Test(media, a_bad_media_limits_option_is_a_usage_error)
 		cr_assert(strstr(out, "--media-limits wants N/MIB"), "--media-limits %s: %s", bad[i],
 			out);
 	}
+}
+
+/* The pid the server wrote into its database's lock file. */
+static pid_t server_pid(const struct h_server *s)
+{
+	const char *text = h_read_file(h_fmt("%s.lock", s->db_path));
+	cr_assert_not_null(text);
+	return (pid_t)atoi(text);
+}
+
+/* The first line of a /proc file, or NULL when it is gone. */
+static const char *proc_line(const char *path)
+{
+	static char line[4096];
+	FILE *f = fopen(path, "r");
+	if (!f)
+		return NULL;
+	size_t n = fread(line, 1, sizeof line - 1, f);
+	fclose(f);
+	line[n] = '\0';
+	return line;
+}
+
+/* Whether any line of /proc/PID/maps names lib. */
+static bool maps_library(pid_t pid, const char *lib)
+{
+	FILE *f = fopen(h_fmt("/proc/%d/maps", (int)pid), "r");
+	cr_assert_not_null(f);
+	char line[4096];
+	bool found = false;
+	while (!found && fgets(line, sizeof line, f))
+		found = strstr(line, lib) != NULL;
+	fclose(f);
+	return found;
+}
+
+/* The processes whose parent is pid. */
+static int children_of(pid_t pid, pid_t *out, int max)
+{
+	DIR *d = opendir("/proc");
+	cr_assert_not_null(d);
+	int n = 0;
+	struct dirent *e;
+	while ((e = readdir(d)) != NULL && n < max) {
+		const char *stat = e->d_name[0] >= '1' && e->d_name[0] <= '9'
+			? proc_line(h_fmt("/proc/%s/stat", e->d_name)) : NULL;
+		const char *end = stat ? strrchr(stat, ')') : NULL;
+		int ppid = 0;
+		if (end && sscanf(end + 2, "%*c %d", &ppid) == 1 && ppid == (int)pid)
+			out[n++] = (pid_t)atoi(e->d_name);
+	}
+	closedir(d);
+	return n;
+}
+
+/* Images are decoded by ansigramd-media processes: the server never maps
+ * an image library, and a decoder that dies costs no upload. */
+Test(media, the_server_decodes_no_image_itself_and_outlives_its_decoders)
+{
+	cr_assert(h_server_start(&own_server, NULL));
+	h_use_server(&own_server);
+	struct h_user u;
+	h_user_new(&u);
+	cr_assert_gt(h_upload_photo(u.c), 0);
+	pid_t pid = server_pid(&own_server);
+	cr_assert_not(maps_library(pid, "libvips"), "ansigramd maps libvips itself");
+	cr_assert_not(maps_library(pid, "libjpeg"), "ansigramd maps libjpeg itself");
+
+	pid_t decoders[8];
+	int n = children_of(pid, decoders, 8);
+	cr_assert_geq(n, 1, "no decoder process runs after an upload");
+	for (int i = 0; i < n; i++) {
+		const char *exe = proc_line(h_fmt("/proc/%d/cmdline", (int)decoders[i]));
+		cr_assert(exe && strstr(exe, "ansigramd-media"), "a child that is not a decoder: %s",
+			exe ? exe : "?");
+		cr_assert_eq(kill(decoders[i], SIGKILL), 0);
+	}
+	/* Every decoder is dead: the next uploads still succeed. */
+	for (int i = 0; i < 3; i++)
+		cr_assert_gt(h_upload_photo(u.c), 0);
+	cr_assert_eq(h_db_int("SELECT count(*) FROM media WHERE owner_id = ?1", 1, u.id), 4);
+	cr_assert_not_null(strstr(h_read_file(own_server.log_path), "failed on an upload"),
+		"the server did not say a decoder failed");
 }
