@@ -149,6 +149,7 @@ static int open_connection(struct db *db, const char *path, int create_flag)
 		return -1;
 	}
 	sqlite3_busy_handler(db->conn, busy_wait, NULL);
+	storage_watch_wal(db->conn);
 	sqlite3_extended_result_codes(db->conn, 1);
 	sqlite3_create_function(db->conn, "ag_fold", 1,
 		SQLITE_UTF8 | SQLITE_DETERMINISTIC, NULL, fold_fn, NULL, NULL);

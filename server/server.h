@@ -294,6 +294,9 @@ bool storage_is_remembered_file(const char *path);
  * full disk). It has its own connection. */
 int storage_keeper_start(const char *db_path);
 void storage_keeper_stop(void);
+/* Hands conn's WAL checkpoints to the housekeeping thread (inline while
+ * it does not run). */
+void storage_watch_wal(sqlite3 *conn);
 /* True once the database file was found deleted or replaced. */
 bool storage_lost(void);
 /* Checks the file now (on errors, besides the thread's timer). */

@@ -6,7 +6,12 @@
  * was full, stores the sessions kept in memory meanwhile, finishes sagas
  * whose compensation the full disk interrupted and settles idempotency
  * records, without waiting for the next start. Every second it also runs
- * the media sweep (photos of expired stories, photos never attached). */
+ * the media sweep (photos of expired stories, photos never attached).
+ *
+ * It also checkpoints the WAL: no request thread ever does (a checkpoint
+ * syncs the database file, milliseconds a request would wait). A commit
+ * that leaves CHECKPOINT_PAGES or more in the WAL wakes it; it runs a
+ * passive checkpoint, which blocks neither readers nor writers. */
 #include "server.h"
 
 #include <errno.h>
@@ -25,6 +30,7 @@
 #define WATCH_INTERVAL_MS 1000
 #define RETRY_INTERVAL_MS 5000
 #define LOST_LOG_INTERVAL_MS (60LL * 1000)
+#define CHECKPOINT_PAGES 1000   /* SQLite's own automatic checkpoint size */
 
 static int lock_fd = -1;
 static char watched_path[4096];
@@ -35,6 +41,7 @@ static atomic_bool lost, full_seen;
 static struct {
 	pthread_t thread;
 	bool running, stopping;
+	bool checkpoint_wanted;
 	pthread_mutex_t lock;
 	pthread_cond_t wake;
 	struct db db;
@@ -132,20 +139,65 @@ static bool retry_after_full(struct db *db)
 	return clean && sessions_in_memory() == 0;
 }
 
+/* SQLite's WAL hook, on every connection: after a commit that left
+ * `pages` frames in the WAL. */
+static int wal_grew(void *arg, sqlite3 *conn, const char *name, int pages)
+{
+	(void)arg;
+	if (pages < CHECKPOINT_PAGES)
+		return SQLITE_OK;
+	pthread_mutex_lock(&keeper.lock);
+	bool keeper_runs = keeper.running && !keeper.stopping;
+	if (keeper_runs && !keeper.checkpoint_wanted) {
+		keeper.checkpoint_wanted = true;
+		pthread_cond_signal(&keeper.wake);
+	}
+	pthread_mutex_unlock(&keeper.lock);
+	if (!keeper_runs)  /* start-up and shutdown: as SQLite would */
+		sqlite3_wal_checkpoint_v2(conn, name, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+	return SQLITE_OK;
+}
+
+void storage_watch_wal(sqlite3 *conn)
+{
+	sqlite3_wal_hook(conn, wal_grew, NULL);
+}
+
+static void checkpoint(struct db *db)
+{
+	int in_wal = 0, copied = 0;
+	int rc = sqlite3_wal_checkpoint_v2(db->conn, NULL, SQLITE_CHECKPOINT_PASSIVE, &in_wal,
+		&copied);
+	if (rc == SQLITE_OK)
+		ag_debug("WAL checkpoint by the housekeeper: %d of %d pages", copied, in_wal);
+	else if (rc != SQLITE_BUSY && !storage_full_error(rc))
+		ag_warn("WAL checkpoint: %s", sqlite3_errmsg(db->conn));
+}
+
 static void *keeper_main(void *arg)
 {
 	(void)arg;
-	int64_t last_retry = 0, last_lost_log = ag_now_ms();
+	int64_t last_retry = 0, last_lost_log = ag_now_ms(), next_tick = 0;
 	pthread_mutex_lock(&keeper.lock);
 	while (!keeper.stopping) {
 		struct timespec next;
 		clock_gettime(CLOCK_REALTIME, &next);
 		next.tv_sec += WATCH_INTERVAL_MS / 1000;
-		pthread_cond_timedwait(&keeper.wake, &keeper.lock, &next);
+		if (!keeper.checkpoint_wanted)
+			pthread_cond_timedwait(&keeper.wake, &keeper.lock, &next);
 		if (keeper.stopping)
 			break;
+		bool wanted = keeper.checkpoint_wanted;
+		keeper.checkpoint_wanted = false;
 		pthread_mutex_unlock(&keeper.lock);  /* never held across database work */
+		if (wanted && !atomic_load(&lost))
+			checkpoint(&keeper.db);
 		int64_t now = ag_now_ms();
+		if (now < next_tick) {
+			pthread_mutex_lock(&keeper.lock);
+			continue;
+		}
+		next_tick = now + WATCH_INTERVAL_MS;
 		storage_check_now();
 		if (atomic_load(&lost) && now - last_lost_log >= LOST_LOG_INTERVAL_MS) {
 			ag_error("the database file %s is gone: restart ansigramd", watched_path);
@@ -172,11 +224,13 @@ int storage_keeper_start(const char *db_path)
 	if (db_open_more(&keeper.db, db_path) != 0)
 		return -1;
 	keeper.stopping = false;
-	if (pthread_create(&keeper.thread, NULL, keeper_main, NULL) != 0) {
+	pthread_mutex_lock(&keeper.lock);
+	keeper.running = pthread_create(&keeper.thread, NULL, keeper_main, NULL) == 0;
+	pthread_mutex_unlock(&keeper.lock);
+	if (!keeper.running) {
 		db_close(&keeper.db);
 		return -1;
 	}
-	keeper.running = true;
 	return 0;
 }
 
@@ -190,5 +244,7 @@ void storage_keeper_stop(void)
 	pthread_mutex_unlock(&keeper.lock);
 	pthread_join(keeper.thread, NULL);
 	db_close(&keeper.db);
+	pthread_mutex_lock(&keeper.lock);
 	keeper.running = false;
+	pthread_mutex_unlock(&keeper.lock);
 }

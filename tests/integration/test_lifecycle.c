@@ -66,6 +66,12 @@ static void sleep_ms(int64_t ms)
 static void spawn_at(struct proc *p, const char *dir, const char *db, const char *const extra[],
 	bool expect_exit)
 {
+	/* dir and db may point into *p (a restart on the same files). */
+	char dir_copy[sizeof p->s.dir] = "", db_copy[sizeof p->s.db_path] = "";
+	snprintf(dir_copy, sizeof dir_copy, "%s", dir ? dir : "");
+	snprintf(db_copy, sizeof db_copy, "%s", db ? db : "");
+	dir = dir ? dir_copy : NULL;
+	db = db ? db_copy : NULL;
 	memset(p, 0, sizeof *p);
 	if (dir) {
 		snprintf(p->s.dir, sizeof p->s.dir, "%s", dir);
@@ -410,6 +416,38 @@ Test(lifecycle, a_deleted_database_is_noticed_and_writes_refused)
 	cr_assert_eq(r->code, AG_E_UNAVAILABLE, "a write into a deleted database: %s",
 		r->code_name);
 	cr_assert(log_has(&p, "was deleted"));
+	stop_cleanly(&p);
+}
+
+/* Request threads never checkpoint the WAL (a checkpoint syncs the file):
+ * the housekeeper does, once commits have left 1000 pages in it, and the
+ * rows reach the database file. */
+Test(lifecycle, the_housekeeper_checkpoints_the_wal)
+{
+	struct proc p;
+	const char *const extra[] = {"--log-level", "debug", NULL};
+	spawn(&p, extra);
+	struct stat before;
+	cr_assert_eq(stat(p.s.db_path, &before), 0);
+	struct h_user u;
+	h_user_new(&u);
+	const char *text = h_repeat("w", 2000);
+	for (int i = 0; i < 400 && !log_has(&p, "WAL checkpoint by the housekeeper"); i++)
+		h_ok(u.c, "post.create", "content:s", text);
+	bool said = false;
+	for (int waited = 0; waited < 10000 && !said; waited += 100) {
+		said = log_has(&p, "WAL checkpoint by the housekeeper");
+		if (!said)
+			sleep_ms(100);
+	}
+	if (!said)
+		h_server_print_log(&p.s);
+	cr_assert(said, "no checkpoint by the housekeeper after 400 posts");
+	struct stat after;
+	cr_assert_eq(stat(p.s.db_path, &after), 0);
+	cr_assert_gt(after.st_size, before.st_size + 64 * 1024,
+		"the posts did not reach the database file (%lld bytes, %lld before)",
+		(long long)after.st_size, (long long)before.st_size);
 	stop_cleanly(&p);
 }
 
