@@ -628,6 +628,25 @@ test_login_before_server() {
 	check "logging in works once the server is there" "1 Home" 8000
 }
 
+# A login saved by an older version names no push URL: the TUI asks for a
+# new login instead of staying silent on a push shard it cannot know.
+test_session_without_push_url() {
+	press 1
+	press q
+	wait_exit
+	grep -q '^push_url=' "$XDG_CONFIG_HOME/ansigram/session" &&
+		pass "the saved login names its push URL" ||
+		fail "the saved login names its push URL"
+	sed -i '/^push_url=/d' "$XDG_CONFIG_HOME/ansigram/session"
+	restart_tui
+	check "a login saved without a push URL asks to log in again" \
+		"Please log in again: saved by an older version." 8000
+	alice_login "old session"
+	grep -q '^push_url=' "$XDG_CONFIG_HOME/ansigram/session" &&
+		pass "the new login is saved with its push URL" ||
+		fail "the new login is saved with its push URL"
+}
+
 alice_id=$(sqlite3 "$TMP/ansigram.db" "SELECT id FROM users WHERE username = 'alice';")
 test_first_dm_names_the_sender
 test_counts_follow_other_clients
@@ -640,6 +659,7 @@ test_comment_sent_while_offline
 test_dm_given_up_while_offline
 test_quit_while_connecting
 test_login_before_server
+test_session_without_push_url
 
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -985,12 +985,19 @@ void model_start(struct model *m)
 		usable = ag_session_load(m->session_path, &s) == 0 && s.token[0] &&
 			(!s.server[0] || strcmp(s.server, m->server_url) == 0);
 	}
-	if (!usable) {
+	/* A login saved before logins named their push URL: its events may go
+	 * out on a push shard this client cannot know, so it would never come
+	 * live. */
+	bool predates_push_urls = usable && !m->ssh && s.has_push && !s.push_url[0] &&
+		!m->pub_given;
+	if (!usable || predates_push_urls) {
 		ping(m);
 		/* The login form's banner is one short line; the fingerprint comes
 		 * with the offer to link the key. */
 		model_note(m, NOTE_NEED_LOGIN, 0, 0,
-			m->ssh ? "This SSH key is not linked to an account yet." : NULL);
+			m->ssh ? "This SSH key is not linked to an account yet."
+			: predates_push_urls ? "Please log in again: saved by an older version."
+			: NULL);
 		return;
 	}
 	m->session = s;
