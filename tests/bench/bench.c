@@ -50,6 +50,13 @@
 static double seconds = 2.0;
 static int n_clients = 4, n_users = 200, n_posts = 5, push_rounds = 500;
 static long big_posts = 1000000;  /* the feed-at-scale phase's large table */
+/* --only: the phases whose names hold this text (the baselines always run). */
+static const char *only;
+
+static bool wanted(const char *phase)
+{
+	return !only || strstr(phase, only) != NULL;
+}
 static const char *push_shards;  /* the server's --push-shards; NULL: its default */
 static char dir[] = "/tmp/ag-bench-XXXXXX";
 static char req_url[128];
@@ -779,6 +786,23 @@ static int feed_at_scale(long posts, struct result *out)
 	return 0;
 }
 
+/* Feed at 10 000 posts and at big_posts, and the ratio. */
+static void feed_at_scale_phase(void)
+{
+	struct result small, big;
+	say("\n%-26s %8s %10s %10s %8s\n", "feed at scale (follows 100)", "ops/s", "p50 us",
+		"p99 us", "errors");
+	if (feed_at_scale(10000, &small) == 0 && big_posts > 10000 &&
+	    feed_at_scale(big_posts, &big) == 0 && small.p50_us > 0 && small.p99_us > 0) {
+		say("%ld posts vs 10000: p50 %.2fx, p99 %.2fx\n", big_posts,
+			big.p50_us / small.p50_us, big.p99_us / small.p99_us);
+		json_line("feed_at_scale", "big vs 10000", "p50_ratio", big.p50_us / small.p50_us,
+			"p99_ratio", big.p99_us / small.p99_us, (const char *)NULL);
+	} else {
+		fprintf(stderr, "bench: the feed-at-scale phase could not run\n");
+	}
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -786,7 +810,8 @@ int main(int argc, char **argv)
 		{"users", required_argument, NULL, 'u'}, {"posts", required_argument, NULL, 'p'},
 		{"push-rounds", required_argument, NULL, 'r'},
 		{"push-shards", required_argument, NULL, 'h'},
-		{"big-posts", required_argument, NULL, 'b'}, {"json", no_argument, NULL, 'j'}, {0},
+		{"big-posts", required_argument, NULL, 'b'}, {"json", no_argument, NULL, 'j'},
+		{"only", required_argument, NULL, 'o'}, {0},
 	};
 	int o;
 	while ((o = getopt_long(argc, argv, "", opts, NULL)) != -1) {
@@ -799,9 +824,10 @@ int main(int argc, char **argv)
 		case 'h': push_shards = optarg; break;
 		case 'b': big_posts = atol(optarg); break;
 		case 'j': json_out = true; break;
+		case 'o': only = optarg; break;
 		default:
 			fprintf(stderr, "usage: bench [--seconds S] [--clients N] [--users N] [--posts N] "
-				"[--push-rounds N] [--push-shards N] [--big-posts N] [--json]\n");
+				"[--push-rounds N] [--push-shards N] [--big-posts N] [--only TEXT] [--json]\n");
 			return 2;
 		}
 	}
@@ -851,6 +877,8 @@ int main(int argc, char **argv)
 	say("\n%-22s %12s %10s %10s %12s %10s %8s\n", "op", "ops/s", "p50 us", "p99 us",
 		"vs baseline", "vs ping", "errors");
 	for (size_t i = 0; i < n_cases; i++) {
+		if (i > 1 && !wanted(cases[i].name))
+			continue;
 		struct result r = measure(cases[i].url, cases[i].fn);
 		if (i == 0)
 			base = r.ops_per_s;
@@ -878,23 +906,12 @@ int main(int argc, char **argv)
 		(double)decoders, (const char *)NULL);
 
 	/* The feed's cost must not grow with the posts table. */
-	struct result small, big;
-	say("\n%-26s %8s %10s %10s %8s\n", "feed at scale (follows 100)", "ops/s", "p50 us",
-		"p99 us", "errors");
-	if (feed_at_scale(10000, &small) == 0 && big_posts > 10000 &&
-	    feed_at_scale(big_posts, &big) == 0 && small.p50_us > 0 && small.p99_us > 0)
-	{
-		say("%ld posts vs 10000: p50 %.2fx, p99 %.2fx\n", big_posts,
-			big.p50_us / small.p50_us, big.p99_us / small.p99_us);
-		json_line("feed_at_scale", "big vs 10000", "p50_ratio", big.p50_us / small.p50_us,
-			"p99_ratio", big.p99_us / small.p99_us, (const char *)NULL);
-	}
-	else
-		fprintf(stderr, "bench: the feed-at-scale phase could not run\n");
+	if (wanted("feed at scale"))
+		feed_at_scale_phase();
 
 	/* Last, as its subscribers are never closed (they would redial a
 	 * stopped server for as long as the benchmark runs). */
-	if (push_phase(server) != 0)
+	if (wanted("push") && push_phase(server) != 0)
 		fprintf(stderr, "bench: the push phase could not be set up\n");
 	bool stopped = stop_server(server);
 	nng_close(echo);
