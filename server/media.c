@@ -16,7 +16,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <poll.h>
 #include <pthread.h>
 #include <signal.h>
 #include <spawn.h>
@@ -27,6 +26,7 @@
 #include <unistd.h>
 
 #include "clock.h"
+#include "fdio.h"
 #include "log.h"
 #include "media_helper.h"
 #include "server.h"
@@ -148,40 +148,6 @@ static int start_helper(struct helper *h)
 	return 0;
 }
 
-static bool send_all(int fd, const void *buf, size_t len)
-{
-	for (size_t done = 0; done < len;) {
-		ssize_t n = write(fd, (const char *)buf + done, len - done);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return false;
-		done += (size_t)n;
-	}
-	return true;
-}
-
-/* Reads len bytes from fd before the monotonic deadline (ms). */
-static bool receive_all(int fd, void *buf, size_t len, int64_t deadline)
-{
-	for (size_t done = 0; done < len;) {
-		int64_t left = deadline - ag_mono_ms();
-		struct pollfd p = {.fd = fd, .events = POLLIN};
-		int ready = left > 0 ? poll(&p, 1, (int)left) : 0;
-		if (ready < 0 && errno == EINTR)
-			continue;
-		if (ready <= 0)
-			return false;
-		ssize_t n = read(fd, (char *)buf + done, len - done);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return false;
-		done += (size_t)n;
-	}
-	return true;
-}
-
 struct encoded {
 	void *data;        /* free */
 	size_t bytes;
@@ -191,13 +157,13 @@ struct encoded {
 static bool receive_encoded(int fd, struct encoded *e, int64_t deadline)
 {
 	uint32_t head[3];
-	if (!receive_all(fd, head, sizeof head, deadline) || head[2] > MEDIA_HELPER_MAX_INPUT)
+	if (!ag_read_full(fd, head, sizeof head, deadline) || head[2] > MEDIA_HELPER_MAX_INPUT)
 		return false;
 	e->width = head[0];
 	e->height = head[1];
 	e->bytes = head[2];
 	e->data = malloc(e->bytes ? e->bytes : 1);
-	return e->data && receive_all(fd, e->data, e->bytes, deadline);
+	return e->data && ag_read_full(fd, e->data, e->bytes, deadline);
 }
 
 /* One exchange with h. Returns AG_OK, bad_request with the helper's
@@ -209,8 +175,8 @@ static enum ag_err ask_helper(struct helper *h, const void *data, size_t len,
 	uint32_t n = (uint32_t)len;
 	int64_t deadline = ag_mono_ms() + HELPER_REPLY_MS;
 	unsigned char status = 0;
-	bool talked = send_all(h->to, &n, sizeof n) && send_all(h->to, data, len) &&
-		receive_all(h->from, &status, 1, deadline);
+	bool talked = ag_write_full(h->to, &n, sizeof n) && ag_write_full(h->to, data, len) &&
+		ag_read_full(h->from, &status, 1, deadline);
 	if (talked && status == MEDIA_HELPER_OK) {
 		if (receive_encoded(h->from, full, deadline) &&
 		    receive_encoded(h->from, thumb, deadline))
@@ -218,9 +184,9 @@ static enum ag_err ask_helper(struct helper *h, const void *data, size_t len,
 	} else if (talked && status == MEDIA_HELPER_REFUSED) {
 		uint32_t reason_len = 0;
 		char reason[200];
-		if (receive_all(h->from, &reason_len, sizeof reason_len, deadline) &&
+		if (ag_read_full(h->from, &reason_len, sizeof reason_len, deadline) &&
 		    reason_len < sizeof reason &&
-		    receive_all(h->from, reason, reason_len, deadline)) {
+		    ag_read_full(h->from, reason, reason_len, deadline)) {
 			reason[reason_len] = '\0';
 			return ag_error_set(err, AG_E_BAD_REQUEST, "data", "%s", reason);
 		}

@@ -18,7 +18,6 @@
  * uint32 length and the reason, written for the uploader. The helper exits
  * when its input ends.
  */
-#include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,6 +27,7 @@
 
 #include <vips/vips.h>
 
+#include "fdio.h"
 #include "media_helper.h"
 
 #define MEDIA_FULL_SIDE 1080
@@ -156,41 +156,15 @@ static const char *normalise(const void *data, size_t len, struct encoded *full,
 
 /* ---- the pipe ---- */
 
-static bool read_all(int fd, void *buf, size_t len)
-{
-	for (size_t done = 0; done < len;) {
-		ssize_t n = read(fd, (char *)buf + done, len - done);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return false;
-		done += (size_t)n;
-	}
-	return true;
-}
-
-static bool write_all(int fd, const void *buf, size_t len)
-{
-	for (size_t done = 0; done < len;) {
-		ssize_t n = write(fd, (const char *)buf + done, len - done);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return false;
-		done += (size_t)n;
-	}
-	return true;
-}
-
 static bool write_u32(int fd, uint32_t v)
 {
-	return write_all(fd, &v, sizeof v);
+	return ag_write_full(fd, &v, sizeof v);
 }
 
 static bool write_encoded(int fd, const struct encoded *e)
 {
 	return write_u32(fd, (uint32_t)e->width) && write_u32(fd, (uint32_t)e->height) &&
-		write_u32(fd, (uint32_t)e->bytes) && write_all(fd, e->data, e->bytes);
+		write_u32(fd, (uint32_t)e->bytes) && ag_write_full(fd, e->data, e->bytes);
 }
 
 int main(int argc, char **argv)
@@ -215,19 +189,19 @@ int main(int argc, char **argv)
 	g_log_set_handler("VIPS", G_LOG_LEVEL_WARNING | G_LOG_LEVEL_MESSAGE, quiet, NULL);
 
 	uint32_t len;
-	while (read_all(STDIN_FILENO, &len, sizeof len)) {
+	while (ag_read_full(STDIN_FILENO, &len, sizeof len, -1)) {
 		if (len > MEDIA_HELPER_MAX_INPUT)
 			return 1;
 		void *data = malloc(len ? len : 1);
-		if (!data || !read_all(STDIN_FILENO, data, len))
+		if (!data || !ag_read_full(STDIN_FILENO, data, len, -1))
 			return 1;
 		struct encoded full, thumb;
 		const char *refused = normalise(data, len, &full, &thumb);
 		free(data);
 		unsigned char status = refused ? MEDIA_HELPER_REFUSED : MEDIA_HELPER_OK;
-		bool sent = write_all(STDOUT_FILENO, &status, 1) && (refused
+		bool sent = ag_write_full(STDOUT_FILENO, &status, 1) && (refused
 			? write_u32(STDOUT_FILENO, (uint32_t)strlen(refused)) &&
-			  write_all(STDOUT_FILENO, refused, strlen(refused))
+			  ag_write_full(STDOUT_FILENO, refused, strlen(refused))
 			: write_encoded(STDOUT_FILENO, &full) && write_encoded(STDOUT_FILENO, &thumb));
 		g_free(full.data);
 		g_free(thumb.data);

@@ -1,25 +1,17 @@
 /* app_notify.c: desktop notifications: a bell and an OSC 9 or OSC 777
  * sequence for live events, and the one writer to the terminal past
  * curses (app_write_tty). */
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "app_int.h"
+#include "fdio.h"
 
 void app_write_tty(const char *s, size_t len)
 {
-	while (len > 0) {
-		ssize_t n = write(STDOUT_FILENO, s, len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return;
-		s += n;
-		len -= (size_t)n;
-	}
+	(void)ag_write_full(STDOUT_FILENO, s, len);
 }
 
 /* BEL, then OSC 9 (iTerm2, WezTerm, Windows Terminal...) or OSC 777

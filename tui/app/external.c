@@ -14,6 +14,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "fdio.h"
 #include "ui.h"
 #include "utf8.h"
 
@@ -179,19 +180,12 @@ bool ed_external(struct editor *e, char *why, size_t why_size)
 		return false;
 	}
 	const char *text = ed_text(e);
-	size_t len = strlen(text), done = 0;
-	while (done < len) {
-		ssize_t n = write(fd, text + done, len - done);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			break;
-		done += (size_t)n;
-	}
-	if (done == len && len > 0)
+	size_t len = strlen(text);
+	bool written = ag_write_full(fd, text, len);
+	if (written && len > 0)
 		(void)!write(fd, "\n", 1);
 	close(fd);
-	if (done < len) {
+	if (!written) {
 		unlink(path);
 		snprintf(why, why_size, "Cannot write the temporary file.");
 		return false;

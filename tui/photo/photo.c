@@ -10,6 +10,7 @@
 #include <turbojpeg.h>
 #include <unistd.h>
 
+#include "fdio.h"
 #include "photo.h"
 
 /* The cell shape assumed when the terminal does not say: twice as tall
@@ -51,18 +52,11 @@ int photo_file_read(const char *path, unsigned char **data, size_t *len, char *w
 		close(fd);
 		return -1;
 	}
-	size_t size = (size_t)st.st_size, used = 0;
+	size_t size = (size_t)st.st_size;
 	unsigned char *buf = malloc(size);
-	while (buf && used < size) {
-		ssize_t n = read(fd, buf + used, size - used);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			break;
-		used += (size_t)n;
-	}
+	bool read_all = buf && ag_read_full(fd, buf, size, -1);
 	close(fd);
-	if (buf == NULL || used != size) {
+	if (!read_all) {
 		snprintf(why, why_size, "cannot read all of %s", path);
 		free(buf);
 		return -1;
