@@ -4,8 +4,9 @@
  * the image: JPEG, PNG, WebP or GIF in, a JPEG of at most 1080 pixels on
  * its long side and a thumbnail out, without metadata. The server itself
  * never decodes an untrusted image and never loads the image libraries:
- * MEDIA_HELPERS processes, started on the first upload and restarted when
- * one dies, decode one upload each at a time. Per-user limits cap uploads
+ * MEDIA_HELPERS processes, started on the first upload, restarted when
+ * one dies and stopped after a minute without uploads, decode one upload
+ * each at a time. Per-user limits cap uploads
  * a minute and bytes a day.
  * media.get serves a photo that is attached to a post or to an unexpired
  * story, or that the caller uploaded. Also here: the Media object packer
@@ -52,7 +53,13 @@ struct helper {
 	pid_t pid;         /* 0 while none runs */
 	int to, from;      /* its stdin and stdout */
 	bool busy;
+	int64_t last_used; /* ag_mono_ms when its last upload ended */
 };
+
+/* A helper with no upload for this long is stopped (its memory goes back
+ * to the system); the next upload starts one again. */
+#define HELPER_IDLE_MS 60000
+static int64_t helper_idle_ms = HELPER_IDLE_MS;
 
 static struct helper helpers[MEDIA_HELPERS];
 static pthread_mutex_t helpers_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -86,6 +93,9 @@ int media_init(void)
 {
 	if (find_helper() != 0)
 		return -1;
+	const char *idle = getenv("ANSIGRAM_DECODER_IDLE_MS");  /* for tests */
+	if (idle && *idle)
+		helper_idle_ms = atoll(idle) > 0 ? atoll(idle) : HELPER_IDLE_MS;
 	upload_gate = getenv("ANSIGRAM_UPLOAD_GATE");
 	if (upload_gate && *upload_gate)
 		ag_warn("upload gate armed: uploads wait until %s exists", upload_gate);
@@ -106,6 +116,26 @@ static void stop_helper(struct helper *h)
 	while (waitpid(h->pid, &status, 0) < 0 && errno == EINTR)
 		;
 	h->pid = 0;
+}
+
+void media_stop_idle_decoders(void)
+{
+	int64_t now = ag_mono_ms();
+	for (int i = 0; i < MEDIA_HELPERS; i++) {
+		struct helper *h = &helpers[i];
+		pthread_mutex_lock(&helpers_lock);
+		bool idle = !h->busy && h->pid > 0 && now - h->last_used >= helper_idle_ms;
+		h->busy |= idle;  /* this thread's while it stops */
+		pthread_mutex_unlock(&helpers_lock);
+		if (!idle)
+			continue;
+		ag_debug("stopping the photo decoder (pid %ld): idle", (long)h->pid);
+		stop_helper(h);
+		pthread_mutex_lock(&helpers_lock);
+		h->busy = false;
+		pthread_cond_signal(&helper_free);
+		pthread_mutex_unlock(&helpers_lock);
+	}
 }
 
 void media_shutdown(void)
@@ -238,6 +268,7 @@ static enum ag_err normalise(const void *data, size_t len, struct encoded *full,
 	}
 	pthread_mutex_lock(&helpers_lock);
 	h->busy = false;
+	h->last_used = ag_mono_ms();
 	pthread_cond_signal(&helper_free);
 	pthread_mutex_unlock(&helpers_lock);
 	return rc;

@@ -330,6 +330,8 @@ int sessions_in_memory(void);
  * media_shutdown at exit stops the decoders. */
 int media_init(void);
 void media_shutdown(void);
+/* Stops the decoders that have had no upload for a minute. */
+void media_stop_idle_decoders(void);
 /* Per-user upload limits: uploads a minute, bytes a day. */
 void media_set_limits(int per_minute, int64_t daily_bytes);
 /* Packs the Media object in columns first..first+7 of st (id, mime,

@@ -6,7 +6,8 @@
  * was full, stores the sessions kept in memory meanwhile, finishes sagas
  * whose compensation the full disk interrupted and settles idempotency
  * records, without waiting for the next start. Every second it also runs
- * the media sweep (photos of expired stories, photos never attached).
+ * the media sweep (photos of expired stories, photos never attached) and
+ * stops photo decoders that have been idle for a minute.
  *
  * It also checkpoints the WAL: no request thread ever does (a checkpoint
  * syncs the database file, milliseconds a request would wait). A commit
@@ -205,6 +206,7 @@ static void *keeper_main(void *arg)
 		}
 		if (!atomic_load(&lost) && !atomic_load(&full_seen))
 			media_sweep(&keeper.db, now);
+		media_stop_idle_decoders();
 		if (!atomic_load(&lost) && atomic_load(&full_seen) &&
 		    now - last_retry >= RETRY_INTERVAL_MS) {
 			last_retry = now;

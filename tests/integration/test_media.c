@@ -878,3 +878,27 @@ Test(media, the_server_decodes_no_image_itself_and_outlives_its_decoders)
 	cr_assert_not_null(strstr(h_read_file(own_server.log_path), "failed on an upload"),
 		"the server did not say a decoder failed");
 }
+
+/* A decoder with no upload for a while (a minute; here half a second)
+ * is stopped, and the next upload starts one again. */
+Test(media, idle_decoders_stop_and_come_back)
+{
+	setenv("ANSIGRAM_DECODER_IDLE_MS", "500", 1);
+	bool started = h_server_start(&own_server, NULL);
+	unsetenv("ANSIGRAM_DECODER_IDLE_MS");
+	cr_assert(started);
+	h_use_server(&own_server);
+	struct h_user u;
+	h_user_new(&u);
+	cr_assert_gt(h_upload_photo(u.c), 0);
+	pid_t pid = server_pid(&own_server), decoders[8];
+	cr_assert_geq(children_of(pid, decoders, 8), 1, "no decoder runs after an upload");
+	int left = 1;
+	for (int waited = 0; waited < 10000 && left > 0; waited += 100) {
+		usleep(100 * 1000);
+		left = children_of(pid, decoders, 8);
+	}
+	cr_assert_eq(left, 0, "an idle decoder still runs 10 s after the last upload");
+	cr_assert_gt(h_upload_photo(u.c), 0);
+	cr_assert_geq(children_of(pid, decoders, 8), 1, "no decoder came back for an upload");
+}
