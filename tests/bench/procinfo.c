@@ -59,32 +59,43 @@ long long proc_cpu_us(pid_t pid)
 	return hz > 0 ? (long long)((utime + stime) * 1000000ULL / (unsigned long long)hz) : -1;
 }
 
-long proc_children_status_kb(pid_t parent, const char *key, int *count)
+int proc_children(pid_t parent, pid_t *out, int max)
 {
 	DIR *d = opendir("/proc");
-	long sum = 0;
-	*count = 0;
+	int n = 0;
 	struct dirent *e;
-	while (d && (e = readdir(d)) != NULL) {
+	while (d && n < max && (e = readdir(d)) != NULL) {
 		char path[300], text[1024];
 		snprintf(path, sizeof path, "/proc/%s/stat", e->d_name);
 		FILE *f = e->d_name[0] >= '1' && e->d_name[0] <= '9' ? fopen(path, "r") : NULL;
 		if (!f)
 			continue;
-		size_t n = fread(text, 1, sizeof text - 1, f);
+		size_t len = fread(text, 1, sizeof text - 1, f);
 		fclose(f);
-		text[n] = '\0';
+		text[len] = '\0';
+		/* Field 4, after the name in parentheses, which may hold spaces. */
 		const char *p = strrchr(text, ')');
 		int ppid;
-		if (!p || sscanf(p + 2, "%*c %d", &ppid) != 1 || ppid != (int)parent)
-			continue;
-		long kb = proc_status_kb((pid_t)atoi(e->d_name), key);
+		if (p && sscanf(p + 2, "%*c %d", &ppid) == 1 && ppid == (int)parent)
+			out[n++] = (pid_t)atoi(e->d_name);
+	}
+	if (d)
+		closedir(d);
+	return n;
+}
+
+long proc_children_status_kb(pid_t parent, const char *key, int *count)
+{
+	pid_t kids[64];
+	int n = proc_children(parent, kids, 64);
+	long sum = 0;
+	*count = 0;
+	for (int i = 0; i < n; i++) {
+		long kb = proc_status_kb(kids[i], key);
 		if (kb > 0) {
 			sum += kb;
 			(*count)++;
 		}
 	}
-	if (d)
-		closedir(d);
 	return sum;
 }

@@ -8,7 +8,6 @@
  * the per-user limits, and the frame limits around uploads. */
 #include "harness.h"
 
-#include <dirent.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -18,6 +17,7 @@
 #include <unistd.h>
 
 #include "clock.h"
+#include "procinfo.h"
 
 H_SERVER_PER_FILE(NULL)
 
@@ -804,7 +804,7 @@ static pid_t server_pid(const struct h_server *s)
 	return (pid_t)atoi(text);
 }
 
-/* The first line of a /proc file, or NULL when it is gone. */
+/* The start of a /proc file (up to 4 KiB), or NULL when it is gone. */
 static const char *proc_line(const char *path)
 {
 	static char line[4096];
@@ -830,25 +830,6 @@ static bool maps_library(pid_t pid, const char *lib)
 	return found;
 }
 
-/* The processes whose parent is pid. */
-static int children_of(pid_t pid, pid_t *out, int max)
-{
-	DIR *d = opendir("/proc");
-	cr_assert_not_null(d);
-	int n = 0;
-	struct dirent *e;
-	while ((e = readdir(d)) != NULL && n < max) {
-		const char *stat = e->d_name[0] >= '1' && e->d_name[0] <= '9'
-			? proc_line(h_fmt("/proc/%s/stat", e->d_name)) : NULL;
-		const char *end = stat ? strrchr(stat, ')') : NULL;
-		int ppid = 0;
-		if (end && sscanf(end + 2, "%*c %d", &ppid) == 1 && ppid == (int)pid)
-			out[n++] = (pid_t)atoi(e->d_name);
-	}
-	closedir(d);
-	return n;
-}
-
 /* Images are decoded by ansigramd-media processes: the server never maps
  * an image library, and a decoder that dies costs no upload. */
 Test(media, the_server_decodes_no_image_itself_and_outlives_its_decoders)
@@ -863,7 +844,7 @@ Test(media, the_server_decodes_no_image_itself_and_outlives_its_decoders)
 	cr_assert_not(maps_library(pid, "libjpeg"), "ansigramd maps libjpeg itself");
 
 	pid_t decoders[8];
-	int n = children_of(pid, decoders, 8);
+	int n = proc_children(pid, decoders, 8);
 	cr_assert_geq(n, 1, "no decoder process runs after an upload");
 	for (int i = 0; i < n; i++) {
 		const char *exe = proc_line(h_fmt("/proc/%d/cmdline", (int)decoders[i]));
@@ -892,13 +873,13 @@ Test(media, idle_decoders_stop_and_come_back)
 	h_user_new(&u);
 	cr_assert_gt(h_upload_photo(u.c), 0);
 	pid_t pid = server_pid(&own_server), decoders[8];
-	cr_assert_geq(children_of(pid, decoders, 8), 1, "no decoder runs after an upload");
+	cr_assert_geq(proc_children(pid, decoders, 8), 1, "no decoder runs after an upload");
 	int left = 1;
 	for (int waited = 0; waited < 10000 && left > 0; waited += 100) {
 		usleep(100 * 1000);
-		left = children_of(pid, decoders, 8);
+		left = proc_children(pid, decoders, 8);
 	}
 	cr_assert_eq(left, 0, "an idle decoder still runs 10 s after the last upload");
 	cr_assert_gt(h_upload_photo(u.c), 0);
-	cr_assert_geq(children_of(pid, decoders, 8), 1, "no decoder came back for an upload");
+	cr_assert_geq(proc_children(pid, decoders, 8), 1, "no decoder came back for an upload");
 }
