@@ -6,8 +6,7 @@
  * never decodes an untrusted image and never loads the image libraries:
  * MEDIA_HELPERS processes, started on the first upload, restarted when
  * one dies and stopped after a minute without uploads, decode one upload
- * each at a time. Per-user limits cap uploads
- * a minute and bytes a day.
+ * each at a time. Per-user limits cap uploads a minute and bytes a day.
  * media.get serves a photo that is attached to a post or to an unexpired
  * story, or that the caller uploaded. Also here: the Media object packer
  * that posts and stories use, the attach/detach helpers of the sagas, and
