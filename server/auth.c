@@ -97,7 +97,7 @@ enum ag_err h_auth_register(struct req *rq)
 	db_bind_text(st, 3, hash);
 	db_bind_text(st, 4, full_name);
 	sqlite3_bind_int64(st, 5, rq->now);
-	int step = sqlite3_step(st);
+	int step = db_step_write(rq->db, st);
 	if ((step & 0xff) == SQLITE_CONSTRAINT) {  /* extended codes are on */
 		/* Someone registered the same name between the check and now. */
 		if ((rc = check_account_free(rq, username, email)) != AG_OK)
@@ -185,7 +185,7 @@ static void count_failure(struct req *rq, const char *key)
 	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 2, rq->now);
 	sqlite3_bind_int64(st, 3, FAILURE_MEMORY_MS);
-	if (sqlite3_step(st) != SQLITE_DONE)
+	if (db_step_write(rq->db, st) != SQLITE_DONE)
 		ag_warn("auth: cannot count a failed login: %s", sqlite3_errmsg(rq->db->conn));
 	sqlite3_reset(st);
 }
@@ -218,7 +218,7 @@ static void remember_source(struct req *rq, int64_t uid, const char *source)
 	sqlite3_bind_int64(st, 1, uid);
 	sqlite3_bind_text(st, 2, source, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 3, rq->now);
-	if (sqlite3_step(st) != SQLITE_DONE)
+	if (db_step_write(rq->db, st) != SQLITE_DONE)
 		ag_warn("auth: cannot remember a login source: %s", sqlite3_errmsg(rq->db->conn));
 	sqlite3_reset(st);
 }
@@ -349,7 +349,7 @@ int sessions_flush(struct db *db)
 			sqlite3_stmt *st = db_prep(db, "UPDATE sessions SET revoked = 1 WHERE token_hash = ?1");
 			if (st) {
 				sqlite3_bind_blob(st, 1, s.token_hash, 32, SQLITE_STATIC);
-				sqlite3_step(st);
+				db_step_write(db, st);
 				sqlite3_reset(st);
 			}
 		}
@@ -500,7 +500,7 @@ enum ag_err h_auth_logout(struct req *rq)
 	if (!st)
 		return req_db_error(rq, "logout");
 	sqlite3_bind_int64(st, 1, rq->session_id);
-	if (sqlite3_step(st) != SQLITE_DONE)
+	if (db_step_write(rq->db, st) != SQLITE_DONE)
 		return req_db_error(rq, "logout");
 	msgpack_pack_nil(rq->out);
 	return AG_OK;
@@ -548,7 +548,7 @@ enum ag_err auth_resolve(struct db *db, const char *token, size_t len, int64_t n
 			sqlite3_bind_int64(seen, 2, now);
 			/* Only push liveness depends on this: a busy database must
 			 * not turn the request away. */
-			if (sqlite3_step(seen) != SQLITE_DONE)
+			if (db_step_write(db, seen) != SQLITE_DONE)
 				ag_warn("auth: cannot mark session %lld seen: %s",
 					(long long)*sid, sqlite3_errmsg(db->conn));
 		}

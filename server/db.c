@@ -13,6 +13,7 @@
 #include <unistd.h>
 #include <wctype.h>
 
+#include "clock.h"
 #include "log.h"
 #include "utf8.h"
 
@@ -58,6 +59,8 @@ static void fold_fn(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 	}
 	sqlite3_result_text(ctx, out, (int)o, sqlite3_free);
 }
+
+static int commit_without_token(void *arg);
 
 /* Waits for another connection's write lock in short naps (SQLite's own
  * handler sleeps up to 100 ms at a time, which shows as tail latency when
@@ -165,6 +168,7 @@ static int open_connection(struct db *db, const char *path, int create_flag)
 		db_close(db);
 		return -1;
 	}
+	sqlite3_commit_hook(db->conn, commit_without_token, NULL);
 	return 0;
 }
 
@@ -270,21 +274,255 @@ void db_reset_all(struct db *db)
 			sqlite3_reset(st);
 }
 
-static pthread_mutex_t write_lock = PTHREAD_MUTEX_INITIALIZER;
+/* ---- the writer: one connection, group commit ----
+ *
+ * Every write of the process takes the writer token first, so SQLite's
+ * write lock is never contended inside the process. Saga steps run as
+ * units on the one writer connection: each unit is a SAVEPOINT inside a
+ * batch transaction, which stays open while more units are coming (other
+ * threads queued for the token, or the unit's saga has a next step) and
+ * commits when none is, after WRITER_MAX_UNITS units, or WRITER_MAX_BATCH_MS
+ * after it began. Each unit's caller gets its batch's ticket and waits for
+ * that batch's commit (writer_wait) before it answers anyone. db_begin, a
+ * plain transaction on a worker's own connection, takes the token too and
+ * commits the open batch first. */
+
+#define WRITER_MAX_UNITS 64
+#define WRITER_MAX_BATCH_MS 2
+#define WRITER_FAILED_RING 64
+
+static struct {
+	pthread_mutex_t lock;
+	pthread_cond_t turn;     /* the token is free: one waiter goes */
+	pthread_cond_t done;     /* a batch ended, or no one wants the token */
+	bool held;               /* a thread has the token */
+	int waiting;             /* threads queued for the token */
+	int watchers;            /* threads in writer_wait */
+	bool open;               /* a batch transaction is open on db */
+	uint64_t batch;          /* the ticket of the open (or last) batch */
+	uint64_t finished;       /* every batch up to this one committed or failed */
+	struct { uint64_t batch; int rc; } failed[WRITER_FAILED_RING];  /* recent failed commits */
+	int units;               /* in the open batch */
+	int64_t opened_at;       /* ag_mono_ms */
+	bool ready;              /* writer_open succeeded */
+	struct db db;
+} wr = {.lock = PTHREAD_MUTEX_INITIALIZER, .turn = PTHREAD_COND_INITIALIZER,
+	.done = PTHREAD_COND_INITIALIZER};
+
+static _Thread_local bool in_unit;  /* between writer_begin and writer_end */
+static _Thread_local bool has_token;
+
+/* Commit hook of every connection: a write that commits without the token
+ * is a bug (it would wait on SQLite's lock behind open batches). */
+/* Runs a transaction-control statement (a literal), prepared once per
+ * connection: SQLITE_OK or the error, logged. */
+static int db_control(struct db *db, const char *sql)
+{
+	sqlite3_stmt *st = db_prep(db, sql);
+	if (!st)
+		return SQLITE_ERROR;
+	int rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	if (rc == SQLITE_DONE)
+		return SQLITE_OK;
+	ag_error("sql: %s: %s", sql, sqlite3_errmsg(db->conn));
+	return rc;
+}
+
+static int commit_without_token(void *arg)
+{
+	(void)arg;
+	if (!has_token)
+		ag_error("bug: a write committed without the writer token");
+	return 0;
+}
+
+static void token_take(void)
+{
+	pthread_mutex_lock(&wr.lock);
+	wr.waiting++;
+	while (wr.held)
+		pthread_cond_wait(&wr.turn, &wr.lock);
+	wr.waiting--;
+	wr.held = true;
+	pthread_mutex_unlock(&wr.lock);
+	has_token = true;
+}
+
+static void token_give(void)
+{
+	has_token = false;
+	pthread_mutex_lock(&wr.lock);
+	wr.held = false;
+	if (wr.waiting)
+		pthread_cond_signal(&wr.turn);
+	else if (wr.watchers && wr.open)  /* one of them may commit it */
+		pthread_cond_broadcast(&wr.done);
+	pthread_mutex_unlock(&wr.lock);
+}
+
+/* Ends the open batch (token held): commits it, or rolls it back when
+ * commit_it is false or the commit fails, recording the batch as failed. */
+static int batch_end(bool commit_it)
+{
+	if (!wr.open)
+		return SQLITE_OK;
+	int rc = commit_it ? db_control(&wr.db, "COMMIT") : SQLITE_ABORT;
+	if (rc != SQLITE_OK) {
+		if (commit_it)
+			rc = sqlite3_extended_errcode(wr.db.conn);
+		if (!sqlite3_get_autocommit(wr.db.conn))
+			sqlite3_exec(wr.db.conn, "ROLLBACK", NULL, NULL, NULL);
+		wr.db.failed_rc = rc;
+	}
+	pthread_mutex_lock(&wr.lock);
+	wr.open = false;
+	wr.finished = wr.batch;
+	if (rc != SQLITE_OK) {
+		wr.failed[wr.batch % WRITER_FAILED_RING].batch = wr.batch;
+		wr.failed[wr.batch % WRITER_FAILED_RING].rc = rc;
+	}
+	if (wr.watchers)
+		pthread_cond_broadcast(&wr.done);
+	pthread_mutex_unlock(&wr.lock);
+	return rc;
+}
+
+int writer_open(const char *path)
+{
+	if (db_open_more(&wr.db, path) != 0)
+		return -1;
+	wr.ready = true;
+	return 0;
+}
+
+void writer_close(void)
+{
+	if (!wr.ready)
+		return;
+	writer_abandon();
+	token_take();
+	batch_end(true);
+	db_close(&wr.db);
+	wr.ready = false;
+	token_give();
+}
+
+struct db *writer_db(void)
+{
+	return &wr.db;
+}
+
+int writer_begin(void)
+{
+	if (!wr.ready) {
+		ag_error("a saga step ran before the writer connection was opened");
+		return SQLITE_MISUSE;
+	}
+	token_take();
+	int rc = SQLITE_OK;
+	if (!wr.open) {
+		rc = db_control(&wr.db, "BEGIN IMMEDIATE");
+		if (rc == SQLITE_OK) {
+			pthread_mutex_lock(&wr.lock);
+			wr.open = true;
+			wr.batch++;
+			wr.units = 0;
+			wr.opened_at = ag_mono_ms();
+			pthread_mutex_unlock(&wr.lock);
+		}
+	}
+	if (rc == SQLITE_OK && (rc = db_control(&wr.db, "SAVEPOINT unit")) != SQLITE_OK)
+		batch_end(true);
+	if (rc != SQLITE_OK) {
+		wr.db.failed_rc = rc;
+		token_give();
+	}
+	in_unit = rc == SQLITE_OK;
+	return rc;
+}
+
+int writer_undo(void)
+{
+	return db_control(&wr.db, "ROLLBACK TO unit");
+}
+
+uint64_t writer_end(bool more_coming)
+{
+	int rc = db_control(&wr.db, "RELEASE unit");
+	in_unit = false;
+	pthread_mutex_lock(&wr.lock);
+	uint64_t ticket = wr.batch;
+	wr.units++;
+	bool keep_open = rc == SQLITE_OK && (more_coming || wr.waiting > 0) &&
+		wr.units < WRITER_MAX_UNITS && ag_mono_ms() - wr.opened_at < WRITER_MAX_BATCH_MS;
+	pthread_mutex_unlock(&wr.lock);
+	if (!keep_open)
+		batch_end(rc == SQLITE_OK);
+	token_give();
+	return ticket;
+}
+
+int writer_wait(uint64_t ticket)
+{
+	pthread_mutex_lock(&wr.lock);
+	wr.watchers++;
+	while (wr.finished < ticket) {
+		if (!wr.held && wr.waiting == 0) {
+			/* Nobody else will come for the token: commit it here. */
+			wr.held = true;
+			pthread_mutex_unlock(&wr.lock);
+			has_token = true;
+			batch_end(true);
+			token_give();
+			pthread_mutex_lock(&wr.lock);
+			continue;
+		}
+		pthread_cond_wait(&wr.done, &wr.lock);
+	}
+	wr.watchers--;
+	int i = (int)(ticket % WRITER_FAILED_RING);
+	int rc = wr.failed[i].batch == ticket ? wr.failed[i].rc : SQLITE_OK;
+	pthread_mutex_unlock(&wr.lock);
+	return rc;
+}
+
+bool writer_abandon(void)
+{
+	if (!in_unit)
+		return false;
+	writer_undo();
+	writer_end(false);
+	return true;
+}
+
+int db_step_write(struct db *db, sqlite3_stmt *st)
+{
+	if (db->writing || db == &wr.db)
+		return sqlite3_step(st);
+	token_take();
+	batch_end(true);
+	int rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)  /* RETURNING: the write ends at the reset */
+		ag_error("db_step_write is for statements without rows");
+	token_give();
+	return rc;
+}
 
 static void release_write_lock(struct db *db)
 {
 	if (db->writing) {
 		db->writing = false;
-		pthread_mutex_unlock(&write_lock);
+		token_give();
 	}
 }
 
 int db_begin(struct db *db)
 {
-	pthread_mutex_lock(&write_lock);
+	token_take();
+	batch_end(true);  /* this connection cannot write while a batch is open */
 	db->writing = true;
-	int rc = db_exec(db, "BEGIN IMMEDIATE");
+	int rc = db_control(db, "BEGIN IMMEDIATE");
 	db->failed_rc = rc;
 	if (rc != SQLITE_OK)
 		release_write_lock(db);
@@ -293,7 +531,7 @@ int db_begin(struct db *db)
 
 int db_commit(struct db *db)
 {
-	int rc = db_exec(db, "COMMIT");
+	int rc = db_control(db, "COMMIT");
 	if (rc != SQLITE_OK) {
 		rc = sqlite3_extended_errcode(db->conn);
 		db_rollback(db);

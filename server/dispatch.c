@@ -81,40 +81,45 @@ static enum idem_state idem_replay(struct db *db, const struct ag_request *req, 
 
 /* Records the response of (uid, key), as packed by ag_response_pack
  * without an id, keeping the record's creation time when saga_begin
- * already wrote it. A failure leaves the record for recovery to settle. */
-static void idem_store(struct db *db, int64_t uid, const char *key, size_t key_len,
+ * already wrote it, in a unit on the writer, and waits for its commit.
+ * A failure leaves the record for recovery to settle. */
+static void idem_store(int64_t uid, const char *key, size_t key_len,
 	int64_t now, const char *saga_id, const msgpack_sbuffer *no_id_response)
 {
 	/* Our responses have at most 6 entries: always a fixmap. */
 	const unsigned char *p = (const unsigned char *)no_id_response->data;
-	if (no_id_response->size < 1 || (p[0] & 0xF0) != 0x80)
+	if (no_id_response->size < 1 || (p[0] & 0xF0) != 0x80 || writer_begin() != SQLITE_OK)
 		return;
+	struct db *db = writer_db();
 	sqlite3_stmt *st = db_prep(db,
 		"INSERT INTO idempotency (user_id, key, saga_id, response, entries, created_at) "
 		"VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT (user_id, key) DO UPDATE SET "
 		"saga_id = excluded.saga_id, response = excluded.response, entries = excluded.entries");
-	if (!st)
-		return;
-	sqlite3_bind_int64(st, 1, uid);
-	sqlite3_bind_text(st, 2, key, (int)key_len, SQLITE_STATIC);
-	db_bind_text(st, 3, saga_id && *saga_id ? saga_id : NULL);
-	sqlite3_bind_blob(st, 4, p + 1, (int)no_id_response->size - 1, SQLITE_STATIC);
-	sqlite3_bind_int(st, 5, p[0] & 0x0F);
-	sqlite3_bind_int64(st, 6, now);
-	if (sqlite3_step(st) != SQLITE_DONE)
-		ag_error("idempotency record: %s", sqlite3_errmsg(db->conn));
-	sqlite3_reset(st);
+	if (st) {
+		sqlite3_bind_int64(st, 1, uid);
+		sqlite3_bind_text(st, 2, key, (int)key_len, SQLITE_STATIC);
+		db_bind_text(st, 3, saga_id && *saga_id ? saga_id : NULL);
+		sqlite3_bind_blob(st, 4, p + 1, (int)no_id_response->size - 1, SQLITE_STATIC);
+		sqlite3_bind_int(st, 5, p[0] & 0x0F);
+		sqlite3_bind_int64(st, 6, now);
+		if (sqlite3_step(st) != SQLITE_DONE)
+			ag_error("idempotency record: %s", sqlite3_errmsg(db->conn));
+		sqlite3_reset(st);
+	}
+	int rc = writer_wait(writer_end(false));
+	if (rc != SQLITE_OK)
+		ag_error("idempotency record: commit failed: %s", sqlite3_errstr(rc));
 }
 
 /* Packs (without an id) and records the response for (uid, key). */
-static void idem_record(struct db *db, int64_t uid, const char *key, size_t key_len,
+static void idem_record(int64_t uid, const char *key, size_t key_len,
 	int64_t now, const struct ag_error *err, const msgpack_sbuffer *data, const char *saga_id)
 {
 	msgpack_sbuffer stored;
 	msgpack_sbuffer_init(&stored);
 	ag_response_pack(&stored, false, 0, err->code ? err : NULL,
 		data->size ? data->data : NULL, data->size, saga_id[0] ? saga_id : NULL);
-	idem_store(db, uid, key, key_len, now, saga_id, &stored);
+	idem_store(uid, key, key_len, now, saga_id, &stored);
 	msgpack_sbuffer_destroy(&stored);
 }
 
@@ -132,7 +137,7 @@ static int settle_idem(struct db *db, int64_t uid, const char *key, const char *
 			return -1;
 		sqlite3_bind_int64(st, 1, uid);
 		sqlite3_bind_text(st, 2, key, -1, SQLITE_STATIC);
-		rc = sqlite3_step(st) == SQLITE_DONE ? 0 : -1;
+		rc = db_step_write(db, st) == SQLITE_DONE ? 0 : -1;
 		sqlite3_reset(st);
 		msgpack_sbuffer_destroy(&data);
 		return rc;
@@ -142,7 +147,7 @@ static int settle_idem(struct db *db, int64_t uid, const char *key, const char *
 		msgpack_packer pk;
 		msgpack_packer_init(&pk, &data, msgpack_sbuffer_write);
 		struct req rq = {.db = db, .err = &err, .uid = uid, .now = ag_now_ms(), .out = &pk};
-		struct saga_run run = {.db = db, .def = def, .initiator = uid, .now = rq.now,
+		struct saga_run run = {.db = db, .home = db, .def = def, .initiator = uid, .now = rq.now,
 			.err = &err};
 		snprintf(run.id, sizeof run.id, "%s", saga_id);
 		if (def->reply(&run, &rq) != AG_OK) {
@@ -156,7 +161,7 @@ static int settle_idem(struct db *db, int64_t uid, const char *key, const char *
 	}
 	char saga[40];
 	snprintf(saga, sizeof saga, "%s", saga_id);
-	idem_record(db, uid, key, strlen(key), ag_now_ms(), &err, &data, saga);
+	idem_record(uid, key, strlen(key), ag_now_ms(), &err, &data, saga);
 	db_reset_all(db);
 	msgpack_sbuffer_destroy(&data);
 	return rc;
@@ -208,7 +213,7 @@ void dispatch_expire_idempotency(struct db *db, int64_t now)
 	if (!st)
 		return;
 	sqlite3_bind_int64(st, 1, now - IDEM_WINDOW_MS);
-	sqlite3_step(st);
+	db_step_write(db, st);
 	sqlite3_reset(st);
 }
 
@@ -241,7 +246,8 @@ static void run_handler(struct req *rq, const struct ag_op_spec *op, msgpack_sbu
 	rq->out = &pk;
 	db_explain_op(op->name);
 	enum ag_err rc = handlers[op->id](rq);
-	if (!sqlite3_get_autocommit(rq->db->conn)) {
+	bool left_unit = writer_abandon();
+	if (left_unit || !sqlite3_get_autocommit(rq->db->conn)) {
 		/* A handler that failed between saga_begin and saga_execute: the
 		 * saga never existed, so its id is not reported either. */
 		db_rollback(rq->db);
@@ -309,7 +315,7 @@ void dispatch_frame(struct db *db, const struct peer *peer, const void *frame, s
 
 respond:
 	if (lock)  /* record the reply as it would be without an id, then send it */
-		idem_record(db, rq.uid, req.idem, req.idem_len, rq.now, &err, &data, rq.saga_id);
+		idem_record(rq.uid, req.idem, req.idem_len, rq.now, &err, &data, rq.saga_id);
 	ag_response_pack(out, req.has_id, req.id, err.code ? &err : NULL,
 		data.size ? data.data : NULL, data.size, rq.saga_id[0] ? rq.saga_id : NULL);
 	if (err.code)

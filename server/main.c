@@ -324,7 +324,7 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	umask(old_mask);
-	if (storage_remember_file(g_config.db_path) != 0) {
+	if (storage_remember_file(g_config.db_path) != 0 || writer_open(g_config.db_path) != 0) {
 		db_close(&db);
 		return 1;
 	}
@@ -370,6 +370,7 @@ int main(int argc, char **argv)
 	int64_t drained_at = ag_now_ms();
 	transport_stop();
 	storage_keeper_stop();
+	writer_close();
 	db_close(&db);
 	/* nng frees what closed sockets still held (events queued for slow
 	 * subscribers) on a thread of its own: wait for it. */

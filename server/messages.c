@@ -141,7 +141,7 @@ enum ag_err h_message_mark_read(struct req *rq)
 		return req_db_error(rq, "mark messages read");
 	sqlite3_bind_int64(st, 1, rq->uid);
 	sqlite3_bind_int64(st, 2, sender);
-	if (sqlite3_step(st) != SQLITE_DONE)
+	if (db_step_write(rq->db, st) != SQLITE_DONE)
 		return req_db_error(rq, "mark messages read");
 	msgpack_pack_map(rq->out, 1);
 	ag_pack_key(rq->out, "updated");

@@ -326,7 +326,7 @@ enum ag_err h_notification_mark_read(struct req *rq)
 		return req_db_error(rq, "mark notification read");
 	sqlite3_bind_int64(st, 1, id);
 	sqlite3_bind_int64(st, 2, rq->uid);
-	if (sqlite3_step(st) != SQLITE_DONE)
+	if (db_step_write(rq->db, st) != SQLITE_DONE)
 		return req_db_error(rq, "mark notification read");
 	if (sqlite3_changes(rq->db->conn) == 1) {
 		pack_updated(rq, 1);
@@ -356,7 +356,7 @@ enum ag_err h_notification_mark_all_read(struct req *rq)
 	if (!st)
 		return req_db_error(rq, "mark notifications read");
 	sqlite3_bind_int64(st, 1, rq->uid);
-	if (sqlite3_step(st) != SQLITE_DONE)
+	if (db_step_write(rq->db, st) != SQLITE_DONE)
 		return req_db_error(rq, "mark notifications read");
 	pack_updated(rq, sqlite3_changes(rq->db->conn));
 	return AG_OK;

@@ -1,6 +1,5 @@
 /* outbox.c: push events on their way out. Saga steps queue events in the
- * outbox inside their own transaction; the saga's completing transaction
- * releases them; the publisher thread, with its own SQLite connection,
+ * outbox inside their own unit; the saga's completing unit releases them; the publisher thread, with its own SQLite connection,
  * seals each released event once per live recipient session (with that
  * session's next seq) and sends it on the PUB socket of the session's
  * shard, then deletes it. A

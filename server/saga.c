@@ -1,13 +1,16 @@
 /* saga.c: the saga executor and its durable log.
  *
  * A saga is a row in `sagas` (type, state, initiator, a JSON context) and
- * one `saga_steps` row per transition. Each step runs in its own
- * transaction that commits the step's effect together with its log row
- * and any context it wrote, so the log never disagrees with the data.
- * When a step fails, the completed steps are compensated in reverse, each
- * in its own transaction with its log row; the saga ends `compensated`, or
- * `failed` when a compensation fails. Fault points (ANSIGRAM_FAULTS) make
- * a step fail, or end the process right after it commits. */
+ * one `saga_steps` row per transition. Each step runs as one unit on the
+ * writer (a savepoint, see writer_begin) holding the step's effect, its
+ * log row and any context it wrote, so the log never disagrees with the
+ * data; units of many sagas are committed together, and a saga answers
+ * only once the batch holding its last unit has committed. When a step
+ * fails, its unit is rolled back alone and the completed steps are
+ * compensated in reverse, each in a unit with its log row; the saga ends
+ * `compensated`, or `failed` when a compensation fails. Fault points
+ * (ANSIGRAM_FAULTS) make a step fail, or end the process right after its
+ * unit commits. */
 #include "server.h"
 
 #include <pthread.h>
@@ -169,13 +172,47 @@ static int insert_idem_row(struct saga_run *run)
 	return sqlite3_step(st) == SQLITE_DONE ? 0 : -1;
 }
 
+/* ---- units ---- */
+
+/* Opens the saga's next unit on the writer; run->db is the writer until
+ * unit_close. */
+static enum ag_err unit_open(struct saga_run *run)
+{
+	int rc = writer_begin();
+	if (rc != SQLITE_OK) {
+		ag_error("saga %s (%s): the writer could not start a unit: %s", run->id,
+			run->def->type, sqlite3_errstr(rc));
+		return db_fail_rc(rc, run->err);
+	}
+	run->db = writer_db();
+	return AG_OK;
+}
+
+static void unit_close(struct saga_run *run, bool more_coming)
+{
+	run->ticket = writer_end(more_coming);
+	run->db = run->home;
+}
+
+/* Waits for the batch holding the saga's last unit: AG_OK, or the error
+ * its commit failed with. */
+static enum ag_err unit_durable(struct saga_run *run)
+{
+	int rc = run->ticket ? writer_wait(run->ticket) : SQLITE_OK;
+	if (rc == SQLITE_OK)
+		return AG_OK;
+	ag_error("saga %s (%s): its last commit failed: %s", run->id, run->def->type,
+		sqlite3_errstr(rc));
+	return db_fail_rc(rc, run->err);
+}
+
 enum ag_err saga_begin(struct saga_run *run, struct req *rq, const struct saga_def *def)
 {
 	unsigned char raw[16];
 	randombytes_buf(raw, sizeof raw);
 	memset(run, 0, sizeof *run);
 	sodium_bin2hex(run->id, sizeof run->id, raw, sizeof raw);
-	run->db = rq->db;
+	run->db = run->home = rq->db;
 	run->def = def;
 	run->initiator = rq->uid;
 	run->session_id = rq->session_id;
@@ -183,14 +220,44 @@ enum ag_err saga_begin(struct saga_run *run, struct req *rq, const struct saga_d
 	run->err = rq->err;
 	run->idem = rq->idem;
 	run->idem_len = rq->idem_len;
-	if (db_begin(run->db) != SQLITE_OK)
+	run->report_id = rq->saga_id;
+	return AG_OK;
+}
+
+/* Keeps an input set before saga_execute (no unit open yet). */
+static enum ag_err keep_input(struct saga_run *run, const char *key, const char *str,
+	int64_t num, bool is_str)
+{
+	if (run->n_inputs == (int)(sizeof run->inputs / sizeof run->inputs[0]))
+		return saga_fail(run, AG_E_INTERNAL, "saga %s: too many inputs", run->def->type);
+	char *copy = NULL;
+	if (str && !(copy = strdup(str)))
+		return saga_fail(run, AG_E_INTERNAL, "The server is out of memory.");
+	run->inputs[run->n_inputs++] = (struct saga_input){key, copy, num, is_str};
+	return AG_OK;
+}
+
+static void free_inputs(struct saga_run *run)
+{
+	for (int i = 0; i < run->n_inputs; i++)
+		free(run->inputs[i].str);
+	run->n_inputs = 0;
+}
+
+/* In the first unit: the saga's row, its idempotency record and inputs. */
+static enum ag_err insert_saga(struct saga_run *run)
+{
+	if (insert_saga_row(run) != 0 || insert_idem_row(run) != 0)
 		return saga_db_error(run, "saga_begin");
-	if (insert_saga_row(run) != 0 || insert_idem_row(run) != 0) {
-		enum ag_err e = saga_db_error(run, "saga_begin");
-		db_rollback(run->db);
-		return e;
+	for (int i = 0; i < run->n_inputs; i++) {
+		const struct saga_input *in = &run->inputs[i];
+		enum ag_err e = in->is_str ? saga_set_str(run, in->key, in->str)
+			: saga_set_int(run, in->key, in->num);
+		if (e != AG_OK)
+			return e;
 	}
-	memcpy(rq->saga_id, run->id, sizeof rq->saga_id);
+	if (run->report_id)
+		memcpy(run->report_id, run->id, sizeof run->id);
 	return AG_OK;
 }
 
@@ -207,6 +274,8 @@ static sqlite3_stmt *context_update(struct saga_run *run, const char *key)
 
 enum ag_err saga_set_int(struct saga_run *run, const char *key, int64_t v)
 {
+	if (run->db == run->home)
+		return keep_input(run, key, NULL, v, false);
 	sqlite3_stmt *st = context_update(run, key);
 	if (!st)
 		return saga_db_error(run, "saga_set_int");
@@ -216,6 +285,8 @@ enum ag_err saga_set_int(struct saga_run *run, const char *key, int64_t v)
 
 enum ag_err saga_set_str(struct saga_run *run, const char *key, const char *s)
 {
+	if (run->db == run->home)
+		return keep_input(run, key, s, 0, true);
 	sqlite3_stmt *st = context_update(run, key);
 	if (!st)
 		return saga_db_error(run, "saga_set_str");
@@ -304,23 +375,32 @@ static bool is_active(const char *id)
 /* ---- execution ---- */
 
 /* Compensates steps[last..0], leaving out those in `done` (bit i: step i
- * is already compensated); returns 0 when all are undone. Errors of
- * compensations go to the log, not to the caller, who keeps the error of
- * the step that failed. The saga's queued events are dropped either way. */
+ * is already compensated), each in a unit of its own; returns 0 when all
+ * are undone. Errors of compensations go to the log, not to the caller,
+ * who keeps the error of the step that failed. The saga's queued events
+ * are dropped either way. Call without a unit open; the last unit's
+ * ticket is left in run->ticket. */
 static int compensate(struct saga_run *run, int last, uint64_t done)
 {
 	struct ag_error *caller_err = run->err, scratch;
 	run->err = &scratch;
-	int rc = set_state(run, "compensating");
+	int rc = 0;
+	if (unit_open(run) != AG_OK) {
+		run->err = caller_err;
+		return -1;
+	}
+	if (set_state(run, "compensating") != 0)
+		rc = -1;
+	unit_close(run, true);
 	for (int i = last; i >= 0 && rc == 0; i--) {
 		const struct saga_step *step = &run->def->steps[i];
 		if (done & (UINT64_C(1) << i))
 			continue;
-		enum ag_err e = AG_OK;
-		if (db_begin(run->db) != SQLITE_OK) {
+		if (unit_open(run) != AG_OK) {
 			rc = -1;
 			break;
 		}
+		enum ag_err e = AG_OK;
 		if (fault_at(run->def->type, step->name, ".compensate") == FAULT_FAIL)
 			e = saga_fail(run, AG_E_INTERNAL, "injected fault at %s.%s.compensate",
 				run->def->type, step->name);
@@ -328,46 +408,123 @@ static int compensate(struct saga_run *run, int last, uint64_t done)
 			e = step->compensate(run);
 		if (e == AG_OK && log_step(run, step->name, "compensated", NULL) != 0)
 			e = saga_db_error(run, "compensation log");
-		if (e == AG_OK && db_commit(run->db) != SQLITE_OK)
-			e = saga_db_error(run, "compensation commit");
 		if (e != AG_OK) {
-			db_rollback(run->db);
+			writer_undo();
 			ag_error("saga %s (%s): compensation of %s failed: %s", run->id,
 				run->def->type, step->name, scratch.message);
 			log_step(run, step->name, "compensation_failed", scratch.message);
 			rc = -1;
 		}
+		unit_close(run, true);
 	}
-	if (db_begin(run->db) == SQLITE_OK) {
+	if (unit_open(run) == AG_OK) {
 		if (set_state(run, rc == 0 ? "compensated" : "failed") != 0 ||
-		    outbox_discard(run->db, run->id) != 0 || db_commit(run->db) != SQLITE_OK)
-			db_rollback(run->db);
+		    outbox_discard(run->db, run->id) != 0)
+			writer_undo();
+		unit_close(run, run->next_queued != NULL);
 	}
 	run->err = caller_err;
 	return rc;
 }
 
 static enum ag_err execute_steps(struct saga_run *run);
+static void recover_after_lost_commit(struct saga_run *run);
+
+/* Sagas waiting for their steps to run. The first thread to find no one
+ * running them takes them all (a round) and runs their steps one saga
+ * after the other, their units sharing batches, while the others sleep;
+ * each then learns its result. One thread doing the writes avoids a
+ * hand-over of the writer between threads at every step. */
+static struct {
+	pthread_mutex_t lock;
+	pthread_cond_t changed;
+	struct saga_run *head, *tail;
+	bool running;
+} queue = {.lock = PTHREAD_MUTEX_INITIALIZER, .changed = PTHREAD_COND_INITIALIZER};
+
+static void run_queued(struct saga_run *run)
+{
+	pthread_mutex_lock(&queue.lock);
+	run->finished = false;
+	run->next_queued = NULL;
+	if (queue.tail)
+		queue.tail->next_queued = run;
+	else
+		queue.head = run;
+	queue.tail = run;
+	while (!run->finished) {
+		if (queue.running || !queue.head) {
+			pthread_cond_wait(&queue.changed, &queue.lock);
+			continue;
+		}
+		struct saga_run *round = queue.head;
+		queue.head = queue.tail = NULL;
+		queue.running = true;
+		pthread_mutex_unlock(&queue.lock);
+		uint64_t ticket = 0;
+		for (struct saga_run *r = round; r; r = r->next_queued) {
+			r->result = execute_steps(r);
+			ticket = r->ticket;
+		}
+		if (ticket)
+			writer_wait(ticket);  /* each saga learns its own batch's fate */
+		pthread_mutex_lock(&queue.lock);
+		for (struct saga_run *r = round, *next; r; r = next) {
+			next = r->next_queued;  /* r is its thread's again once finished */
+			r->finished = true;
+		}
+		queue.running = false;
+		pthread_cond_broadcast(&queue.changed);
+	}
+	pthread_mutex_unlock(&queue.lock);
+}
 
 enum ag_err saga_execute(struct saga_run *run)
 {
 	set_active(run->id, true);
-	enum ag_err e = execute_steps(run);
+	run_queued(run);
+	free_inputs(run);
+	run->next_queued = NULL;
+	enum ag_err e = run->result;
+	struct ag_error lost = {0}, scratch = {0};
+	struct ag_error *step_err = run->err;
+	run->err = &lost;
+	if (unit_durable(run) != AG_OK) {
+		/* The batch holding the saga's last units is gone: what the
+		 * database holds of it is finished as recovery would. */
+		run->err = &scratch;
+		recover_after_lost_commit(run);
+		*step_err = lost;
+		e = lost.code;
+	} else if (e == AG_OK) {
+		publisher_wake();
+	}
+	run->err = step_err;
 	set_active(run->id, false);
+	db_reset_all(run->home);  /* later reads see the commit */
 	return e;
 }
 
+/* Runs the steps, each in a unit; the first also inserts the saga. Leaves
+ * no unit open. */
 static enum ag_err execute_steps(struct saga_run *run)
 {
 	const struct saga_def *def = run->def;
 	for (size_t i = 0; i < def->n_steps; i++) {
 		const struct saga_step *step = &def->steps[i];
 		enum fault_kind fault = fault_at(def->type, step->name, "");
-		enum ag_err e;
-		/* The first step shares saga_begin's transaction. */
-		if (i > 0 && db_begin(run->db) != SQLITE_OK)
-			e = saga_db_error(run, "step begin");
-		else if (fault == FAULT_FAIL)
+		enum ag_err e = unit_open(run);
+		if (e != AG_OK) {
+			if (i > 0)
+				compensate(run, (int)i - 1, 0);
+			return e;
+		}
+		if (i == 0 && (e = insert_saga(run)) != AG_OK) {
+			writer_undo();
+			unit_close(run, true);
+			return e;
+		}
+		if (fault == FAULT_FAIL)
 			e = saga_fail(run, AG_E_INTERNAL, "The server could not complete the request.");
 		else
 			e = step->action(run);
@@ -377,25 +534,30 @@ static enum ag_err execute_steps(struct saga_run *run)
 		if (e == AG_OK && last && (set_state(run, "completed") != 0 ||
 				outbox_release(run->db, run->id) != 0))
 			e = saga_db_error(run, "saga completion");
-		if (e == AG_OK && db_commit(run->db) != SQLITE_OK)
-			e = saga_db_error(run, "step commit");
 		if (e != AG_OK) {
-			db_rollback(run->db);
+			/* The step's unit is undone alone (the first one's with the
+			 * saga's row, put back for the log). */
+			writer_undo();
 			if (i == 0)
 				insert_saga_row(run);
 			ag_debug("saga %s (%s): step %s failed: %s", run->id, def->type,
 				step->name, run->err->message);
 			log_step(run, step->name, "failed",
 				fault == FAULT_FAIL ? "injected fault" : run->err->message);
+			unit_close(run, true);
 			compensate(run, (int)i - 1, 0);
 			return e;
 		}
+		/* The batch stays open for the round's next saga. */
+		unit_close(run, (!last || run->next_queued) && fault != FAULT_CRASH);
 		if (fault == FAULT_CRASH) {
-			ag_warn("fault point %s.%s: crashing after commit", def->type, step->name);
-			_exit(137);
+			if (writer_wait(run->ticket) == SQLITE_OK) {
+				ag_warn("fault point %s.%s: crashing after commit", def->type, step->name);
+				_exit(137);
+			}
+			ag_error("fault point %s.%s: the commit failed, so no crash", def->type,
+				step->name);
 		}
-		if (last)
-			publisher_wake();
 	}
 	return AG_OK;
 }
@@ -442,7 +604,8 @@ static int read_log(struct saga_run *run, uint64_t *completed, uint64_t *compens
 	return step == SQLITE_DONE ? 0 : -1;
 }
 
-/* Brings one unfinished saga to a final state; returns 0 or -1. */
+/* Brings one unfinished saga to a final state and waits for the commit;
+ * returns 0 or -1. */
 static int recover_one(struct saga_run *run, const char *state)
 {
 	uint64_t completed, compensated;
@@ -450,24 +613,48 @@ static int recover_one(struct saga_run *run, const char *state)
 		return -1;
 	uint64_t all = run->def->n_steps >= 64 ? UINT64_MAX
 		: (UINT64_C(1) << run->def->n_steps) - 1;
+	if (unit_open(run) != AG_OK)
+		return -1;
 	if (strcmp(state, "running") == 0 && completed == all) {
 		ag_info("recovery: saga %s (%s) had committed every step: completed",
 			run->id, run->def->type);
-		if (db_begin(run->db) != SQLITE_OK)
-			return -1;
+		int rc = 0;
 		if (log_step(run, "recovery", "recovered", "every step had committed") != 0 ||
-		    set_state(run, "completed") != 0 || outbox_release(run->db, run->id) != 0 ||
-		    db_commit(run->db) != SQLITE_OK) {
-			db_rollback(run->db);
-			return -1;
+		    set_state(run, "completed") != 0 || outbox_release(run->db, run->id) != 0) {
+			writer_undo();
+			rc = -1;
 		}
-		return 0;
+		unit_close(run, false);
+		return rc == 0 && writer_wait(run->ticket) == SQLITE_OK ? 0 : -1;
 	}
 	ag_info("recovery: saga %s (%s) was %s: compensating", run->id, run->def->type, state);
 	log_step(run, "recovery", "recovered", state);
+	unit_close(run, true);
 	/* Compensations are idempotent, so a step that was undone before the
 	 * crash but not yet logged as such is simply undone again. */
-	return compensate(run, (int)run->def->n_steps - 1, compensated | ~completed);
+	int rc = compensate(run, (int)run->def->n_steps - 1, compensated | ~completed);
+	return writer_wait(run->ticket) == SQLITE_OK ? rc : -1;
+}
+
+/* After the commit of a batch holding some of run's units failed: brings
+ * the saga, as the database now has it, to a final state (a saga whose
+ * row was lost never happened). */
+static void recover_after_lost_commit(struct saga_run *run)
+{
+	run->db = run->home;
+	sqlite3_stmt *st = db_prep(run->home, "SELECT state FROM sagas WHERE id = ?1");
+	if (!st)
+		return;
+	sqlite3_bind_text(st, 1, run->id, -1, SQLITE_STATIC);
+	char state[16] = "";
+	if (sqlite3_step(st) == SQLITE_ROW)
+		snprintf(state, sizeof state, "%s", (const char *)sqlite3_column_text(st, 0));
+	sqlite3_reset(st);
+	if (!*state || strcmp(state, "completed") == 0 || strcmp(state, "compensated") == 0)
+		return;
+	if (recover_one(run, state) != 0)
+		ag_error("saga %s (%s) could not be finished after a failed commit; it is "
+			"retried at the next start", run->id, run->def->type);
 }
 
 /* Brings every saga that st (a statement selecting id, type, initiator,
@@ -502,7 +689,7 @@ static int recover_selected(struct db *db, sqlite3_stmt *st)
 		if (is_active(list[i].id))
 			continue;
 		struct ag_error err = {0};
-		struct saga_run run = {.db = db, .initiator = list[i].initiator,
+		struct saga_run run = {.db = db, .home = db, .initiator = list[i].initiator,
 			.now = ag_now_ms(), .err = &err};
 		memcpy(run.id, list[i].id, sizeof run.id);
 		run.def = saga_def_named(list[i].type);

@@ -76,7 +76,7 @@ struct stmt_cache_entry {
 
 struct db {
 	sqlite3 *conn;
-	bool writing;            /* holds the process's write lock (db_begin) */
+	bool writing;            /* holds the writer token (db_begin) */
 	int failed_rc;           /* result code of the last failed begin or commit */
 	struct stmt_cache_entry cache[AG_STMT_CACHE];
 };
@@ -98,12 +98,37 @@ int db_explain_open(const char *path);
 void db_explain_op(const char *op);
 /* Resets every statement left mid-step, releasing read snapshots. */
 void db_reset_all(struct db *db);
-/* BEGIN IMMEDIATE, after taking the process-wide write lock, so this
- * process's writers queue on a mutex instead of polling SQLite's lock.
- * SQLITE_OK or an error. db_commit and db_rollback release the lock. */
+/* BEGIN IMMEDIATE on db's own connection, after taking the writer token
+ * (see writer_begin) and committing the open batch, so this process's
+ * writers queue on a mutex instead of polling SQLite's lock. SQLITE_OK or
+ * an error. db_commit and db_rollback give the token back. */
 int db_begin(struct db *db);
 int db_commit(struct db *db);
 void db_rollback(struct db *db);
+/* The writer: one connection on which saga steps run as units (savepoints)
+ * of batch transactions that many sagas share, committed together (group
+ * commit). writer_open opens it (after db_open made the file). */
+int writer_open(const char *path);
+void writer_close(void);   /* commits the open batch */
+/* Takes the writer token and opens a unit; the caller then writes through
+ * writer_db() only. SQLITE_OK, or an error (no unit, no token). */
+int writer_begin(void);
+struct db *writer_db(void);
+/* Rolls the open unit back to its start (it stays open). */
+int writer_undo(void);
+/* Closes the unit, commits its batch unless more units are coming (more_coming:
+ * this caller's own next unit), gives the token back, and returns the
+ * batch's ticket for writer_wait. */
+uint64_t writer_end(bool more_coming);
+/* Waits until the batch with this ticket has committed (committing it when
+ * no one else will): 0, or the SQLite error its commit failed with. */
+int writer_wait(uint64_t ticket);
+/* When this thread has a unit open, rolls it back and closes it: true. */
+bool writer_abandon(void);
+/* sqlite3_step of a writing statement (no RETURNING) prepared on db's own
+ * connection, outside db_begin: holds the writer token meanwhile, so an
+ * open batch commits first and the write never waits on SQLite's lock. */
+int db_step_write(struct db *db, sqlite3_stmt *st);
 /* Runs sql (no parameters) for its effect; SQLITE_OK or an error. */
 int db_exec(struct db *db, const char *sql);
 int db_schema_version(struct db *db);
@@ -162,6 +187,8 @@ enum ag_err req_fail(struct req *rq, enum ag_err code, const char *fmt, ...)
 enum ag_err req_db_error(struct req *rq, const char *what);
 /* The same for any error slot: a saga's, recovery's. */
 enum ag_err db_fail(struct db *db, struct ag_error *err, const char *what);
+/* The error for a database failure with SQLite code rc (already logged). */
+enum ag_err db_fail_rc(int rc, struct ag_error *err);
 /* What a client is told to wait when the disk is full. */
 #define STORAGE_FULL_RETRY_MS 5000
 /* Packs every row of a bound statement as an array, one element per row
@@ -179,10 +206,11 @@ struct saga_run;
 
 struct saga_step {
 	const char *name;
-	/* Runs inside the step's transaction; returns AG_OK or fails with
-	 * saga_fail(). Must only touch the db through run->db. */
+	/* Runs inside the step's unit (a savepoint on the writer); returns
+	 * AG_OK or fails with saga_fail(). Must only touch the db through
+	 * run->db. */
 	enum ag_err (*action)(struct saga_run *run);
-	/* Undoes action, in its own transaction. Must be idempotent: running
+	/* Undoes action, in a unit of its own. Must be idempotent: running
 	 * it twice, or after a crash, changes nothing more. NULL = nothing. */
 	enum ag_err (*compensate)(struct saga_run *run);
 };
@@ -198,7 +226,9 @@ struct saga_def {
 };
 
 struct saga_run {
-	struct db *db;
+	struct db *db;        /* the writer inside a unit, else home */
+	struct db *home;      /* the worker's own connection, for reads after the saga */
+	uint64_t ticket;      /* the batch holding the saga's last unit */
 	const struct saga_def *def;
 	char id[40];
 	int64_t initiator;
@@ -207,14 +237,21 @@ struct saga_run {
 	struct ag_error *err;
 	const char *idem;     /* idempotency key to record with the first step, or NULL */
 	size_t idem_len;
+	char *report_id;      /* where the id goes once the saga's row exists */
+	/* Inputs set before saga_execute, written with the first step. */
+	struct saga_input { const char *key; char *str; int64_t num; bool is_str; } inputs[6];
+	int n_inputs;
+	enum ag_err result;   /* of the steps, set by whoever ran them */
+	bool finished;
+	struct saga_run *next_queued;
 };
 
 extern const struct saga_def saga_create_post, saga_delete_post, saga_like_post,
 	saga_follow_user, saga_send_message, saga_create_story, saga_comment;
 
-/* Opens the saga's first transaction and inserts its row (state running)
- * in it; copies the id to rq->saga_id. Set the inputs with saga_set_*,
- * then call saga_execute, which commits them with the first step. */
+/* Prepares a saga in memory. Set its inputs with saga_set_*, then call
+ * saga_execute, which inserts its row (state running) with them in the
+ * first step's unit and copies its id to rq->saga_id. */
 enum ag_err saga_begin(struct saga_run *run, struct req *rq, const struct saga_def *def);
 /* The saga's context, persisted in its row. Set values before
  * saga_execute or inside steps (then atomically with the step). */
@@ -225,10 +262,12 @@ enum ag_err saga_set_str(struct saga_run *run, const char *key, const char *s);
 enum ag_err saga_append_int(struct saga_run *run, const char *key, int64_t v);
 int64_t saga_get_int(struct saga_run *run, const char *key);  /* 0 if unset */
 char *saga_get_str(struct saga_run *run, const char *key);    /* malloc'd; NULL if unset */
-/* Runs every step, each in its own transaction with its log row. When a
- * step fails, compensates the completed steps in reverse and returns the
- * step's error (run->err); the saga ends compensated, or failed when a
- * compensation fails. */
+/* Runs every step, each in its own unit with its log row, together with
+ * the other sagas waiting (see saga.c), and returns once the last unit has
+ * committed. When a step fails, its unit is undone alone, the completed
+ * steps are compensated in reverse and the step's error is returned
+ * (run->err); the saga ends compensated, or failed when a compensation
+ * fails. */
 enum ag_err saga_execute(struct saga_run *run);
 /* For steps: sets run->err and returns code. */
 enum ag_err saga_fail(struct saga_run *run, enum ag_err code, const char *fmt, ...)

@@ -76,7 +76,7 @@ enum ag_err h_auth_ssh_key_add(struct req *rq)
 	sqlite3_bind_blob(st, 4, key.blob, (int)key.blob_len, SQLITE_TRANSIENT);
 	db_bind_text(st, 5, key.comment);
 	sqlite3_bind_int64(st, 6, rq->now);
-	int step = sqlite3_step(st);
+	int step = db_step_write(rq->db, st);
 	if ((step & 0xff) == SQLITE_CONSTRAINT) {
 		/* Linked by someone else between the check and now. */
 		if ((rc = check_key_free(rq, key.fingerprint)) == AG_OK)
@@ -134,7 +134,7 @@ enum ag_err h_auth_ssh_key_remove(struct req *rq)
 		return req_db_error(rq, "ssh key remove");
 	sqlite3_bind_int64(st, 1, rq->uid);
 	db_bind_text(st, 2, fingerprint);
-	if (sqlite3_step(st) != SQLITE_DONE)
+	if (db_step_write(rq->db, st) != SQLITE_DONE)
 		return req_db_error(rq, "ssh key remove");
 	if (sqlite3_changes(rq->db->conn) == 0)
 		return req_fail(rq, AG_E_NOT_FOUND, "No key with this fingerprint is linked to "

@@ -158,7 +158,7 @@ enum ag_err h_user_update(struct req *rq)
 	bind_update_field(rq, st, 3, "bio");
 	bind_update_field(rq, st, 5, "profile_image_url");
 	sqlite3_bind_int64(st, 7, rq->uid);
-	if (sqlite3_step(st) != SQLITE_DONE)
+	if (db_step_write(rq->db, st) != SQLITE_DONE)
 		return req_db_error(rq, "update profile");
 	return pack_user_by_id(rq, rq->out, rq->uid);
 }

@@ -33,6 +33,11 @@ enum ag_err db_fail(struct db *db, struct ag_error *err, const char *what)
 {
 	int rc = sqlite3_extended_errcode(db->conn);
 	ag_error("database error in %s: %s", what, sqlite3_errmsg(db->conn));
+	return db_fail_rc(storage_full_error(rc) ? rc : db->failed_rc, err);
+}
+
+enum ag_err db_fail_rc(int rc, struct ag_error *err)
+{
 	storage_check_now();
 	if (storage_lost()) {
 		ag_error_set(err, AG_E_UNAVAILABLE, NULL, "The server's database file is gone; "
@@ -40,7 +45,7 @@ enum ag_err db_fail(struct db *db, struct ag_error *err, const char *what)
 		err->retry_after_ms = 60000;
 		return AG_E_UNAVAILABLE;
 	}
-	if (storage_full_error(rc) || storage_full_error(db->failed_rc)) {
+	if (storage_full_error(rc)) {
 		ag_error_set(err, AG_E_UNAVAILABLE, NULL,
 			"The server's storage is full; try again later.");
 		err->retry_after_ms = STORAGE_FULL_RETRY_MS;

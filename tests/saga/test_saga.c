@@ -74,13 +74,18 @@ static void setup(void)
 	char path[128];
 	snprintf(path, sizeof path, "%s/saga.db", dir);
 	cr_assert_eq(db_open(&db, path), 0);
+	cr_assert_eq(db_begin(&db), SQLITE_OK);
 	cr_assert_eq(db_exec(&db, "CREATE TABLE scratch (k INTEGER)"), SQLITE_OK);
+	cr_assert_eq(db_commit(&db), SQLITE_OK);
+	cr_assert_eq(storage_remember_file(path), 0);
+	cr_assert_eq(writer_open(path), 0);
 	n_trace = failing_step = failing_compensation = 0;
 	faults_init(NULL);
 }
 
 static void teardown(void)
 {
+	writer_close();
 	db_close(&db);
 	char cmd[160];
 	snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
@@ -93,8 +98,9 @@ static enum ag_err run_saga(struct saga_run *run, struct ag_error *err)
 {
 	struct req rq = {.db = &db, .err = err, .uid = 7, .now = 1000};
 	cr_assert_eq(saga_begin(run, &rq, &three_steps), AG_OK);
-	cr_assert_str_eq(rq.saga_id, run->id);
-	return saga_execute(run);
+	enum ag_err e = saga_execute(run);
+	cr_assert_str_eq(rq.saga_id, run->id, "the saga's id is reported once its row exists");
+	return e;
 }
 
 static int count(const char *sql)
@@ -238,6 +244,7 @@ Test(saga, context_strings_round_trip)
 	struct req rq = {.db = &db, .err = &err, .uid = 7, .now = 1000};
 	cr_assert_eq(saga_begin(&run, &rq, &three_steps), AG_OK);
 	cr_assert_eq(saga_set_str(&run, "text", "caf\xc3\xa9 \"quoted\""), AG_OK);
+	cr_assert_eq(saga_execute(&run), AG_OK);
 	char *s = saga_get_str(&run, "text");
 	cr_assert_not_null(s);
 	cr_expect_str_eq(s, "caf\xc3\xa9 \"quoted\"");
@@ -252,6 +259,7 @@ Test(saga, context_strings_round_trip)
  * and bob's mention of carol from elsewhere, which must stay. */
 static void mention_fixture(void)
 {
+	cr_assert_eq(db_begin(&db), SQLITE_OK);
 	cr_assert_eq(db_exec(&db,
 		"INSERT INTO users (id, username, email, password_hash, created_at) VALUES "
 		"(7, 'alice', 'a@example.com', 'x', 1), (8, 'bob', 'b@example.com', 'x', 1), "
@@ -259,6 +267,7 @@ static void mention_fixture(void)
 		"INSERT INTO posts (id, author_id, content, created_at) VALUES (1, 7, 'p', 1);"
 		"INSERT INTO notifications (user_id, actor_id, type, reference_id, message, created_at) "
 		"VALUES (9, 8, 'mention', 1, 'bob mentioned you', 1)"), SQLITE_OK);
+	cr_assert_eq(db_commit(&db), SQLITE_OK);
 }
 
 static enum ag_err set_mention_text(struct saga_run *run)

@@ -84,6 +84,7 @@ Test(transport, inproc_in_one_process)
 	struct db db;
 	cr_assert_eq(db_open(&db, g_config.db_path), 0);
 	cr_assert_eq(storage_remember_file(g_config.db_path), 0);
+	cr_assert_eq(writer_open(g_config.db_path), 0);
 	cr_assert_eq(auth_init(), 0);
 	cr_assert_eq(transport_start(NULL), 0);
 
@@ -92,6 +93,7 @@ Test(transport, inproc_in_one_process)
 	expect_service(c, "inproc_user");
 	ag_client_close(c);
 	transport_stop();
+	writer_close();
 	db_close(&db);
 }
 
