@@ -487,6 +487,16 @@ int writer_wait(uint64_t ticket)
 	return rc;
 }
 
+int writer_result(uint64_t ticket)
+{
+	pthread_mutex_lock(&wr.lock);
+	int i = (int)(ticket % WRITER_FAILED_RING);
+	int rc = wr.finished < ticket ? -1
+		: wr.failed[i].batch == ticket ? wr.failed[i].rc : SQLITE_OK;
+	pthread_mutex_unlock(&wr.lock);
+	return rc;
+}
+
 bool writer_abandon(void)
 {
 	if (!in_unit)

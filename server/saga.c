@@ -15,6 +15,7 @@
 
 #include <pthread.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -184,6 +185,15 @@ static enum ag_err unit_open(struct saga_run *run)
 			run->def->type, sqlite3_errstr(rc));
 		return db_fail_rc(rc, run->err);
 	}
+	/* The saga's earlier units are gone when their batch failed to
+	 * commit: it must not go on as if they were there. */
+	int lost = run->ticket ? writer_result(run->ticket) : SQLITE_OK;
+	if (lost > 0) {
+		writer_end(false);
+		ag_error("saga %s (%s): an earlier step's commit failed: %s", run->id,
+			run->def->type, sqlite3_errstr(lost));
+		return db_fail_rc(lost, run->err);
+	}
 	run->db = writer_db();
 	return AG_OK;
 }
@@ -206,12 +216,23 @@ static enum ag_err unit_durable(struct saga_run *run)
 	return db_fail_rc(rc, run->err);
 }
 
+/* A saga id: 32 hex digits, the time in ms, a counter and 64 random bits.
+ * Ids that grow with time append to the indexes on saga ids (the sagas
+ * table, the log, the outbox) instead of writing all over them. */
+static void new_saga_id(char id[40])
+{
+	static atomic_uint counter;
+	unsigned char raw[8];
+	randombytes_buf(raw, sizeof raw);
+	snprintf(id, 17, "%012llx%04x", (unsigned long long)ag_now_ms() & 0xffffffffffffULL,
+		atomic_fetch_add(&counter, 1) & 0xffffu);
+	sodium_bin2hex(id + 16, 17, raw, sizeof raw);
+}
+
 enum ag_err saga_begin(struct saga_run *run, struct req *rq, const struct saga_def *def)
 {
-	unsigned char raw[16];
-	randombytes_buf(raw, sizeof raw);
 	memset(run, 0, sizeof *run);
-	sodium_bin2hex(run->id, sizeof run->id, raw, sizeof raw);
+	new_saga_id(run->id);
 	run->db = run->home = rq->db;
 	run->def = def;
 	run->initiator = rq->uid;
@@ -434,17 +455,32 @@ static void recover_after_lost_commit(struct saga_run *run);
  * running them takes them all (a round) and runs their steps one saga
  * after the other, their units sharing batches, while the others sleep;
  * each then learns its result. One thread doing the writes avoids a
- * hand-over of the writer between threads at every step. */
+ * hand-over of the writer between threads at every step. Each waiting
+ * thread sleeps on a condition of its own, so a round wakes only its
+ * sagas' threads and the next round's runner. */
 static struct {
 	pthread_mutex_t lock;
-	pthread_cond_t changed;
 	struct saga_run *head, *tail;
 	bool running;
-} queue = {.lock = PTHREAD_MUTEX_INITIALIZER, .changed = PTHREAD_COND_INITIALIZER};
+} queue = {.lock = PTHREAD_MUTEX_INITIALIZER};
+
+static void run_round(struct saga_run *round)
+{
+	uint64_t ticket = 0;
+	for (struct saga_run *r = round; r; r = r->next_queued) {
+		r->result = execute_steps(r);
+		ticket = r->ticket;
+	}
+	if (ticket)
+		writer_wait(ticket);  /* each saga learns its own batch's fate */
+}
 
 static void run_queued(struct saga_run *run)
 {
+	pthread_cond_t wake;
+	pthread_cond_init(&wake, NULL);
 	pthread_mutex_lock(&queue.lock);
+	run->wake = &wake;
 	run->finished = false;
 	run->next_queued = NULL;
 	if (queue.tail)
@@ -453,30 +489,28 @@ static void run_queued(struct saga_run *run)
 		queue.head = run;
 	queue.tail = run;
 	while (!run->finished) {
-		if (queue.running || !queue.head) {
-			pthread_cond_wait(&queue.changed, &queue.lock);
+		if (queue.running || queue.head != run) {
+			pthread_cond_wait(&wake, &queue.lock);
 			continue;
 		}
 		struct saga_run *round = queue.head;
 		queue.head = queue.tail = NULL;
 		queue.running = true;
 		pthread_mutex_unlock(&queue.lock);
-		uint64_t ticket = 0;
-		for (struct saga_run *r = round; r; r = r->next_queued) {
-			r->result = execute_steps(r);
-			ticket = r->ticket;
-		}
-		if (ticket)
-			writer_wait(ticket);  /* each saga learns its own batch's fate */
+		run_round(round);
 		pthread_mutex_lock(&queue.lock);
 		for (struct saga_run *r = round, *next; r; r = next) {
 			next = r->next_queued;  /* r is its thread's again once finished */
 			r->finished = true;
+			if (r != run)
+				pthread_cond_signal(r->wake);
 		}
 		queue.running = false;
-		pthread_cond_broadcast(&queue.changed);
+		if (queue.head)  /* the next round's runner */
+			pthread_cond_signal(queue.head->wake);
 	}
 	pthread_mutex_unlock(&queue.lock);
+	pthread_cond_destroy(&wake);
 }
 
 enum ag_err saga_execute(struct saga_run *run)
@@ -642,6 +676,7 @@ static int recover_one(struct saga_run *run, const char *state)
 static void recover_after_lost_commit(struct saga_run *run)
 {
 	run->db = run->home;
+	run->ticket = 0;
 	sqlite3_stmt *st = db_prep(run->home, "SELECT state FROM sagas WHERE id = ?1");
 	if (!st)
 		return;

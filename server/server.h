@@ -10,6 +10,7 @@
 #define AG_SERVER_H
 
 #include <nng/nng.h>
+#include <pthread.h>
 #include <sqlite3.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -123,6 +124,9 @@ uint64_t writer_end(bool more_coming);
 /* Waits until the batch with this ticket has committed (committing it when
  * no one else will): 0, or the SQLite error its commit failed with. */
 int writer_wait(uint64_t ticket);
+/* Without waiting: -1 while the batch with this ticket is open, else 0
+ * or the SQLite error its commit failed with. */
+int writer_result(uint64_t ticket);
 /* When this thread has a unit open, rolls it back and closes it: true. */
 bool writer_abandon(void);
 /* sqlite3_step of a writing statement (no RETURNING) prepared on db's own
@@ -244,6 +248,7 @@ struct saga_run {
 	enum ag_err result;   /* of the steps, set by whoever ran them */
 	bool finished;
 	struct saga_run *next_queued;
+	pthread_cond_t *wake;  /* its thread sleeps on this while queued */
 };
 
 extern const struct saga_def saga_create_post, saga_delete_post, saga_like_post,
