@@ -34,6 +34,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <nng/nng.h>
@@ -554,16 +555,37 @@ static struct ag_sub *push_subscribe(const struct push_login *l)
 
 struct push_result {
 	double rounds_per_s, p50_us, p99_us, cpu_us_per_round;
+	double idle_cpu_us_per_s;   /* the server's CPU with no rounds running */
+	double net_cpu_us_per_round;  /* cpu_us_per_round less the idle share */
 	double after_reply_p50_us, after_reply_p99_us;  /* from the reply to the event */
 	long lost;
 };
 
+static void sleep_ms(int ms)
+{
+	struct timespec t = {ms / 1000, (long)(ms % 1000) * 1000000};
+	while (nanosleep(&t, &t) != 0)
+		;
+}
+
+/* How long the push phase watches the server's CPU with no rounds. */
+#define QUIET_MS 1000
+
 /* push_rounds messages from users[0] to a fresh session of users[1], one
- * at a time, each timed from the request to its event at the receiver. */
+ * at a time, each timed from the request to its event at the receiver,
+ * after a quiet second that measures the server's CPU without them. */
 static struct push_result push_rounds_measure(pid_t server, struct ag_client *sender,
 	struct ag_sub *receiver)
 {
 	struct push_result res = {0};
+	/* What the server spends meanwhile with nothing to publish. */
+	long long quiet0 = proc_cpu_us(server);
+	int64_t quiet_t0 = ag_mono_ms();
+	sleep_ms(QUIET_MS);
+	long long quiet1 = proc_cpu_us(server);
+	int64_t quiet_ms = ag_mono_ms() - quiet_t0;
+	res.idle_cpu_us_per_s = quiet0 >= 0 && quiet1 >= 0 && quiet_ms > 0
+		? (double)(quiet1 - quiet0) * 1000 / (double)quiet_ms : 0;
 	double *lat = calloc((size_t)push_rounds, sizeof *lat);
 	double *after = calloc((size_t)push_rounds, sizeof *after);
 	int n = 0;
@@ -613,6 +635,8 @@ static struct push_result push_rounds_measure(pid_t server, struct ag_client *se
 	res.after_reply_p50_us = n ? after[n / 2] : 0;
 	res.after_reply_p99_us = n ? after[(int)(n * 0.99)] : 0;
 	res.cpu_us_per_round = n && cpu0 >= 0 && cpu1 >= 0 ? (double)(cpu1 - cpu0) / n : 0;
+	double net = n ? res.cpu_us_per_round - res.idle_cpu_us_per_s * elapsed / n : 0;
+	res.net_cpu_us_per_round = net > 0 ? net : 0;
 	free(lat);
 	free(after);
 	return res;
@@ -639,9 +663,10 @@ static int push_phase(pid_t server)
 	enum { MAX_IDLE = 1000 };
 	struct ag_sub **idle = calloc(MAX_IDLE, sizeof *idle);
 	int n_idle = 0, rc = 0;
-	double cpu_at_0 = 0;
-	say("\n%-34s %10s %10s %10s %16s %10s %14s\n", "push: message.send -> its event",
-		"rounds/s", "p50 us", "p99 us", "server CPU us/rd", "vs 0 idle", "after reply p99");
+	double cpu_at_0 = 0, net_at_0 = 0;
+	say("\n%-34s %10s %10s %10s %16s %10s %14s %14s %10s\n", "push: message.send -> its event",
+		"rounds/s", "p50 us", "p99 us", "server CPU us/rd", "vs 0 idle", "after reply p99",
+		"quiet CPU us/s", "net vs 0");
 	for (size_t s = 0; s < sizeof idle_steps / sizeof idle_steps[0]; s++) {
 		/* Idle sessions of users 2.., each subscribed where its login says. */
 		while (n_idle < idle_steps[s]) {
@@ -657,19 +682,24 @@ static int push_phase(pid_t server)
 		if (rc != 0)
 			break;
 		struct push_result r = push_rounds_measure(server, sender, receiver);
-		if (s == 0)
+		if (s == 0) {
 			cpu_at_0 = r.cpu_us_per_round;
+			net_at_0 = r.net_cpu_us_per_round;
+		}
+		double net_ratio = net_at_0 > 0 ? r.net_cpu_us_per_round / net_at_0 : 0;
 		char label[64];
 		snprintf(label, sizeof label, "with %d idle subscribers", n_idle);
-		say("%-34s %10.0f %10.0f %10.0f %16.0f %9.2fx %14.0f%s\n", label, r.rounds_per_s,
-			r.p50_us, r.p99_us, r.cpu_us_per_round,
+		say("%-34s %10.0f %10.0f %10.0f %16.0f %9.2fx %14.0f %14.0f %9.2fx%s\n", label,
+			r.rounds_per_s, r.p50_us, r.p99_us, r.cpu_us_per_round,
 			cpu_at_0 > 0 ? r.cpu_us_per_round / cpu_at_0 : 0, r.after_reply_p99_us,
-			r.lost ? " (some events lost)" : "");
+			r.idle_cpu_us_per_s, net_ratio, r.lost ? " (some events lost)" : "");
 		json_line("push", label, "rounds_per_s", r.rounds_per_s, "p50_us", r.p50_us,
 			"p99_us", r.p99_us, "server_cpu_us_per_round", r.cpu_us_per_round,
 			"cpu_vs_0_idle", cpu_at_0 > 0 ? r.cpu_us_per_round / cpu_at_0 : 0.0,
 			"after_reply_p50_us", r.after_reply_p50_us,
 			"after_reply_p99_us", r.after_reply_p99_us,
+			"quiet_cpu_us_per_s", r.idle_cpu_us_per_s,
+			"net_cpu_us_per_round", r.net_cpu_us_per_round, "net_cpu_vs_0_idle", net_ratio,
 			"lost", (double)r.lost, (const char *)NULL);
 	}
 	/* Subscribers are left open: the process ends soon (see tests/push/live.c
