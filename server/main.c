@@ -30,7 +30,8 @@ static const char usage_text[] =
 	"                       ipc://$XDG_RUNTIME_DIR/ansigram/ansigramd.sock)\n"
 	"  --pub URL            push (PUB/SUB) URL; repeatable (default\n"
 	"                       ipc://$XDG_RUNTIME_DIR/ansigram/ansigramd-pub.sock)\n"
-	"  --push-shards N      PUB sockets live sessions are spread over, 1..64 (default 32);\n"
+	"  --push-shards N      PUB sockets live sessions are spread over, 1..256 (default 256\n"
+	"                       when every --pub URL is ipc:// or inproc://, else 32);\n"
 	"                       shard K > 0 of --pub ipc://P.sock listens on ipc://P-K.sock,\n"
 	"                       of tcp://HOST:PORT on PORT+K; auth.login names a session's\n"
 	"                       URLs\n"
@@ -111,7 +112,7 @@ static void parse_args(int argc, char **argv)
 		{0},
 	};
 	g_config.workers = 4;
-	g_config.push_shards = 32;
+	g_config.push_shards = 0;  /* chosen by apply_defaults */
 	g_config.ipc_mode = 0600;
 	g_config.pw_opslimit = crypto_pwhash_OPSLIMIT_INTERACTIVE;
 	g_config.pw_memlimit = crypto_pwhash_MEMLIMIT_INTERACTIVE;
@@ -158,7 +159,7 @@ static void parse_args(int argc, char **argv)
 		case O_PUSH_SHARDS:
 			g_config.push_shards = (int)strtol(optarg, &end, 10);
 			if (*end || g_config.push_shards < 1 || g_config.push_shards > AG_MAX_PUSH_SHARDS)
-				usage_error("--push-shards wants a number from 1 to 64, not '%s'", optarg);
+				usage_error("--push-shards wants a number from 1 to 256, not '%s'", optarg);
 			break;
 		case O_PWHASH:
 			if (strcmp(optarg, "min") == 0) {
@@ -233,6 +234,16 @@ static int apply_defaults(void)
 			g_config.listen[g_config.n_listen++] = default_listen;
 		if (g_config.n_pub == 0)
 			g_config.pub[g_config.n_pub++] = default_pub;
+	}
+	if (g_config.push_shards == 0) {
+		/* Local sockets are files in a private directory and cost next to
+		 * nothing, so many shards keep an event's fan-out small; a tcp
+		 * push URL takes a port per shard, so fewer. */
+		bool local = true;
+		for (int i = 0; i < g_config.n_pub; i++)
+			local = local && (strncmp(g_config.pub[i], "ipc://", 6) == 0 ||
+				strncmp(g_config.pub[i], "inproc://", 9) == 0);
+		g_config.push_shards = local ? 256 : 32;
 	}
 	return 0;
 }

@@ -20,7 +20,7 @@
 /* ---- configuration (main.c) ---- */
 
 #define AG_MAX_URLS 8
-#define AG_MAX_PUSH_SHARDS 64
+#define AG_MAX_PUSH_SHARDS 256
 #define AG_MAX_GATEWAY_UIDS 8
 
 struct server_config {
