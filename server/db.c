@@ -2,7 +2,9 @@
  * busy timeout), the schema and its migrations, a prepared-statement cache
  * keyed by the SQL literal's address, transactions, the SQL functions
  * the queries use (ag_fold), and, for tests, a record of each statement's
- * query plan (ANSIGRAM_EXPLAIN). */
+ * query plan (ANSIGRAM_EXPLAIN). Also the writer: the one connection saga
+ * steps write through, their commits grouped, and the token every write
+ * of the process takes. */
 #include "server.h"
 
 #include <pthread.h>
@@ -312,8 +314,6 @@ static struct {
 static _Thread_local bool in_unit;  /* between writer_begin and writer_end */
 static _Thread_local bool has_token;
 
-/* Commit hook of every connection: a write that commits without the token
- * is a bug (it would wait on SQLite's lock behind open batches). */
 /* Runs a transaction-control statement (a literal), prepared once per
  * connection: SQLITE_OK or the error, logged. */
 static int db_control(struct db *db, const char *sql)
@@ -329,6 +329,8 @@ static int db_control(struct db *db, const char *sql)
 	return rc;
 }
 
+/* Commit hook of every connection: a write that commits without the token
+ * is a bug (it would wait on SQLite's lock behind open batches). */
 static int commit_without_token(void *arg)
 {
 	(void)arg;
