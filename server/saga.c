@@ -155,7 +155,7 @@ static int insert_saga_row(struct saga_run *run)
 }
 
 /* Records an idempotent request as started by this saga, in the saga's
- * first transaction: once the first step commits, a resend can only
+ * first unit: once the first step commits, a resend can only
  * replay, never run again. */
 static int insert_idem_row(struct saga_run *run)
 {
