@@ -311,7 +311,6 @@ static struct {
 } wr = {.lock = PTHREAD_MUTEX_INITIALIZER, .turn = PTHREAD_COND_INITIALIZER,
 	.done = PTHREAD_COND_INITIALIZER};
 
-static _Thread_local bool in_unit;  /* between writer_begin and writer_end */
 static _Thread_local bool has_token;
 
 /* Runs a transaction-control statement (a literal), prepared once per
@@ -402,7 +401,6 @@ void writer_close(void)
 {
 	if (!wr.ready)
 		return;
-	writer_abandon();
 	token_take();
 	batch_end(true);
 	db_close(&wr.db);
@@ -440,7 +438,6 @@ int writer_begin(void)
 		wr.db.failed_rc = rc;
 		token_give();
 	}
-	in_unit = rc == SQLITE_OK;
 	return rc;
 }
 
@@ -452,7 +449,6 @@ int writer_undo(void)
 uint64_t writer_end(bool more_coming)
 {
 	int rc = db_control(&wr.db, "RELEASE unit");
-	in_unit = false;
 	pthread_mutex_lock(&wr.lock);
 	uint64_t ticket = wr.batch;
 	wr.units++;
@@ -497,15 +493,6 @@ int writer_result(uint64_t ticket)
 		: wr.failed[i].batch == ticket ? wr.failed[i].rc : SQLITE_OK;
 	pthread_mutex_unlock(&wr.lock);
 	return rc;
-}
-
-bool writer_abandon(void)
-{
-	if (!in_unit)
-		return false;
-	writer_undo();
-	writer_end(false);
-	return true;
 }
 
 int db_step_write(struct db *db, sqlite3_stmt *st)

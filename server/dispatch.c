@@ -246,12 +246,9 @@ static void run_handler(struct req *rq, const struct ag_op_spec *op, msgpack_sbu
 	rq->out = &pk;
 	db_explain_op(op->name);
 	enum ag_err rc = handlers[op->id](rq);
-	bool left_unit = writer_abandon();
-	if (left_unit || !sqlite3_get_autocommit(rq->db->conn)) {
-		/* A handler that failed between saga_begin and saga_execute: the
-		 * saga never existed, so its id is not reported either. */
+	if (!sqlite3_get_autocommit(rq->db->conn)) {
+		/* A handler that left its own transaction (db_begin) open. */
 		db_rollback(rq->db);
-		rq->saga_id[0] = '\0';
 		if (rc == AG_OK) {
 			ag_error("%s left a transaction open; rolled back", op->name);
 			rc = req_fail(rq, AG_E_INTERNAL, "The server could not complete the request.");

@@ -127,8 +127,6 @@ int writer_wait(uint64_t ticket);
 /* Without waiting: -1 while the batch with this ticket is open, else 0
  * or the SQLite error its commit failed with. */
 int writer_result(uint64_t ticket);
-/* When this thread has a unit open, rolls it back and closes it: true. */
-bool writer_abandon(void);
 /* sqlite3_step of a writing statement (no RETURNING) prepared on db's own
  * connection, outside db_begin: holds the writer token meanwhile, so an
  * open batch commits first and the write never waits on SQLite's lock. */
