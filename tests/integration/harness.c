@@ -491,6 +491,17 @@ struct ag_client *h_client(void)
 	return keep(KEPT_CLIENT, c);
 }
 
+void h_client_close(struct ag_client *c)
+{
+	for (size_t i = 0; c && i < n_kept; i++)
+		if (kept[i].kind == KEPT_CLIENT && kept[i].p == c) {
+			memmove(&kept[i], &kept[i + 1], (--n_kept - i) * sizeof *kept);
+			ag_client_close(c);
+			return;
+		}
+	cr_assert_null(c, "h_client_close: not a client of h_client");
+}
+
 struct ag_reply *h_reply_new(void)
 {
 	return keep(KEPT_REPLY, calloc(1, sizeof(struct ag_reply)));

@@ -71,6 +71,8 @@ void h_test_fini(void);
 
 /* An anonymous client of the current server (5 s timeout). */
 struct ag_client *h_client(void);
+/* Closes a client from h_client before the test ends; NULL is a no-op. */
+void h_client_close(struct ag_client *c);
 
 struct h_user {
 	int64_t id;
