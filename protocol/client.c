@@ -1,4 +1,5 @@
-/* client.c: the client library: a REQ socket to one server, calls with a
+/* client.c: the client library: a REQ socket to a server (or several
+ * instances of one, nng spreading requests over them), calls with a
  * timeout, replies decoded into struct ag_reply, and readers for the
  * MessagePack objects inside replies. */
 #include <stdarg.h>
@@ -18,21 +19,6 @@ struct ag_client {
 	char *auth;
 };
 
-/* Dials url on sock: at once (waiting for the server), or in the
- * background, retrying with back-off up to 2 s apart. */
-static int client_dial(nng_socket sock, const char *url, const struct ag_tls *tls, bool wait)
-{
-	if (wait)
-		return ag_dial(sock, url, tls, 0);
-	nng_dialer d;
-	int rv = ag_dialer_create(&d, sock, url, tls);
-	if (rv == 0)
-		rv = nng_dialer_set_ms(d, NNG_OPT_RECONNMAXT, 2000);
-	if (rv == 0)
-		rv = nng_dialer_start(d, NNG_FLAG_NONBLOCK);
-	return rv;
-}
-
 static int client_open(struct ag_client **out, const char *url, int timeout_ms,
 	const struct ag_tls *tls, bool wait)
 {
@@ -49,7 +35,7 @@ static int client_open(struct ag_client **out, const char *url, int timeout_ms,
 	if ((rv = nng_socket_set_ms(c->sock, NNG_OPT_RECVTIMEO, timeout)) != 0 ||
 	    (rv = nng_socket_set_ms(c->sock, NNG_OPT_SENDTIMEO, timeout)) != 0 ||
 	    (rv = nng_socket_set_size(c->sock, NNG_OPT_RECVMAXSZ, AG_CLIENT_RECV_MAX)) != 0 ||
-	    (rv = client_dial(c->sock, url, tls, wait)) != 0) {
+	    (rv = ag_dial_list(c->sock, url, tls, wait ? 0 : NNG_FLAG_NONBLOCK)) != 0) {
 		nng_close(c->sock);
 		free(c);
 		return rv;

@@ -12,7 +12,10 @@
 struct ag_client;
 
 /* Dials url with a REQ socket; calls wait up to timeout_ms (<= 0: for
- * ever). Returns 0, or an nng error number. */
+ * ever). url may list several instances of one server, comma-separated
+ * (ag_dial_list): requests go to those that answer, and one in flight
+ * when its instance goes away is sent again to another. Returns 0, or an
+ * nng error number. */
 int ag_client_open(struct ag_client **out, const char *url, int timeout_ms);
 /* As ag_client_open; for tls+tcp:// URLs with tls->ca_file, the server's
  * certificate must chain to that CA and carry the server name (see

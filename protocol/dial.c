@@ -1,6 +1,8 @@
 /* dial.c: dialing with TLS server checks (see dial.h). */
 #include "dial.h"
 
+#include <ctype.h>
+#include <stdint.h>
 #include <string.h>
 
 #include <nng/supplemental/tls/tls.h>
@@ -72,4 +74,82 @@ int ag_dial(nng_socket sock, const char *url, const struct ag_tls *tls, int flag
 	if (rv == 0 && (rv = nng_dialer_start(d, flags)) != 0)
 		nng_dialer_close(d);
 	return rv;
+}
+
+const char *ag_url_list_next(const char *list, char *out, size_t size)
+{
+	out[0] = '\0';
+	while (list != NULL && *list != '\0') {
+		size_t len = strcspn(list, ",");
+		const char *start = list, *end = list + len;
+		list = *end == ',' ? end + 1 : end;
+		while (start < end && isspace((unsigned char)*start))
+			start++;
+		while (end > start && isspace((unsigned char)end[-1]))
+			end--;
+		if (end == start)
+			continue;  /* "a,,b" or a trailing comma: no URL there */
+		if ((size_t)(end - start) < size) {
+			memcpy(out, start, (size_t)(end - start));
+			out[end - start] = '\0';
+		}
+		return list;
+	}
+	return NULL;
+}
+
+/* Dials url in the background, retrying at most 2 s apart. */
+static int dial_background(nng_socket sock, const char *url, const struct ag_tls *tls)
+{
+	nng_dialer d;
+	int rv = ag_dialer_create(&d, sock, url, tls);
+	if (rv == 0)
+		rv = nng_dialer_set_ms(d, NNG_OPT_RECONNMAXT, 2000);
+	if (rv == 0 && (rv = nng_dialer_start(d, NNG_FLAG_NONBLOCK)) != 0)
+		nng_dialer_close(d);
+	return rv;
+}
+
+/* Whether rv says a URL can never be dialed, not that no one answered. */
+static bool bad_url(int rv)
+{
+	return rv == NNG_EADDRINVAL || rv == NNG_ENOTSUP || rv == NNG_EINVAL || rv == NNG_ENOMEM;
+}
+
+int ag_dial_list(nng_socket sock, const char *list, const struct ag_tls *tls, int flags)
+{
+	char url[1024];
+	int first_error = 0, n = 0;
+	uint64_t tried = 0;  /* bit i: URL i was dialed at once and did not answer */
+	/* Dialed in the background: every URL with NNG_FLAG_NONBLOCK, else
+	 * those after the first that answers. */
+	bool background = (flags & NNG_FLAG_NONBLOCK) != 0;
+	for (const char *rest = ag_url_list_next(list, url, sizeof url); rest != NULL;
+	     rest = ag_url_list_next(rest, url, sizeof url), n++) {
+		if (n == AG_URL_LIST_MAX)
+			return NNG_EINVAL;
+		int rv = url[0] == '\0' ? NNG_EADDRINVAL
+			: background ? dial_background(sock, url, tls)
+			: ag_dial(sock, url, tls, flags);
+		if (bad_url(rv) || (rv != 0 && background))
+			return rv;
+		if (rv == 0) {
+			background = true;
+		} else {
+			tried |= UINT64_C(1) << n;
+			if (first_error == 0)
+				first_error = rv;
+		}
+	}
+	if (n == 0)
+		return NNG_EADDRINVAL;
+	if (!background)
+		return first_error;  /* none answered */
+	/* Those that did not answer at first join when they come up. */
+	int i = 0;
+	for (const char *rest = ag_url_list_next(list, url, sizeof url); rest != NULL;
+	     rest = ag_url_list_next(rest, url, sizeof url), i++)
+		if (tried & UINT64_C(1) << i)
+			dial_background(sock, url, tls);
+	return 0;
 }

@@ -20,7 +20,23 @@ struct ag_sub {
 	uint8_t topic[AG_PUSH_TOPIC_BYTES];
 	uint8_t key[AG_PUSH_KEY_BYTES];
 	unsigned long dropped;
+	/* Dialing several instances, each event comes from each: the seqs
+	 * seen last, to drop the repeats. */
+	bool several;
+	uint64_t recent[64];
+	unsigned n_recent;
 };
+
+/* True when seq was among the last seqs s saw; else remembers it. */
+static bool repeated(struct ag_sub *s, uint64_t seq)
+{
+	unsigned kept = s->n_recent < 64 ? s->n_recent : 64;
+	for (unsigned i = 0; i < kept; i++)
+		if (s->recent[i] == seq)
+			return true;
+	s->recent[s->n_recent++ % 64] = seq;
+	return false;
+}
 
 void ag_push_seal(const uint8_t topic[AG_PUSH_TOPIC_BYTES], const uint8_t key[AG_PUSH_KEY_BYTES],
 	const void *event, size_t len, uint8_t *out)
@@ -85,7 +101,10 @@ int ag_sub_open_tls(struct ag_sub **out, const char *url, const struct ag_tls *t
 	if (rv == 0)  /* room for bursts: what does not fit is dropped */
 		rv = nng_socket_set_int(s->sock, NNG_OPT_RECVBUF, 1024);
 	if (rv == 0)  /* NONBLOCK: keeps redialling until the server is there */
-		rv = ag_dial(s->sock, url, tls, NNG_FLAG_NONBLOCK);
+		rv = ag_dial_list(s->sock, url, tls, NNG_FLAG_NONBLOCK);
+	char first[8];
+	s->several = ag_url_list_next(ag_url_list_next(url, first, sizeof first), first,
+		sizeof first) != NULL;
 	if (rv != 0) {
 		nng_close(s->sock);
 		close(fds[0]);
@@ -206,6 +225,10 @@ int ag_sub_next(struct ag_sub *s, int timeout_ms, struct ag_event *ev)
 			return rv;
 		rv = ag_event_open(s->topic, s->key, nng_msg_body(msg), nng_msg_len(msg), ev);
 		nng_msg_free(msg);
+		if (rv == 0 && s->several && repeated(s, ev->seq)) {
+			ag_event_free(ev);
+			continue;
+		}
 		if (rv == 0)
 			return 0;
 		s->dropped++;  /* another session's event, or a damaged one */

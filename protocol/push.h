@@ -37,8 +37,10 @@ struct ag_event {
 	const msgpack_object *data;
 };
 
-/* Dials url with a SUB socket subscribed to topic. Returns 0 or an nng
- * error number. */
+/* Dials url with a SUB socket subscribed to topic. url may list the
+ * session's push URL on several instances of one server, comma-separated:
+ * each event then arrives from each, and ag_sub_next drops the repeats by
+ * seq. Returns 0 or an nng error number. */
 int ag_sub_open(struct ag_sub **out, const char *url,
 	const uint8_t topic[AG_PUSH_TOPIC_BYTES], const uint8_t key[AG_PUSH_KEY_BYTES]);
 /* As ag_sub_open; tls checks a tls+tcp:// server as ag_client_open_tls

@@ -431,6 +431,28 @@ RC=$?
 has "ANSIGRAM_SERVER named" "$OUT" "ANSIGRAM_SERVER 'http://example.com' is not a server URL"
 expect "--pub with an unknown scheme: exit 2" 2 alice --pub udp://x watch --count 1
 has "--pub named" "$ERR" "--pub 'udp://x' is not a server URL"
+# Several instances of one server: every URL is dialed, one that is down
+# is passed over.
+OUT=$(ANSIGRAM_SESSION="$dir/none.session" "$ANSIGRAM" --server "ipc://$dir/nobody.sock" \
+	--server "$url" --json server ping 2>&1)
+RC=$?
+[ "$RC" -eq 0 ] && pass "--server twice, the first down: exit 0" ||
+	fail "--server twice, the first down: exit 0" "exit $RC" "$OUT"
+OUT=$(ANSIGRAM_SERVER="ipc://$dir/nobody.sock, $url" ANSIGRAM_SESSION="$dir/none.session" \
+	"$ANSIGRAM" --json server ping 2>&1)
+RC=$?
+[ "$RC" -eq 0 ] && pass "ANSIGRAM_SERVER listing two, the first down: exit 0" ||
+	fail "ANSIGRAM_SERVER listing two, the first down: exit 0" "exit $RC" "$OUT"
+OUT=$(ANSIGRAM_SESSION="$dir/none.session" "$ANSIGRAM" --server "ipc://$dir/nobody.sock" \
+	--server "ipc://$dir/nobody2.sock" server ping 2>&1)
+RC=$?
+[ "$RC" -eq 3 ] && pass "--server twice, both down: exit 3" ||
+	fail "--server twice, both down: exit 3" "exit $RC" "$OUT"
+OUT=$(ANSIGRAM_SESSION="$dir/none.session" "$ANSIGRAM" --server " , " server ping 2>&1)
+RC=$?
+[ "$RC" -eq 2 ] && pass "--server naming no URL: exit 2" ||
+	fail "--server naming no URL: exit 2" "exit $RC" "$OUT"
+has "--server naming no URL says so" "$OUT" "--server names no server URL"
 
 echo "# unlike and unfollow change nothing when there is nothing to undo"
 likes_before=$(json_get "$(wire_data post.get "{\"post_id\": $post_id}")" 'd["like_count"]')

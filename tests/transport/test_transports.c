@@ -440,3 +440,70 @@ Test(transport, tls_key_that_does_not_match_its_certificate_refuses_to_start)
 		fclose(f);
 	cr_expect(said, "the refusal does not say the key and certificate differ");
 }
+
+/* Starts an ansigramd of its own (database and sockets named after name,
+ * in dir) and sets url to its request URL; returns its pid. */
+static pid_t spawn_instance(const char *name, char *url, size_t size)
+{
+	const char *bin = getenv("ANSIGRAMD");
+	cr_assert_not_null(bin, "ANSIGRAMD must name the server binary");
+	char db[128], pub[128], log[128];
+	snprintf(url, size, "ipc://%s/%s-req.sock", dir, name);
+	snprintf(pub, sizeof pub, "ipc://%s/%s-pub.sock", dir, name);
+	snprintf(db, sizeof db, "%s/%s.db", dir, name);
+	snprintf(log, sizeof log, "%s/%s.log", dir, name);
+	pid_t pid = fork();
+	cr_assert_neq(pid, -1);
+	if (pid == 0) {
+		freopen(log, "a", stderr);
+		const char *argv[] = {bin, "--db", db, "--listen", url, "--pub", pub,
+			"--pwhash", "min", "--workers", "2", "--push-shards", "1", NULL};
+		execv(bin, (char **)argv);
+		_exit(127);
+	}
+	return pid;
+}
+
+/* Asserts that c's next n pings are answered (each within its timeout). */
+static void expect_pings(struct ag_client *c, int n, const char *when)
+{
+	for (int i = 0; i < n; i++) {
+		struct ag_reply r;
+		int rv = ag_client_callf(c, &r, "server.ping", NULL, "");
+		cr_assert_eq(rv, 0, "%s: ping %d got no reply: %s", when, i, nng_strerror(rv));
+		cr_assert(r.ok, "%s: ping %d: %s", when, i, r.message);
+		ag_reply_free(&r);
+	}
+}
+
+/* A client given two instances' URLs starts while one is down, takes the
+ * other in when it comes up, and is still answered after the first is
+ * killed. */
+Test(transport, a_client_listing_two_servers_goes_on_when_one_dies)
+{
+	char url_a[128], url_b[128], both[300];
+	pid_t a = spawn_instance("a", url_a, sizeof url_a);
+	server_pid = a;
+	struct ag_client *alone = connect_when_up(url_a, NULL);
+	cr_assert_not_null(alone, "no answer on %s", url_a);
+	ag_client_close(alone);
+	snprintf(url_b, sizeof url_b, "ipc://%s/b-req.sock", dir);
+	snprintf(both, sizeof both, "%s,%s", url_a, url_b);
+
+	struct ag_client *c;
+	/* 10 s a call: B's dialer retries at most 2 s apart. */
+	cr_assert_eq(ag_client_open(&c, both, 10000), 0, "a listed server that is down failed "
+		"the open");
+	expect_pings(c, 20, "with only the first server up");
+
+	pid_t b = spawn_instance("b", url_b, sizeof url_b);
+	struct ag_client *b_alone = connect_when_up(url_b, NULL);
+	cr_assert_not_null(b_alone, "no answer on %s", url_b);
+	ag_client_close(b_alone);
+	kill(a, SIGKILL);
+	waitpid(a, NULL, 0);
+	server_pid = b;
+	expect_pings(c, 20, "after the first server died");
+	ag_client_close(c);
+	cr_expect_eq(stop_server(b), 0);
+}

@@ -26,18 +26,6 @@ static void pipe_event(nng_pipe p, nng_pipe_ev ev, void *arg)
 	while (n < 0 && errno == EINTR);
 }
 
-/* Dials without waiting: the dialer keeps retrying in the background. */
-static int dial(nng_socket sock, const char *url, const struct ag_tls *tls)
-{
-	nng_dialer d;
-	int rv = ag_dialer_create(&d, sock, url, tls);
-	if (rv == 0)
-		rv = nng_dialer_set_ms(d, NNG_OPT_RECONNMAXT, 2000);
-	if (rv == 0)
-		rv = nng_dialer_start(d, NNG_FLAG_NONBLOCK);
-	return rv;
-}
-
 int monitor_open(struct monitor **out, const char *url, const struct ag_tls *tls)
 {
 	*out = NULL;
@@ -57,7 +45,7 @@ int monitor_open(struct monitor **out, const char *url, const struct ag_tls *tls
 	if (rv == 0)
 		rv = nng_pipe_notify(mon->sock, NNG_PIPE_EV_REM_POST, pipe_event, mon);
 	if (rv == 0)
-		rv = dial(mon->sock, url, tls);
+		rv = ag_dial_list(mon->sock, url, tls, NNG_FLAG_NONBLOCK);
 	if (rv != 0) {
 		nng_close(mon->sock);
 		close(fds[0]);

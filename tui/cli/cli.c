@@ -55,14 +55,22 @@ static bool known_scheme(const char *url)
 	return false;
 }
 
-/* A usage error unless url (named by what, e.g. "--server") has a scheme
- * nng can dial. */
-static int check_url(struct cli *c, const char *what, const char *url)
+/* A usage error unless list (named by what, e.g. "--server") is one URL,
+ * or several separated by commas, each with a scheme nng can dial. */
+static int check_url(struct cli *c, const char *what, const char *list)
 {
-	if (known_scheme(url))
-		return CLI_OK;
-	return cli_usage(c, "%s '%s' is not a server URL: use ipc://PATH, tcp://HOST:PORT or "
-		"tls+tcp://HOST:PORT", what, url);
+	char url[1024];
+	int n = 0;
+	for (const char *rest = ag_url_list_next(list, url, sizeof url); rest != NULL;
+	     rest = ag_url_list_next(rest, url, sizeof url), n++)
+		if (!known_scheme(url))
+			return cli_usage(c, "%s '%s' is not a server URL: use ipc://PATH, "
+				"tcp://HOST:PORT or tls+tcp://HOST:PORT", what, url);
+	if (n == 0)
+		return cli_usage(c, "%s names no server URL", what);
+	if (n > AG_URL_LIST_MAX)
+		return cli_usage(c, "%s names more than %d server URLs", what, AG_URL_LIST_MAX);
+	return CLI_OK;
 }
 
 int cli_settle(struct cli *c)
@@ -275,7 +283,13 @@ int cli_global_option(struct cli *c, int argc, char **argv, int *i)
 		} else if (value[0] == '\0') {
 			return cli_usage(c, "option --%s needs a value", name);
 		} else if (strcmp(name, "server") == 0) {
-			c->opts.server_url = value;
+			/* Repeated: instances of one server, all dialed. */
+			size_t have = c->opts.server_url == c->server_list ? strlen(c->server_list) : 0;
+			int n = snprintf(c->server_list + have, sizeof c->server_list - have, "%s%s",
+				have ? "," : "", value);
+			if (n < 0 || (size_t)n >= sizeof c->server_list - have)
+				return cli_usage(c, "the --server URLs are too long together");
+			c->opts.server_url = c->server_list;
 			c->server_from = "--server";
 		} else if (strcmp(name, "pub") == 0) {
 			c->opts.pub_url = value;

@@ -38,6 +38,7 @@ enum {
 struct cli {
 	struct ag_client_opts opts;
 	char server_url[1024];
+	char server_list[1024];      /* the --server URLs, comma-separated */
 	const char *server_from;     /* where server_url came from, for messages ("--server") */
 	char session_path[4096];
 	struct ag_session session;   /* the session file (zeroed when there is none) */

@@ -129,9 +129,11 @@ static void describe_arg(const struct ag_arg_spec *a, struct ag_buf *out)
 static void print_global_options(const struct cli *c)
 {
 	item(c, "--server URL", "request URL of the server (default: $ANSIGRAM_SERVER, else the "
-		"server of the session file, else ansigramd's default ipc socket)");
+		"server of the session file, else ansigramd's default ipc socket); repeated or "
+		"comma-separated: instances of one server, all dialed, one that is down passed over");
 	item(c, "--pub URL", "push URL for watch and the app (default: the one the login named, "
-		"else the first one server.info lists)");
+		"else the first one server.info lists); comma-separated: the session's push URL on "
+		"each instance, repeats dropped");
 	item(c, "--session FILE", "the session file (default: $ANSIGRAM_SESSION, else "
 		"$XDG_CONFIG_HOME/ansigram/session)");
 	item(c, "--ca FILE", "PEM CA certificate to verify a tls+tcp:// server");
