@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <netinet/in.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <sys/wait.h>
@@ -115,8 +116,10 @@ static pid_t spawn_server_pub(const char *listen, const char *pub_url, const cha
 	cr_assert_neq(pid, -1);
 	if (pid == 0) {
 		freopen(log, "a", stderr);
+		/* One push shard: a tcp push URL then takes one port, not 32. */
 		const char *argv[] = {bin, "--db", db, "--listen", listen, "--pub", pub,
-			"--pwhash", "min", "--workers", "2", extra1, extra2, extra3, extra4, NULL};
+			"--pwhash", "min", "--workers", "2", "--push-shards", "1", extra1, extra2,
+			extra3, extra4, NULL};
 		execv(bin, (char **)argv);
 		_exit(127);
 	}
@@ -155,10 +158,17 @@ static int stop_server(pid_t pid)
 	return exit_status_within(pid, 10000);
 }
 
-/* Dials until the server answers ping (it needs a moment to listen). */
+/* Dials until the server answers ping (it needs a moment to listen, more
+ * under a sanitizer on a loaded machine): up to 30 s, or until the server
+ * started last has exited. */
 static struct ag_client *connect_when_up_tls(const char *url, const struct ag_tls *tls)
 {
-	for (int i = 0; i < 100; i++) {
+	for (int64_t deadline = ag_now_ms() + 30000; ag_now_ms() < deadline;) {
+		if (server_pid > 0 && waitpid(server_pid, NULL, WNOHANG) == server_pid) {
+			server_pid = 0;
+			cr_log_error("the server exited before answering on %s", url);
+			return NULL;
+		}
 		struct ag_client *c;
 		if (ag_client_open_tls(&c, url, 2000, tls) == 0) {
 			struct ag_reply r;
@@ -179,9 +189,31 @@ static struct ag_client *connect_when_up(const char *url, const char *ca_file)
 	return connect_when_up_tls(url, &tls);
 }
 
+/* Whether nothing listens on 127.0.0.1:port (a listener could bind it). */
+static bool port_free(int port)
+{
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+	cr_assert_geq(fd, 0);
+	int on = 1;
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof on);
+	struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port),
+		.sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+	bool free = bind(fd, (struct sockaddr *)&a, sizeof a) == 0;
+	close(fd);
+	return free;
+}
+
+/* A port p such that p and p + 1 (a test's request and push ports) are
+ * free now. */
 static int free_port(void)
 {
-	return 20000 + (int)(randombytes_uniform(30000));
+	for (int tries = 0; tries < 100; tries++) {
+		int p = 20000 + (int)randombytes_uniform(30000);
+		if (port_free(p) && port_free(p + 1))
+			return p;
+	}
+	cr_assert_fail("no two free ports in a row on 127.0.0.1");
+	return -1;
 }
 
 Test(transport, tcp_on_loopback)
