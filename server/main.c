@@ -25,7 +25,8 @@ static const char usage_text[] =
 	"Usage: ansigramd [OPTION]...\n"
 	"The ansigram server: serves the protocol over nng and keeps its data in SQLite.\n"
 	"\n"
-	"  --db PATH            database file (default $XDG_DATA_HOME/ansigram/ansigram.db)\n"
+	"  --db PATH            database file (default $ANSIGRAM_DB, else\n"
+	"                       $XDG_DATA_HOME/ansigram/ansigram.db)\n"
 	"  --listen URL         request (REQ/REP) URL; repeatable (default\n"
 	"                       ipc://$XDG_RUNTIME_DIR/ansigram/ansigramd.sock)\n"
 	"  --pub URL            push (PUB/SUB) URL; repeatable (default\n"
@@ -205,6 +206,15 @@ static void parse_args(int argc, char **argv)
 	}
 	if (optind < argc)
 		usage_error("unexpected argument '%s'", argv[optind]);
+	const char *env_db = getenv("ANSIGRAM_DB");
+	if (!g_config.db_path[0] && env_db && env_db[0]) {
+		if (strlen(env_db) >= sizeof g_config.db_path)
+			usage_error("ANSIGRAM_DB path is too long: %s", env_db);
+		strcpy(g_config.db_path, env_db);
+	}
+	if (strstr(g_config.db_path, "://"))
+		usage_error("the database '%s' is a URI: this server keeps its data in SQLite, "
+			"give a file path", g_config.db_path);
 }
 
 /* Fills in the XDG defaults for whatever the command line left unset. */

@@ -60,13 +60,19 @@ static void sleep_ms(int64_t ms)
 		;
 }
 
+/* spawn_at's db for a database named by ANSIGRAM_DB, not --db. */
+static const char DB_FROM_ENV[] = "from ANSIGRAM_DB";
+
 /* Starts ansigramd on dir (made when NULL) with its database at db (NULL:
- * DIR/test.db), plus extra arguments; waits up to 10 s for ping unless
- * expect_exit. */
+ * DIR/test.db; DB_FROM_ENV: DIR/env.db, given as ANSIGRAM_DB), plus extra
+ * arguments; waits up to 10 s for ping unless expect_exit. */
 static void spawn_at(struct proc *p, const char *dir, const char *db, const char *const extra[],
 	bool expect_exit)
 {
 	/* dir and db may point into *p (a restart on the same files). */
+	bool db_from_env = db == DB_FROM_ENV;
+	if (db_from_env)
+		db = NULL;
 	char dir_copy[sizeof p->s.dir] = "", db_copy[sizeof p->s.db_path] = "";
 	snprintf(dir_copy, sizeof dir_copy, "%s", dir ? dir : "");
 	snprintf(db_copy, sizeof db_copy, "%s", db ? db : "");
@@ -84,7 +90,8 @@ static void spawn_at(struct proc *p, const char *dir, const char *db, const char
 	snprintf(p->s.url, sizeof p->s.url, "ipc://%s/req%d.sock", p->s.dir, (int)getpid());
 	snprintf(p->s.pub_url, sizeof p->s.pub_url, "ipc://%s/pub%d.sock", p->s.dir,
 		(int)getpid());
-	snprintf(p->s.db_path, sizeof p->s.db_path, "%s", db ? db : h_fmt("%s/test.db", p->s.dir));
+	snprintf(p->s.db_path, sizeof p->s.db_path, "%s", db ? db
+		: h_fmt("%s/%s.db", p->s.dir, db_from_env ? "env" : "test"));
 	snprintf(p->s.log_path, sizeof p->s.log_path, "%s/server%ld.log", p->s.dir,
 		(long)ag_now_ms());
 	const char *bin = getenv("ANSIGRAMD");
@@ -92,6 +99,10 @@ static void spawn_at(struct proc *p, const char *dir, const char *db, const char
 	const char *argv[32] = {bin, "--db", p->s.db_path, "--listen", p->s.url, "--pub",
 		p->s.pub_url, "--pwhash", "min", "--workers", "4"};
 	size_t n = 11;
+	if (db_from_env) {  /* no --db */
+		memmove(&argv[1], &argv[3], 8 * sizeof argv[0]);
+		n -= 2;
+	}
 	for (size_t i = 0; extra && extra[i] && n + 1 < 32; i++)
 		argv[n++] = extra[i];
 	argv[n] = NULL;
@@ -103,6 +114,10 @@ static void spawn_at(struct proc *p, const char *dir, const char *db, const char
 		dup2(null, 0);
 		dup2(null, 1);
 		dup2(log, 2);
+		if (db_from_env)
+			setenv("ANSIGRAM_DB", p->s.db_path, 1);
+		else
+			unsetenv("ANSIGRAM_DB");
 		execv(bin, (char **)argv);
 		_exit(127);
 	}
@@ -558,4 +573,18 @@ Test(lifecycle, sync_full_is_taken_and_said_and_a_bad_mode_is_refused)
 	spawn_at(&p, p.s.dir, p.s.db_path, bogus, true);
 	cr_assert_eq(wait_exit(&p, 10000), 2);
 	cr_assert(log_has(&p, "--sync wants normal or full, not 'sometimes'"));
+}
+
+Test(lifecycle, ansigram_db_names_the_database_and_a_uri_is_refused)
+{
+	struct proc p;
+	spawn_at(&p, NULL, DB_FROM_ENV, NULL, false);
+	cr_assert(log_has(&p, h_fmt("database %s ", p.s.db_path)),
+		"the server did not say it opened ANSIGRAM_DB's file");
+	h_ok(h_client(), "server.ping", "");
+	stop_cleanly(&p);
+	cr_assert_eq(access(p.s.db_path, F_OK), 0, "no database at ANSIGRAM_DB's path");
+	spawn_at(&p, p.s.dir, "postgresql://ansigram@db.example/ansigram", NULL, true);
+	cr_assert_eq(wait_exit(&p, 10000), 2);
+	cr_assert(log_has(&p, "is a URI: this server keeps its data in SQLite, give a file path"));
 }
