@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -308,6 +309,21 @@ static void shutdown_drained(void)
 	pthread_mutex_unlock(&shutdown_state.lock);
 }
 
+/* Raises the soft open files limit to the hard one: every push shard and
+ * every connected client takes a descriptor, and the usual soft limit of
+ * 1024 would refuse connections long before the machine runs out. */
+static void raise_open_files_limit(void)
+{
+	struct rlimit lim;
+	if (getrlimit(RLIMIT_NOFILE, &lim) != 0 || lim.rlim_cur >= lim.rlim_max)
+		return;
+	rlim_t was = lim.rlim_cur;
+	lim.rlim_cur = lim.rlim_max;
+	if (setrlimit(RLIMIT_NOFILE, &lim) == 0)
+		ag_debug("open files limit raised from %llu to %llu", (unsigned long long)was,
+			(unsigned long long)lim.rlim_max);
+}
+
 int main(int argc, char **argv)
 {
 	if (argc == 4 && strcmp(argv[1], "--probe-dial") == 0)
@@ -318,6 +334,7 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	parse_args(argc, argv);
+	raise_open_files_limit();
 	const char *explain = getenv("ANSIGRAM_EXPLAIN");
 	if (explain && *explain && db_explain_open(explain) != 0) {
 		ag_error("ANSIGRAM_EXPLAIN: cannot open %s", explain);

@@ -16,13 +16,17 @@
  * The push phase measures the round trip from sending a message to its
  * event arriving at the receiver's subscriber, and the server's CPU time
  * per round, with 0, 100 and 1000 idle subscribers of other sessions
- * connected (each on the push URL its login named).
+ * connected (each on the push URL its login named). The idle subscribers
+ * live in processes of their own (this program run as a holder), as other
+ * people's clients would, so their sockets do not share this process's
+ * threads with the measured subscriber.
  *
  * Usage: bench [--seconds S] [--clients N] [--users N] [--posts N]
  *              [--push-rounds N] [--push-shards N] [--big-posts N] [--json]
  * (ANSIGRAMD names the server binary). Prints tables (with --json, one
  * JSON object per measured line on stdout and the tables on stderr);
  * exits 0, or 1 when the server does not stop within 10 s of SIGTERM. */
+#include <fcntl.h>
 #include <getopt.h>
 #include <poll.h>
 #include <pthread.h>
@@ -642,6 +646,76 @@ static struct push_result push_rounds_measure(pid_t server, struct ag_client *se
 	return res;
 }
 
+/* Holder mode (bench --hold-subscribers N URL FIRST USERS): logs in N
+ * sessions of users 2.. (from the FIRST-th on) at URL, subscribes each,
+ * says "ready" on stdout and holds them until stdin closes. */
+static int hold_main(char **argv)
+{
+	int count = atoi(argv[2]), first = atoi(argv[4]);
+	snprintf(req_url, sizeof req_url, "%s", argv[3]);
+	n_users = atoi(argv[5]);
+	struct ag_client *c;
+	if (count < 1 || n_users < 3 || ag_client_open(&c, req_url, 10000) != 0)
+		return 1;
+	for (int i = 0; i < count; i++) {
+		struct push_login l;
+		if (push_login(c, 2 + (first + i) % (n_users - 2), &l) != 0 || !push_subscribe(&l)) {
+			fprintf(stderr, "bench: could not add idle subscriber %d\n", first + i + 1);
+			return 1;
+		}
+	}
+	if (write(STDOUT_FILENO, "ready\n", 6) != 6)
+		return 1;
+	char byte;
+	while (read(STDIN_FILENO, &byte, 1) > 0)
+		;
+	/* Subscribers are left open: see tests/push/live.c on closing SUB
+	 * sockets with nng 1.5.2; _exit skips nng's atexit work too. */
+	_exit(0);
+}
+
+/* A holder process keeping count idle subscribers (the first-th on);
+ * *to_holder is its stdin, to close when done. Returns its pid once they
+ * are all subscribed (within 120 s), or -1. */
+static pid_t spawn_holder(int count, int first, int *to_holder)
+{
+	/* Close-on-exec: a later holder must not keep this one's stdin open. */
+	int in[2], out[2];
+	if (pipe2(in, O_CLOEXEC) != 0 || pipe2(out, O_CLOEXEC) != 0)
+		return -1;
+	char n_text[16], first_text[16], users_text[16];
+	snprintf(n_text, sizeof n_text, "%d", count);
+	snprintf(first_text, sizeof first_text, "%d", first);
+	snprintf(users_text, sizeof users_text, "%d", n_users);
+	pid_t pid = fork();
+	if (pid == 0) {
+		dup2(in[0], STDIN_FILENO);
+		dup2(out[1], STDOUT_FILENO);
+		close(in[1]);
+		close(out[0]);
+		execl("/proc/self/exe", "bench", "--hold-subscribers", n_text, req_url, first_text,
+			users_text, (char *)NULL);
+		_exit(127);
+	}
+	close(in[0]);
+	close(out[1]);
+	char line[8] = "";
+	struct pollfd p = {.fd = out[0], .events = POLLIN};
+	bool ready = pid > 0 && poll(&p, 1, 120000) == 1 && read(out[0], line, 6) == 6 &&
+		strncmp(line, "ready\n", 6) == 0;
+	close(out[0]);
+	if (!ready) {
+		close(in[1]);
+		if (pid > 0) {
+			kill(pid, SIGKILL);
+			waitpid(pid, NULL, 0);
+		}
+		return -1;
+	}
+	*to_holder = in[1];
+	return pid;
+}
+
 /* The push table: the same rounds with more and more idle subscribers.
  * Returns 0, or -1 when the phase could not be set up. */
 static int push_phase(pid_t server)
@@ -660,27 +734,26 @@ static int push_phase(pid_t server)
 	if (ag_client_open(&sender, req_url, 10000) != 0)
 		return -1;
 	ag_client_set_auth(sender, send_login.token);
-	enum { MAX_IDLE = 1000 };
-	struct ag_sub **idle = calloc(MAX_IDLE, sizeof *idle);
-	int n_idle = 0, rc = 0;
+	pid_t holders[3];
+	int to_holders[3], n_holders = 0, n_idle = 0, rc = 0;
 	double cpu_at_0 = 0, net_at_0 = 0;
 	say("\n%-34s %10s %10s %10s %16s %10s %14s %14s %10s\n", "push: message.send -> its event",
 		"rounds/s", "p50 us", "p99 us", "server CPU us/rd", "vs 0 idle", "after reply p99",
 		"quiet CPU us/s", "net vs 0");
 	for (size_t s = 0; s < sizeof idle_steps / sizeof idle_steps[0]; s++) {
-		/* Idle sessions of users 2.., each subscribed where its login says. */
-		while (n_idle < idle_steps[s]) {
-			struct push_login l;
-			if (push_login(c, 2 + n_idle % (n_users - 2), &l) != 0 ||
-			    !(idle[n_idle] = push_subscribe(&l))) {
-				fprintf(stderr, "bench: could not add idle subscriber %d\n", n_idle + 1);
+		/* Idle sessions of users 2.., each subscribed where its login says,
+		 * in a holder process per step. */
+		if (n_idle < idle_steps[s]) {
+			int more = idle_steps[s] - n_idle;
+			holders[n_holders] = spawn_holder(more, n_idle, &to_holders[n_holders]);
+			if (holders[n_holders] < 0) {
+				fprintf(stderr, "bench: could not start %d idle subscribers\n", more);
 				rc = -1;
 				break;
 			}
-			n_idle++;
+			n_holders++;
+			n_idle += more;
 		}
-		if (rc != 0)
-			break;
 		struct push_result r = push_rounds_measure(server, sender, receiver);
 		if (s == 0) {
 			cpu_at_0 = r.cpu_us_per_round;
@@ -702,9 +775,12 @@ static int push_phase(pid_t server)
 			"net_cpu_us_per_round", r.net_cpu_us_per_round, "net_cpu_vs_0_idle", net_ratio,
 			"lost", (double)r.lost, (const char *)NULL);
 	}
-	/* Subscribers are left open: the process ends soon (see tests/push/live.c
+	for (int h = 0; h < n_holders; h++) {
+		close(to_holders[h]);
+		waitpid(holders[h], NULL, 0);
+	}
+	/* The receiver is left open: the process ends soon (see tests/push/live.c
 	 * on closing SUB sockets with nng 1.5.2). */
-	free(idle);
 	ag_client_close(sender);
 	ag_client_close(c);
 	return rc;
@@ -851,6 +927,8 @@ static void feed_at_scale_phase(void)
 
 int main(int argc, char **argv)
 {
+	if (argc == 6 && strcmp(argv[1], "--hold-subscribers") == 0)
+		return hold_main(argv);
 	static const struct option opts[] = {
 		{"seconds", required_argument, NULL, 's'}, {"clients", required_argument, NULL, 'c'},
 		{"users", required_argument, NULL, 'u'}, {"posts", required_argument, NULL, 'p'},

@@ -16,6 +16,7 @@
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/socket.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/un.h>
 #include <sys/wait.h>
@@ -587,4 +588,34 @@ Test(lifecycle, ansigram_db_names_the_database_and_a_uri_is_refused)
 	spawn_at(&p, p.s.dir, "postgresql://ansigram@db.example/ansigram", NULL, true);
 	cr_assert_eq(wait_exit(&p, 10000), 2);
 	cr_assert(log_has(&p, "is a URI: this server keeps its data in SQLite, give a file path"));
+}
+
+/* The soft open files limit of pid, or -1. */
+static long open_files_limit(pid_t pid, long *hard)
+{
+	FILE *f = fopen(h_fmt("/proc/%d/limits", (int)pid), "r");
+	if (!f)
+		return -1;
+	char line[256];
+	long soft = -1;
+	while (fgets(line, sizeof line, f))
+		if (sscanf(line, "Max open files %ld %ld", &soft, hard) == 2)
+			break;
+	fclose(f);
+	return soft;
+}
+
+Test(lifecycle, the_open_files_limit_is_raised_to_the_hard_one)
+{
+	struct rlimit was;
+	cr_assert_eq(getrlimit(RLIMIT_NOFILE, &was), 0);
+	cr_assert_gt(was.rlim_max, 256, "the hard limit is too low to tell");
+	struct rlimit low = {256, was.rlim_max};
+	cr_assert_eq(setrlimit(RLIMIT_NOFILE, &low), 0);
+	struct proc p;
+	spawn(&p, NULL);  /* inherits the soft limit of 256 */
+	setrlimit(RLIMIT_NOFILE, &was);
+	long hard = -1, soft = open_files_limit(p.pid, &hard);
+	cr_expect_eq(soft, hard, "the server kept a soft limit of %ld (hard %ld)", soft, hard);
+	stop_cleanly(&p);
 }
