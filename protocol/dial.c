@@ -2,7 +2,6 @@
 #include "dial.h"
 
 #include <ctype.h>
-#include <stdint.h>
 #include <string.h>
 
 #include <nng/supplemental/tls/tls.h>
@@ -119,37 +118,32 @@ static bool bad_url(int rv)
 int ag_dial_list(nng_socket sock, const char *list, const struct ag_tls *tls, int flags)
 {
 	char url[1024];
-	int first_error = 0, n = 0;
-	uint64_t tried = 0;  /* bit i: URL i was dialed at once and did not answer */
-	/* Dialed in the background: every URL with NNG_FLAG_NONBLOCK, else
-	 * those after the first that answers. */
-	bool background = (flags & NNG_FLAG_NONBLOCK) != 0;
+	int n = 0, first_error = 0;
+	/* Once one answered (or with NNG_FLAG_NONBLOCK), nothing waits. */
+	bool answered = (flags & NNG_FLAG_NONBLOCK) != 0;
 	for (const char *rest = ag_url_list_next(list, url, sizeof url); rest != NULL;
 	     rest = ag_url_list_next(rest, url, sizeof url), n++) {
 		if (n == AG_URL_LIST_MAX)
 			return NNG_EINVAL;
-		int rv = url[0] == '\0' ? NNG_EADDRINVAL
-			: background ? dial_background(sock, url, tls)
-			: ag_dial(sock, url, tls, flags);
-		if (bad_url(rv) || (rv != 0 && background))
-			return rv;
-		if (rv == 0) {
-			background = true;
-		} else {
-			tried |= UINT64_C(1) << n;
+		if (url[0] == '\0')
+			return NNG_EADDRINVAL;  /* too long to be a URL */
+		if (!answered) {
+			int rv = ag_dial(sock, url, tls, flags);
+			if (rv == 0) {
+				answered = true;
+				continue;
+			}
+			if (bad_url(rv))
+				return rv;
 			if (first_error == 0)
 				first_error = rv;
 		}
+		/* Not up (yet): joins when it comes up. */
+		int rv = dial_background(sock, url, tls);
+		if (rv != 0)
+			return rv;
 	}
 	if (n == 0)
 		return NNG_EADDRINVAL;
-	if (!background)
-		return first_error;  /* none answered */
-	/* Those that did not answer at first join when they come up. */
-	int i = 0;
-	for (const char *rest = ag_url_list_next(list, url, sizeof url); rest != NULL;
-	     rest = ag_url_list_next(rest, url, sizeof url), i++)
-		if (tried & UINT64_C(1) << i)
-			dial_background(sock, url, tls);
-	return 0;
+	return answered ? 0 : first_error;
 }

@@ -13,6 +13,10 @@
 
 #include "proto.h"
 
+/* How many of the last seqs a subscriber to several instances remembers:
+ * a repeat from another instance comes close behind the first. */
+#define RECENT_SEQS 64
+
 struct ag_sub {
 	nng_socket sock;
 	int state_rd, state_wr;   /* connection news from nng's threads */
@@ -23,18 +27,18 @@ struct ag_sub {
 	/* Dialing several instances, each event comes from each: the seqs
 	 * seen last, to drop the repeats. */
 	bool several;
-	uint64_t recent[64];
+	uint64_t recent[RECENT_SEQS];
 	unsigned n_recent;
 };
 
 /* True when seq was among the last seqs s saw; else remembers it. */
 static bool repeated(struct ag_sub *s, uint64_t seq)
 {
-	unsigned kept = s->n_recent < 64 ? s->n_recent : 64;
+	unsigned kept = s->n_recent < RECENT_SEQS ? s->n_recent : RECENT_SEQS;
 	for (unsigned i = 0; i < kept; i++)
 		if (s->recent[i] == seq)
 			return true;
-	s->recent[s->n_recent++ % 64] = seq;
+	s->recent[s->n_recent++ % RECENT_SEQS] = seq;
 	return false;
 }
 
@@ -102,9 +106,9 @@ int ag_sub_open_tls(struct ag_sub **out, const char *url, const struct ag_tls *t
 		rv = nng_socket_set_int(s->sock, NNG_OPT_RECVBUF, 1024);
 	if (rv == 0)  /* NONBLOCK: keeps redialling until the server is there */
 		rv = ag_dial_list(s->sock, url, tls, NNG_FLAG_NONBLOCK);
-	char first[8];
-	s->several = ag_url_list_next(ag_url_list_next(url, first, sizeof first), first,
-		sizeof first) != NULL;
+	char item[8];  /* only counted: an item too long comes back empty */
+	const char *rest = ag_url_list_next(url, item, sizeof item);
+	s->several = rest != NULL && ag_url_list_next(rest, item, sizeof item) != NULL;
 	if (rv != 0) {
 		nng_close(s->sock);
 		close(fds[0]);

@@ -97,12 +97,12 @@ static void spawn_at(struct proc *p, const char *dir, const char *db, const char
 		(long)ag_now_ms());
 	const char *bin = getenv("ANSIGRAMD");
 	cr_assert_not_null(bin);
-	const char *argv[32] = {bin, "--db", p->s.db_path, "--listen", p->s.url, "--pub",
-		p->s.pub_url, "--pwhash", "min", "--workers", "4"};
-	size_t n = 11;
-	if (db_from_env) {  /* no --db */
-		memmove(&argv[1], &argv[3], 8 * sizeof argv[0]);
-		n -= 2;
+	const char *argv[32] = {bin, "--listen", p->s.url, "--pub", p->s.pub_url, "--pwhash",
+		"min", "--workers", "4"};
+	size_t n = 9;
+	if (!db_from_env) {
+		argv[n++] = "--db";
+		argv[n++] = p->s.db_path;
 	}
 	for (size_t i = 0; extra && extra[i] && n + 1 < 32; i++)
 		argv[n++] = extra[i];
@@ -117,8 +117,6 @@ static void spawn_at(struct proc *p, const char *dir, const char *db, const char
 		dup2(log, 2);
 		if (db_from_env)
 			setenv("ANSIGRAM_DB", p->s.db_path, 1);
-		else
-			unsetenv("ANSIGRAM_DB");
 		execv(bin, (char **)argv);
 		_exit(127);
 	}

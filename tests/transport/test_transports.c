@@ -31,12 +31,16 @@ static void make_dir(void)
 	cr_assert_not_null(mkdtemp(dir));
 }
 
-static pid_t server_pid;  /* killed at teardown when a test fails midway */
+/* Killed at teardown when a test fails midway: the server, and a second
+ * one when a test runs two. */
+static pid_t server_pid, second_pid;
 
 static void remove_dir(void)
 {
 	if (server_pid > 0)
 		kill(server_pid, SIGKILL);
+	if (second_pid > 0)
+		kill(second_pid, SIGKILL);
 	char cmd[128];
 	snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
 	system(cmd);
@@ -98,33 +102,43 @@ Test(transport, inproc_in_one_process)
 	db_close(&db);
 }
 
-/* Starts ansigramd on listen and pub (NULL: an ipc socket in dir) with
- * extra arguments; returns its pid. */
-static pid_t spawn_server_pub(const char *listen, const char *pub_url, const char *extra1,
-	const char *extra2, const char *extra3, const char *extra4)
+/* Starts ansigramd with its database and log at DIR/NAME.db and
+ * DIR/NAME.log, listening on listen and publishing on pub (one push shard:
+ * a tcp push URL then takes one port, not 32), with extra arguments (NULL
+ * ends them early); returns its pid. */
+static pid_t spawn_named(const char *name, const char *listen, const char *pub,
+	const char *extra1, const char *extra2, const char *extra3, const char *extra4)
 {
 	const char *bin = getenv("ANSIGRAMD");
 	cr_assert_not_null(bin, "ANSIGRAMD must name the server binary");
-	char db[128], pub[128], log[128];
-	snprintf(db, sizeof db, "%s/server.db", dir);
-	if (pub_url)
-		snprintf(pub, sizeof pub, "%s", pub_url);
-	else
-		snprintf(pub, sizeof pub, "ipc://%s/pub.sock", dir);
-	snprintf(log, sizeof log, "%s/server.log", dir);
+	char db[128], log[128];
+	snprintf(db, sizeof db, "%s/%s.db", dir, name);
+	snprintf(log, sizeof log, "%s/%s.log", dir, name);
 	pid_t pid = fork();
 	cr_assert_neq(pid, -1);
 	if (pid == 0) {
 		freopen(log, "a", stderr);
-		/* One push shard: a tcp push URL then takes one port, not 32. */
 		const char *argv[] = {bin, "--db", db, "--listen", listen, "--pub", pub,
 			"--pwhash", "min", "--workers", "2", "--push-shards", "1", extra1, extra2,
 			extra3, extra4, NULL};
 		execv(bin, (char **)argv);
 		_exit(127);
 	}
-	server_pid = pid;
 	return pid;
+}
+
+/* Starts ansigramd on listen and pub (NULL: an ipc socket in dir) with
+ * extra arguments; returns its pid. */
+static pid_t spawn_server_pub(const char *listen, const char *pub_url, const char *extra1,
+	const char *extra2, const char *extra3, const char *extra4)
+{
+	char pub[128];
+	if (pub_url)
+		snprintf(pub, sizeof pub, "%s", pub_url);
+	else
+		snprintf(pub, sizeof pub, "ipc://%s/pub.sock", dir);
+	server_pid = spawn_named("server", listen, pub, extra1, extra2, extra3, extra4);
+	return server_pid;
 }
 
 static pid_t spawn_server(const char *listen, const char *extra1, const char *extra2,
@@ -198,9 +212,9 @@ static bool port_free(int port)
 	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof on);
 	struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port),
 		.sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-	bool free = bind(fd, (struct sockaddr *)&a, sizeof a) == 0;
+	bool bindable = bind(fd, (struct sockaddr *)&a, sizeof a) == 0;
 	close(fd);
-	return free;
+	return bindable;
 }
 
 /* A port p such that p and p + 1 (a test's request and push ports) are
@@ -477,23 +491,10 @@ Test(transport, tls_key_that_does_not_match_its_certificate_refuses_to_start)
  * in dir) and sets url to its request URL; returns its pid. */
 static pid_t spawn_instance(const char *name, char *url, size_t size)
 {
-	const char *bin = getenv("ANSIGRAMD");
-	cr_assert_not_null(bin, "ANSIGRAMD must name the server binary");
-	char db[128], pub[128], log[128];
+	char pub[128];
 	snprintf(url, size, "ipc://%s/%s-req.sock", dir, name);
 	snprintf(pub, sizeof pub, "ipc://%s/%s-pub.sock", dir, name);
-	snprintf(db, sizeof db, "%s/%s.db", dir, name);
-	snprintf(log, sizeof log, "%s/%s.log", dir, name);
-	pid_t pid = fork();
-	cr_assert_neq(pid, -1);
-	if (pid == 0) {
-		freopen(log, "a", stderr);
-		const char *argv[] = {bin, "--db", db, "--listen", url, "--pub", pub,
-			"--pwhash", "min", "--workers", "2", "--push-shards", "1", NULL};
-		execv(bin, (char **)argv);
-		_exit(127);
-	}
-	return pid;
+	return spawn_named(name, url, pub, NULL, NULL, NULL, NULL);
 }
 
 /* Asserts that c's next n pings are answered (each within its timeout). */
@@ -528,13 +529,14 @@ Test(transport, a_client_listing_two_servers_goes_on_when_one_dies)
 		"the open");
 	expect_pings(c, 20, "with only the first server up");
 
-	pid_t b = spawn_instance("b", url_b, sizeof url_b);
+	pid_t b = second_pid = spawn_instance("b", url_b, sizeof url_b);
 	struct ag_client *b_alone = connect_when_up(url_b, NULL);
 	cr_assert_not_null(b_alone, "no answer on %s", url_b);
 	ag_client_close(b_alone);
 	kill(a, SIGKILL);
 	waitpid(a, NULL, 0);
 	server_pid = b;
+	second_pid = 0;
 	expect_pings(c, 20, "after the first server died");
 	ag_client_close(c);
 	cr_expect_eq(stop_server(b), 0);
