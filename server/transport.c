@@ -12,6 +12,7 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
 #include <spawn.h>
@@ -42,6 +43,10 @@
  * first looks (after the request it was serving, if any). */
 #define DRAIN_QUIET_MS 50
 #define DRAIN_MAX_MS 1500
+/* Before the sockets close: how long no connection may arrive, and the
+ * longest wait for that. */
+#define QUIESCE_QUIET_MS 30
+#define QUIESCE_MAX_MS 200
 /* Replies still leaving get this long once the workers are done. */
 #define SENDS_FLUSH_MS 500
 /* Push messages queued per subscriber before PUB drops them. */
@@ -482,6 +487,11 @@ static int listen_on(nng_socket sock, const char *url, nng_listener *out)
 
 #define GUARD_INTERVAL_MS 2000
 #define GUARD_WAIT_MS 2000
+/* A probe still in its handshake after this long has met nng's handshake
+ * deadline (10 s) on the server's side too. */
+#define GUARD_HANDSHAKE_MS 12000
+/* How long a stop waits (after the workers' drain) for a probe under way. */
+#define GUARD_STOP_WAIT_MS 1500
 /* Idle push listeners probed per round (request listeners: all). */
 #define GUARD_PROBES_PER_ROUND 2
 
@@ -520,25 +530,49 @@ static void count_pipe(nng_pipe p, nng_pipe_ev ev, void *arg)
 }
 
 /* True when a fresh connection to g's URL, from a child process, reaches
- * the server's socket within GUARD_WAIT_MS. */
+ * the server's socket within GUARD_WAIT_MS of the child's handshake. The
+ * child says when its handshake is done (a byte on its stdout), and is
+ * killed only after that, once it has exited, or after nng's own 10 s
+ * handshake deadline: a child killed in the middle of its handshake would
+ * itself break the listener (a loaded machine, or a stop at the wrong
+ * moment, made that likely with a fixed wait). */
 static bool listener_serves(struct guarded *g)
 {
 	unsigned long before = atomic_load(&g->taken);
 	char *argv[] = {(char *)"ansigramd", (char *)"--probe-dial", (char *)g->url,
 		(char *)(g->pub ? "sub" : "req"), NULL};
+	int said[2];
+	if (!probe_program || pipe2(said, O_CLOEXEC | O_NONBLOCK) != 0)
+		return true;  /* cannot tell: leave the listener alone */
+	posix_spawn_file_actions_t actions;
+	posix_spawn_file_actions_init(&actions);
+	posix_spawn_file_actions_adddup2(&actions, said[1], STDOUT_FILENO);
 	pid_t child;
 	extern char **environ;
-	if (!probe_program || posix_spawn(&child, probe_program, NULL, NULL, argv, environ) != 0)
-		return true;  /* cannot tell: leave the listener alone */
-	bool served = false;
-	for (int waited = 0; waited < GUARD_WAIT_MS && !served && !atomic_load(&stopping);
-	     waited += 10) {
+	int rv = posix_spawn(&child, probe_program, &actions, NULL, argv, environ);
+	posix_spawn_file_actions_destroy(&actions);
+	close(said[1]);
+	if (rv != 0) {
+		close(said[0]);
+		return true;
+	}
+	/* Waits for the child's handshake (or its end) even while stopping;
+	 * then, unless stopping, up to GUARD_WAIT_MS for the server's side. */
+	bool served = false, settled = false;
+	int since_settled = 0;
+	for (int waited = 0; waited < GUARD_HANDSHAKE_MS; waited += 10) {
 		struct timespec nap = {0, 10 * 1000000};
 		nanosleep(&nap, NULL);
 		served = atomic_load(&g->taken) != before;
+		char byte;
+		settled = settled || read(said[0], &byte, 1) >= 0;  /* a byte, or the child gone */
+		if (settled && (served || atomic_load(&stopping) ||
+			(since_settled += 10) >= GUARD_WAIT_MS))
+			break;
 	}
 	kill(child, SIGKILL);
 	waitpid(child, NULL, 0);
+	close(said[0]);
 	return served || atomic_load(&stopping);
 }
 
@@ -553,7 +587,7 @@ static void check_listener(struct guarded *g, int *probes)
 		g->failures = 0;
 		return;
 	}
-	if (g->pub) {
+	if (g->pub && g->failures == 0) {  /* one that missed is looked at again now */
 		if (*probes == 0)
 			return;
 		(*probes)--;
@@ -596,8 +630,16 @@ static void *guard_main(void *arg)
 	return NULL;
 }
 
-/* Asks the guard to stop and waits up to wait_ms for it. */
-static void guard_stop(int wait_ms)
+/* Wakes the guard to see that the server is stopping. */
+static void guard_wake(void)
+{
+	pthread_mutex_lock(&guard_sync.lock);
+	pthread_cond_signal(&guard_sync.wake);
+	pthread_mutex_unlock(&guard_sync.lock);
+}
+
+/* Waits up to wait_ms for the guard, woken to stop, to end. */
+static void guard_join(int wait_ms)
 {
 	if (!guard_running)
 		return;
@@ -610,7 +652,6 @@ static void guard_stop(int wait_ms)
 		until.tv_nsec -= 1000000000L;
 	}
 	pthread_mutex_lock(&guard_sync.lock);
-	pthread_cond_signal(&guard_sync.wake);
 	while (!guard_sync.done &&
 	       pthread_cond_timedwait(&guard_sync.exited, &guard_sync.lock, &until) == 0)
 		;
@@ -793,13 +834,41 @@ void transport_drain(void)
 {
 	if (atomic_exchange(&stopping, true))
 		return;
-	guard_stop(500);
+	guard_wake();
 	/* The listeners stay open (closing one would also drop its connections
 	 * with their replies): what arrives now is answered `unavailable`
 	 * until the workers have drained. */
 	for (int i = 0; i < n_workers; i++)
 		if (workers[i].started)
 			pthread_join(workers[i].thread, NULL);
+	guard_join(GUARD_STOP_WAIT_MS);  /* a probe under way ends its handshake first */
+}
+
+/* nng 1.5.2 never frees a connection whose handshake ends while its
+ * listener closes (nor, then, the listener). Before the sockets close, the
+ * ipc paths go, so no connection starts, and those under way get a moment
+ * of quiet (at most QUIESCE_MAX_MS) to reach their socket. */
+static void quiesce_ipc_listeners(void)
+{
+	bool any = false;
+	unsigned long taken = 0;
+	for (int i = 0, n = atomic_load(&n_guarded); i < n; i++) {
+		taken += atomic_load(&guarded[i].taken);
+		if (strncmp(guarded[i].url, "ipc://", 6) == 0) {
+			unlink(guarded[i].url + 6);
+			any = true;
+		}
+	}
+	for (int waited = 0, quiet = 0; any && waited < QUIESCE_MAX_MS && quiet < QUIESCE_QUIET_MS;
+	     waited += 10) {
+		struct timespec nap = {0, 10 * 1000000};
+		nanosleep(&nap, NULL);
+		unsigned long now = 0;
+		for (int i = 0, n = atomic_load(&n_guarded); i < n; i++)
+			now += atomic_load(&guarded[i].taken);
+		quiet = now == taken ? quiet + 10 : 0;
+		taken = now;
+	}
 }
 
 void transport_stop(void)
@@ -815,6 +884,7 @@ void transport_stop(void)
 	free(workers);
 	workers = NULL;
 	n_workers = 0;
+	quiesce_ipc_listeners();
 	/* Closing the sockets cancels replies still queued for peers that do
 	 * not read; their exchanges come back through send_done. */
 	nng_close(rep_sock);
@@ -849,8 +919,12 @@ int transport_probe_dial(const char *url, const char *kind)
 	int rv = strcmp(kind, "sub") == 0 ? nng_sub0_open(&s) : nng_req0_open(&s);
 	if (rv != 0 || nng_dial(s, url, NULL, 0) != 0)
 		return 1;
-	/* Connected: stay until the guard, having seen the connection arrive,
-	 * ends this process (hanging up now could itself break the listener). */
+	/* Handshake done: say so, and stay until the guard ends this process
+	 * (hanging up before now could itself break the listener). */
+	ssize_t said;
+	do
+		said = write(STDOUT_FILENO, "c", 1);
+	while (said < 0 && errno == EINTR);
 	for (;;)
 		pause();
 }
