@@ -355,8 +355,9 @@ static void wait_outbox_drained(void)
  * nng's PUB side may attach a new subscriber a moment after the subscriber
  * sees its connection, and drops what it publishes before then: when the
  * probe's first event never comes, the world is built again with new
- * users, at most three times. */
-static int64_t build_world(struct world *w, const struct saga_case *k)
+ * users, at most three times (the server's log shown, in case it says why). */
+static int64_t build_world(const struct h_server *s, struct world *w,
+	const struct saga_case *k)
 {
 	for (int attempt = 1;; attempt++) {
 		h_user_new(&w->a);
@@ -372,8 +373,10 @@ static int64_t build_world(struct world *w, const struct saga_case *k)
 		struct ag_event ev;
 		int rv = live_next(&w->lb, EVENT_TIMEOUT_MS, &ev);
 		if (rv == NNG_ETIMEDOUT && attempt < 3) {
-			fprintf(stderr, "recovery: B's first event did not come; the subscriber was "
-				"not attached yet: building the world again\n");
+			fprintf(stderr, "recovery: B's first event did not come within %d ms; the "
+				"subscriber was not attached yet: building the world again\n",
+				EVENT_TIMEOUT_MS);
+			h_server_print_log(s);
 			continue;
 		}
 		cr_assert_eq(rv, 0, "B's first event: %s", nng_strerror(rv));
@@ -471,7 +474,7 @@ static void run_fail(const char *type, const char *step)
 	struct h_server s;
 	rec_start(&s, what);
 	struct world w;
-	int64_t seq = build_world(&w, k);
+	int64_t seq = build_world(&s, &w, k);
 	char *before = snapshot();
 
 	struct ag_reply r;
@@ -503,7 +506,7 @@ static void run_crash(const char *type, const char *step)
 	struct h_server s;
 	rec_start(&s, h_fmt("%s.%s=crash", type, step));
 	struct world w;
-	int64_t seq = build_world(&w, k);
+	int64_t seq = build_world(&s, &w, k);
 	char *before = snapshot();
 
 	struct ag_client *c = impatient_client(&w);
@@ -558,7 +561,7 @@ static void run_compensation_fails(const char *type)
 	struct h_server s;
 	rec_start(&s, h_fmt("%s.%s.compensate=fail,%s.%s=fail", type, first, type, final));
 	struct world w;
-	int64_t seq = build_world(&w, k);
+	int64_t seq = build_world(&s, &w, k);
 	char *before = snapshot();
 
 	struct ag_reply r;
@@ -598,7 +601,7 @@ static void run_crash_resend(const char *type, const char *step)
 	struct h_server s;
 	rec_start(&s, h_fmt("%s.%s=crash", type, step));
 	struct world w;
-	build_world(&w, k);
+	build_world(&s, &w, k);
 	const char *idem = h_unique("resend");
 
 	struct ag_client *c = impatient_client(&w);
