@@ -115,35 +115,53 @@ static bool bad_url(int rv)
 	return rv == NNG_EADDRINVAL || rv == NNG_ENOTSUP || rv == NNG_EINVAL || rv == NNG_ENOMEM;
 }
 
-int ag_dial_list(nng_socket sock, const char *list, const struct ag_tls *tls, int flags)
+/* Checks list: at most AG_URL_LIST_MAX URLs, each short enough. Returns
+ * how many, or a negative nng error. */
+static int count_urls(const char *list)
 {
 	char url[1024];
-	int n = 0, first_error = 0;
-	/* Once one answered (or with NNG_FLAG_NONBLOCK), nothing waits. */
-	bool answered = (flags & NNG_FLAG_NONBLOCK) != 0;
+	int n = 0;
 	for (const char *rest = ag_url_list_next(list, url, sizeof url); rest != NULL;
 	     rest = ag_url_list_next(rest, url, sizeof url), n++) {
 		if (n == AG_URL_LIST_MAX)
-			return NNG_EINVAL;
+			return -NNG_EINVAL;
 		if (url[0] == '\0')
-			return NNG_EADDRINVAL;  /* too long to be a URL */
-		if (!answered) {
-			int rv = ag_dial(sock, url, tls, flags);
-			if (rv == 0) {
-				answered = true;
-				continue;
-			}
-			if (bad_url(rv))
-				return rv;
-			if (first_error == 0)
-				first_error = rv;
-		}
-		/* Not up (yet): joins when it comes up. */
-		int rv = dial_background(sock, url, tls);
+			return -NNG_EADDRINVAL;  /* too long to be a URL */
+	}
+	return n > 0 ? n : -NNG_EADDRINVAL;
+}
+
+int ag_dial_list(nng_socket sock, const char *list, const struct ag_tls *tls, int flags)
+{
+	int n = count_urls(list);
+	if (n < 0)
+		return -n;
+	char url[1024];
+	/* Without NNG_FLAG_NONBLOCK, one must answer first. Nothing is dialed
+	 * in the background before then: the caller closes sock when none
+	 * answers, and a background dial it cut off in the middle of its
+	 * handshake would break the server's listener (nng 1.5.2). */
+	int answered = -1, first_error = 0, i = 0;
+	for (const char *rest = ag_url_list_next(list, url, sizeof url);
+	     rest != NULL && answered < 0 && !(flags & NNG_FLAG_NONBLOCK);
+	     rest = ag_url_list_next(rest, url, sizeof url), i++) {
+		int rv = ag_dial(sock, url, tls, flags);
+		if (rv == 0)
+			answered = i;
+		else if (bad_url(rv))
+			return rv;
+		else if (first_error == 0)
+			first_error = rv;
+	}
+	if (answered < 0 && !(flags & NNG_FLAG_NONBLOCK))
+		return first_error;
+	/* The others, and those that did not answer, join when they come up. */
+	i = 0;
+	for (const char *rest = ag_url_list_next(list, url, sizeof url); rest != NULL;
+	     rest = ag_url_list_next(rest, url, sizeof url), i++) {
+		int rv = i == answered ? 0 : dial_background(sock, url, tls);
 		if (rv != 0)
 			return rv;
 	}
-	if (n == 0)
-		return NNG_EADDRINVAL;
-	return answered ? 0 : first_error;
+	return 0;
 }

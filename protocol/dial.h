@@ -33,11 +33,10 @@ const char *ag_url_list_next(const char *list, char *out, size_t size);
  * spreads a REQ socket's requests over the servers that answer and moves
  * on when one goes away. With NNG_FLAG_NONBLOCK in flags, each is dialed
  * in the background and retried at most 2 s apart. Without it, they are
- * tried in turn until one answers; the rest, and those that did not
+ * tried in turn until one answers; then the rest, and those that did not
  * answer, are dialed in the background, so a server that comes up later
  * joins. Returns 0, else an nng error: a URL that can never be dialed, or
- * the first one's when none answered (the caller then closes sock, which
- * stops those background dialers). */
+ * the first one's when none answered (then nothing was left dialing). */
 int ag_dial_list(nng_socket sock, const char *list, const struct ag_tls *tls, int flags);
 
 /* Copies url's host ("tls+tcp://[::1]:7440" gives "::1") into out.
