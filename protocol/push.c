@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -24,6 +25,7 @@ struct ag_sub {
 	uint8_t topic[AG_PUSH_TOPIC_BYTES];
 	uint8_t key[AG_PUSH_KEY_BYTES];
 	unsigned long dropped;
+	atomic_int connections;   /* made and not lost, counted on nng's threads */
 	/* Dialing several instances, each event comes from each: the seqs
 	 * seen last, to drop the repeats. */
 	bool several;
@@ -71,6 +73,7 @@ static void pipe_event(nng_pipe p, nng_pipe_ev ev, void *arg)
 	(void)p;
 	struct ag_sub *s = arg;
 	char c = ev == NNG_PIPE_EV_ADD_POST ? 'a' : 'r';
+	atomic_fetch_add(&s->connections, c == 'a' ? 1 : -1);
 	ssize_t n;
 	do
 		n = write(s->state_wr, &c, 1);
@@ -265,6 +268,11 @@ bool ag_sub_reconnected(struct ag_sub *s)
 			}
 		}
 	return back;
+}
+
+bool ag_sub_connected(struct ag_sub *s)
+{
+	return atomic_load(&s->connections) > 0;
 }
 
 unsigned long ag_sub_dropped(const struct ag_sub *s)
