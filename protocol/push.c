@@ -270,7 +270,7 @@ bool ag_sub_reconnected(struct ag_sub *s)
 	return back;
 }
 
-bool ag_sub_connected(struct ag_sub *s)
+bool ag_sub_connected(const struct ag_sub *s)
 {
 	return atomic_load(&s->connections) > 0;
 }

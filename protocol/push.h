@@ -61,7 +61,7 @@ int ag_sub_state_fd(const struct ag_sub *s);
  * being lost, so events may have been missed meanwhile. */
 bool ag_sub_reconnected(struct ag_sub *s);
 /* True while a connection to a server is up. */
-bool ag_sub_connected(struct ag_sub *s);
+bool ag_sub_connected(const struct ag_sub *s);
 /* Messages received that did not open (other sessions' events). */
 unsigned long ag_sub_dropped(const struct ag_sub *s);
 void ag_sub_close(struct ag_sub *s);

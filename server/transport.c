@@ -470,6 +470,17 @@ static int listen_on(nng_socket sock, const char *url, nng_listener *out)
 	return 0;
 }
 
+/* CLOCK_REALTIME ms from now, for pthread_cond_timedwait. */
+static struct timespec realtime_in(int ms)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_REALTIME, &t);
+	t.tv_nsec += (long)(ms % 1000) * 1000000L;
+	t.tv_sec += ms / 1000 + t.tv_nsec / 1000000000L;
+	t.tv_nsec %= 1000000000L;
+	return t;
+}
+
 /* ---- the listener guard ----
  *
  * nng 1.5.2 (Debian 12's) breaks an ipc:// listener for good once a peer
@@ -643,14 +654,7 @@ static void guard_join(int wait_ms)
 {
 	if (!guard_running)
 		return;
-	struct timespec until;
-	clock_gettime(CLOCK_REALTIME, &until);
-	until.tv_sec += wait_ms / 1000;
-	until.tv_nsec += (wait_ms % 1000) * 1000000L;
-	if (until.tv_nsec >= 1000000000L) {
-		until.tv_sec++;
-		until.tv_nsec -= 1000000000L;
-	}
+	struct timespec until = realtime_in(wait_ms);
 	pthread_mutex_lock(&guard_sync.lock);
 	while (!guard_sync.done &&
 	       pthread_cond_timedwait(&guard_sync.exited, &guard_sync.lock, &until) == 0)
@@ -819,11 +823,7 @@ int transport_start(const char *self_path)
 /* Waits up to wait_ms for the replies nng is still sending. */
 static void flush_sends(int wait_ms)
 {
-	struct timespec until;
-	clock_gettime(CLOCK_REALTIME, &until);
-	until.tv_nsec += (long)wait_ms * 1000000L;
-	until.tv_sec += until.tv_nsec / 1000000000L;
-	until.tv_nsec %= 1000000000L;
+	struct timespec until = realtime_in(wait_ms);
 	pthread_mutex_lock(&xs.lock);
 	while (xs.sending > 0 && pthread_cond_timedwait(&xs.idle, &xs.lock, &until) == 0)
 		;
@@ -848,24 +848,28 @@ void transport_drain(void)
  * listener closes (nor, then, the listener). Before the sockets close, the
  * ipc paths go, so no connection starts, and those under way get a moment
  * of quiet (at most QUIESCE_MAX_MS) to reach their socket. */
+static unsigned long connections_taken(void)
+{
+	unsigned long taken = 0;
+	for (int i = 0, n = atomic_load(&n_guarded); i < n; i++)
+		taken += atomic_load(&guarded[i].taken);
+	return taken;
+}
+
 static void quiesce_ipc_listeners(void)
 {
 	bool any = false;
-	unsigned long taken = 0;
-	for (int i = 0, n = atomic_load(&n_guarded); i < n; i++) {
-		taken += atomic_load(&guarded[i].taken);
+	for (int i = 0, n = atomic_load(&n_guarded); i < n; i++)
 		if (strncmp(guarded[i].url, "ipc://", 6) == 0) {
 			unlink(guarded[i].url + 6);
 			any = true;
 		}
-	}
+	unsigned long taken = connections_taken();
 	for (int waited = 0, quiet = 0; any && waited < QUIESCE_MAX_MS && quiet < QUIESCE_QUIET_MS;
 	     waited += 10) {
 		struct timespec nap = {0, 10 * 1000000};
 		nanosleep(&nap, NULL);
-		unsigned long now = 0;
-		for (int i = 0, n = atomic_load(&n_guarded); i < n; i++)
-			now += atomic_load(&guarded[i].taken);
+		unsigned long now = connections_taken();
 		quiet = now == taken ? quiet + 10 : 0;
 		taken = now;
 	}
