@@ -503,8 +503,11 @@ static struct timespec realtime_in(int ms)
 #define GUARD_HANDSHAKE_MS 12000
 /* How long a stop waits (after the workers' drain) for a probe under way. */
 #define GUARD_STOP_WAIT_MS 1500
-/* Idle push listeners probed per round (request listeners: all). */
+/* Idle push listeners probed per round (request listeners: all), and
+ * more of those a login named since the last look (its client is about to
+ * dial there, so a broken one matters now). */
 #define GUARD_PROBES_PER_ROUND 2
+#define GUARD_NAMED_PROBES_PER_ROUND 4
 
 struct guarded {
 	nng_socket sock;          /* the server's socket the listener feeds */
@@ -512,12 +515,15 @@ struct guarded {
 	nng_listener listener;
 	const char *url;
 	bool pub;                 /* a PUB listener: probe with SUB, else REQ */
+	int shard;                /* a PUB listener's push shard */
 	int failures;             /* probes missed in a row */
 	atomic_ulong taken;       /* connections the socket took from it */
 	unsigned long seen;       /* `taken` at the last look */
 };
 
 static struct guarded guarded[AG_MAX_URLS + AG_MAX_URLS * AG_MAX_PUSH_SHARDS];
+/* Push shards auth.login or auth.push named since the guard last looked. */
+static atomic_bool shard_named[AG_MAX_PUSH_SHARDS];
 static atomic_int n_guarded;
 static pthread_t guard_thread;
 static bool guard_running;
@@ -588,10 +594,11 @@ static bool listener_serves(struct guarded *g)
 }
 
 /* Looks at one listener: one that took connections since the last look
- * works; another is probed (a push listener only while *probes allows:
- * each costs one). */
-static void check_listener(struct guarded *g, int *probes)
+ * works; another is probed (a push listener only while *probes, or for
+ * one a login named *named_probes, allows: each costs one). */
+static void check_listener(struct guarded *g, int *probes, int *named_probes)
 {
+	bool named = g->pub && atomic_exchange(&shard_named[g->shard], false);
 	unsigned long taken = atomic_load(&g->taken);
 	if (taken != g->seen) {  /* real clients got in: it works */
 		g->seen = taken;
@@ -599,9 +606,13 @@ static void check_listener(struct guarded *g, int *probes)
 		return;
 	}
 	if (g->pub && g->failures == 0) {  /* one that missed is looked at again now */
-		if (*probes == 0)
+		int *budget = named && *named_probes > 0 ? named_probes : probes;
+		if (*budget == 0) {
+			if (named)  /* still to look at, next round */
+				atomic_store(&shard_named[g->shard], true);
 			return;
-		(*probes)--;
+		}
+		(*budget)--;
 	}
 	g->failures = listener_serves(g) ? 0 : g->failures + 1;
 	g->seen = atomic_load(&g->taken);
@@ -629,9 +640,10 @@ static void *guard_main(void *arg)
 		pthread_mutex_unlock(&guard_sync.lock);
 		/* Idle push listeners are probed a few per round, taking turns,
 		 * so many push shards do not mean many probes. */
-		int n = atomic_load(&n_guarded), probes = GUARD_PROBES_PER_ROUND;
+		int n = atomic_load(&n_guarded), probes = GUARD_PROBES_PER_ROUND,
+		    named_probes = GUARD_NAMED_PROBES_PER_ROUND;
 		for (int j = 0; j < n && !atomic_load(&stopping); j++)
-			check_listener(&guarded[(first + j) % n], &probes);
+			check_listener(&guarded[(first + j) % n], &probes, &named_probes);
 		first = n > 0 ? (first + GUARD_PROBES_PER_ROUND) % n : 0;
 		pthread_mutex_lock(&guard_sync.lock);
 	}
@@ -738,6 +750,7 @@ static int start_shard_listener(int k, int i, const char *base)
 	g->listener = l;
 	g->url = shard_urls[k][i];
 	g->pub = true;
+	g->shard = k;
 	atomic_store(&g->listener_id, nng_listener_id(l));
 	atomic_store(&n_guarded, n + 1);
 	return 0;
@@ -751,6 +764,7 @@ int transport_push_shard(const unsigned char *topic)
 
 const char *const *transport_push_urls(int shard, int *n)
 {
+	atomic_store(&shard_named[shard], true);
 	*n = g_config.n_pub;
 	return (const char *const *)shard_urls[shard];
 }
