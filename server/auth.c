@@ -402,6 +402,17 @@ static enum ag_err open_session(struct req *rq, int64_t uid, char token[TOKEN_TE
 	return req_db_error(rq, "login");
 }
 
+/* The PUB URLs of the shard a session's topic maps to now, one per --pub
+ * transport. */
+static void pack_push_urls(msgpack_packer *pk, const unsigned char *topic)
+{
+	int n_urls;
+	const char *const *urls = transport_push_urls(transport_push_shard(topic), &n_urls);
+	msgpack_pack_array(pk, (size_t)n_urls);
+	for (int i = 0; i < n_urls; i++)
+		ag_pack_str(pk, urls[i]);
+}
+
 enum ag_err h_auth_login(struct req *rq)
 {
 	const char *email = ag_arg_str(rq->args, "email");
@@ -479,14 +490,47 @@ enum ag_err auth_open_session_reply(struct req *rq, int64_t uid)
 	ag_pack_key(pk, "key");
 	msgpack_pack_bin(pk, PUSH_KEY_BYTES);
 	msgpack_pack_bin_body(pk, key, PUSH_KEY_BYTES);
-	ag_pack_key(pk, "urls");  /* the PUB URLs of this session's shard */
-	int n_urls;
-	const char *const *urls = transport_push_urls(transport_push_shard(topic), &n_urls);
-	msgpack_pack_array(pk, (size_t)n_urls);
-	for (int i = 0; i < n_urls; i++)
-		ag_pack_str(pk, urls[i]);
+	ag_pack_key(pk, "urls");
+	pack_push_urls(pk, topic);
 	ag_pack_key(pk, "user");
 	return pack_user_by_id(rq, pk, uid);
+}
+
+/* A session's push URLs as the server publishes now: a restart with
+ * another --push-shards moves sessions to other shards, so a client
+ * resuming a saved login asks again rather than trust the login's. */
+enum ag_err h_auth_push(struct req *rq)
+{
+	unsigned char topic[PUSH_TOPIC_BYTES];
+	bool found = false;
+	if (rq->session_id < 0) {
+		pthread_mutex_lock(&mem_sessions_lock);
+		for (int i = 0; i < MEM_SESSIONS && !found; i++)
+			if (mem_sessions[i].id == rq->session_id) {
+				memcpy(topic, mem_sessions[i].topic, sizeof topic);
+				found = true;
+			}
+		pthread_mutex_unlock(&mem_sessions_lock);
+	} else {
+		sqlite3_stmt *st = db_prep(rq->db, "SELECT push_topic FROM sessions WHERE id = ?1");
+		if (!st)
+			return req_db_error(rq, "push URLs");
+		sqlite3_bind_int64(st, 1, rq->session_id);
+		int step = sqlite3_step(st);
+		if (step == SQLITE_ROW && sqlite3_column_bytes(st, 0) == PUSH_TOPIC_BYTES) {
+			memcpy(topic, sqlite3_column_blob(st, 0), sizeof topic);
+			found = true;
+		}
+		sqlite3_reset(st);
+		if (step != SQLITE_ROW && step != SQLITE_DONE)
+			return req_db_error(rq, "push URLs");
+	}
+	if (!found)
+		return AG_E_UNAUTHORIZED;  /* ended since the request was authorized */
+	msgpack_pack_map(rq->out, 1);
+	ag_pack_key(rq->out, "urls");
+	pack_push_urls(rq->out, topic);
+	return AG_OK;
 }
 
 enum ag_err h_auth_logout(struct req *rq)

@@ -32,8 +32,9 @@ static const char usage_text[] =
 	"                       ipc://$XDG_RUNTIME_DIR/ansigram/ansigramd.sock)\n"
 	"  --pub URL            push (PUB/SUB) URL; repeatable (default\n"
 	"                       ipc://$XDG_RUNTIME_DIR/ansigram/ansigramd-pub.sock)\n"
-	"  --push-shards N      PUB sockets live sessions are spread over, 1..256 (default 256\n"
-	"                       when every --pub URL is ipc:// or inproc://, else 32);\n"
+	"  --push-shards N      PUB sockets live sessions are spread over, 1..1024 (default\n"
+	"                       1024 when every --pub URL is ipc:// or inproc://, fewer\n"
+	"                       under a low open files limit; else 32);\n"
 	"                       shard K > 0 of --pub ipc://P.sock listens on ipc://P-K.sock,\n"
 	"                       of tcp://HOST:PORT on PORT+K; auth.login names a session's\n"
 	"                       URLs\n"
@@ -161,7 +162,7 @@ static void parse_args(int argc, char **argv)
 		case O_PUSH_SHARDS:
 			g_config.push_shards = (int)strtol(optarg, &end, 10);
 			if (*end || g_config.push_shards < 1 || g_config.push_shards > AG_MAX_PUSH_SHARDS)
-				usage_error("--push-shards wants a number from 1 to 256, not '%s'", optarg);
+				usage_error("--push-shards wants a number from 1 to 1024, not '%s'", optarg);
 			break;
 		case O_PWHASH:
 			if (strcmp(optarg, "min") == 0) {
@@ -218,6 +219,22 @@ static void parse_args(int argc, char **argv)
 			"give a file path", g_config.db_path);
 }
 
+/* The push shards of local push URLs by default: AG_MAX_PUSH_SHARDS (an
+ * event's fan-out stays near one subscriber up to about a thousand live
+ * sessions), halved until their listeners take at most an eighth of the
+ * open files limit, which the clients need too. */
+_Static_assert(AG_MAX_PUSH_SHARDS == 1024, "--push-shards' usage and error say 1024");
+static int local_shards_default(void)
+{
+	struct rlimit lim;
+	rlim_t files = getrlimit(RLIMIT_NOFILE, &lim) == 0 ? lim.rlim_cur : 1024;
+	int shards = AG_MAX_PUSH_SHARDS;
+	while (shards > 1 && files != RLIM_INFINITY &&
+	       (rlim_t)shards * (rlim_t)g_config.n_pub * 8 > files)
+		shards /= 2;
+	return shards;
+}
+
 /* Fills in the XDG defaults for whatever the command line left unset. */
 static int apply_defaults(void)
 {
@@ -254,7 +271,7 @@ static int apply_defaults(void)
 		for (int i = 0; i < g_config.n_pub; i++)
 			local = local && (strncmp(g_config.pub[i], "ipc://", 6) == 0 ||
 				strncmp(g_config.pub[i], "inproc://", 9) == 0);
-		g_config.push_shards = local ? 256 : 32;
+		g_config.push_shards = local ? local_shards_default() : 32;
 	}
 	return 0;
 }

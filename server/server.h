@@ -20,7 +20,7 @@
 /* ---- configuration (main.c) ---- */
 
 #define AG_MAX_URLS 8
-#define AG_MAX_PUSH_SHARDS 256
+#define AG_MAX_PUSH_SHARDS 1024
 #define AG_MAX_GATEWAY_UIDS 8
 
 struct server_config {
@@ -60,7 +60,8 @@ void transport_stop(void);
 /* The shard that carries the pushes of the session with this (16-byte) topic. */
 int transport_push_shard(const unsigned char *topic);
 /* The URLs shard `shard` publishes on, one per --pub URL (same order);
- * sets *n. Valid once transport_start has returned 0. */
+ * sets *n. Valid once transport_start has returned 0. For naming them to
+ * a client: the listener guard looks at the shard soon. */
 const char *const *transport_push_urls(int shard, int *n);
 /* The probe child's whole life (ansigramd --probe-dial URL req|sub):
  * dials url and waits to be killed. Returns 1 when the dial fails. */

@@ -26,6 +26,7 @@
 #include <nng/nng.h>
 
 #include "clock.h"
+#include "push.h"
 
 struct proc {
 	pid_t pid;
@@ -67,6 +68,9 @@ static const char DB_FROM_ENV[] = "from ANSIGRAM_DB";
 /* Starts ansigramd on dir (made when NULL) with its database at db (NULL:
  * DIR/test.db; DB_FROM_ENV: DIR/env.db, given as ANSIGRAM_DB), plus extra
  * arguments; waits up to 10 s for ping unless expect_exit. */
+/* When not 0, the open files limit (soft and hard) of the servers spawned. */
+static rlim_t child_files_limit;
+
 static void spawn_at(struct proc *p, const char *dir, const char *db, const char *const extra[],
 	bool expect_exit)
 {
@@ -110,6 +114,10 @@ static void spawn_at(struct proc *p, const char *dir, const char *db, const char
 	p->pid = fork();
 	cr_assert_neq(p->pid, -1);
 	if (p->pid == 0) {
+		if (child_files_limit) {
+			struct rlimit files = {child_files_limit, child_files_limit};
+			setrlimit(RLIMIT_NOFILE, &files);
+		}
 		int log = open(p->s.log_path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
 		int null = open("/dev/null", O_RDWR);
 		dup2(null, 0);
@@ -572,6 +580,125 @@ Test(lifecycle, sync_full_is_taken_and_said_and_a_bad_mode_is_refused)
 	spawn_at(&p, p.s.dir, p.s.db_path, bogus, true);
 	cr_assert_eq(wait_exit(&p, 10000), 2);
 	cr_assert(log_has(&p, "--sync wants normal or full, not 'sometimes'"));
+}
+
+/* By default a server on ipc push URLs runs 1024 push shards, fewer when
+ * their listeners would take more than an eighth of its open files. */
+Test(lifecycle, push_shards_by_default_fit_the_open_files_limit)
+{
+	struct proc p;
+	child_files_limit = 1024;
+	spawn(&p, NULL);
+	child_files_limit = 0;
+	cr_assert(log_has(&p, "(and 127 more push shards)"), "a limit of 1024 files did not "
+		"give 128 shards");
+	stop_cleanly(&p);
+	struct rlimit files;
+	cr_assert_eq(getrlimit(RLIMIT_NOFILE, &files), 0);
+	if (files.rlim_max != RLIM_INFINITY && files.rlim_max < 8192)
+		cr_skip_test("the open files limit (%llu) is too low for 1024 shards",
+			(unsigned long long)files.rlim_max);
+	spawn(&p, NULL);
+	cr_assert(log_has(&p, "(and 1023 more push shards)"), "1024 shards were not started");
+	stop_cleanly(&p);
+}
+
+Test(lifecycle, push_shards_go_up_to_1024)
+{
+	struct rlimit files;
+	cr_assert_eq(getrlimit(RLIMIT_NOFILE, &files), 0);
+	if (files.rlim_max != RLIM_INFINITY && files.rlim_max < 1200)
+		cr_skip_test("the open files limit (%llu) is too low for 1024 shards",
+			(unsigned long long)files.rlim_max);
+	struct proc p;
+	const char *const most[] = {"--push-shards", "1024", NULL};
+	spawn(&p, most);
+	cr_assert(log_has(&p, "(and 1023 more push shards)"), "1024 shards were not started");
+	h_ok(h_client(), "server.ping", "");
+	stop_cleanly(&p);
+	const char *const too_many[] = {"--push-shards", "1025", NULL};
+	spawn_at(&p, p.s.dir, p.s.db_path, too_many, true);
+	cr_assert_eq(wait_exit(&p, 10000), 2);
+	cr_assert(log_has(&p, "--push-shards wants a number from 1 to 1024, not '1025'"));
+}
+
+/* The push URL of shard k of p's server (shard k > 0 of ipc://P.sock is
+ * ipc://P-k.sock, as --help says). */
+static const char *shard_of(const struct proc *p, int k)
+{
+	size_t len = strlen(p->s.pub_url);
+	return k == 0 ? h_fmt("%s", p->s.pub_url)
+		: h_fmt("%.*s-%d.sock", (int)(len - 5), p->s.pub_url, k);
+}
+
+static bool obj_is_str(const msgpack_object *o, const char *s)
+{
+	return o && o->type == MSGPACK_OBJECT_STR && o->via.str.size == strlen(s) &&
+		memcmp(o->via.str.ptr, s, strlen(s)) == 0;
+}
+
+/* A session's shard is its topic's first two bytes modulo the shard count,
+ * so a restart with another count moves sessions: auth.push names the URL
+ * the server publishes the session's events on now, and they arrive there. */
+Test(lifecycle, after_a_restart_with_other_push_shards_auth_push_names_the_new_url)
+{
+	struct proc p;
+	const char *const two[] = {"--push-shards", "2", NULL};
+	spawn(&p, two);
+	struct h_user u, fan;
+	h_user_new(&u);
+	h_user_new(&fan);
+	const msgpack_object *login = NULL;
+	unsigned v = 0;
+	for (int tries = 0; tries < 40; tries++) {   /* one whose shard moves */
+		login = h_ok(h_client(), "auth.login", "username:s password:s", u.username,
+			u.password);
+		const msgpack_object *topic = ag_obj_get(ag_obj_get(login, "push"), "topic");
+		cr_assert(topic && topic->type == MSGPACK_OBJECT_BIN && topic->via.bin.size == 16);
+		const uint8_t *t = (const uint8_t *)topic->via.bin.ptr;
+		v = (unsigned)t[0] | (unsigned)t[1] << 8;
+		if (v % 2 != v % 3)
+			break;
+	}
+	cr_assert_neq(v % 2, v % 3, "no login's shard moves from 2 shards to 3");
+	const msgpack_object *push = ag_obj_get(login, "push");
+	cr_assert(obj_is_str(ag_obj_at(ag_obj_get(push, "urls"), 0), shard_of(&p, (int)(v % 2))),
+		"the login did not name shard %u of 2", v % 2);
+	char token[128];
+	const msgpack_object *tok = ag_obj_get(login, "token");
+	cr_assert(tok && tok->type == MSGPACK_OBJECT_STR && tok->via.str.size < sizeof token);
+	snprintf(token, sizeof token, "%.*s", (int)tok->via.str.size, tok->via.str.ptr);
+	uint8_t topic[16], key[32];
+	memcpy(topic, ag_obj_get(push, "topic")->via.bin.ptr, sizeof topic);
+	memcpy(key, ag_obj_get(push, "key")->via.bin.ptr, sizeof key);
+	struct ag_client *me = h_client();
+	ag_client_set_auth(me, token);
+	cr_assert(obj_is_str(ag_obj_at(ag_obj_get(h_ok(me, "auth.push", ""), "urls"), 0),
+		shard_of(&p, (int)(v % 2))), "auth.push and the login disagree");
+	stop_cleanly(&p);
+
+	const char *const three[] = {"--push-shards", "3", NULL};
+	spawn_at(&p, p.s.dir, p.s.db_path, three, false);
+	me = h_client();
+	ag_client_set_auth(me, token);
+	const char *now = shard_of(&p, (int)(v % 3));
+	cr_assert(obj_is_str(ag_obj_at(ag_obj_get(h_ok(me, "auth.push", ""), "urls"), 0), now),
+		"auth.push did not name shard %u of 3", v % 3);
+	/* Never closed: nng 1.5.2's SUB close can hang (the harness's rule). */
+	struct ag_sub *sub;
+	cr_assert_eq(ag_sub_open(&sub, now, topic, key), 0);
+	for (int waited = 0; !ag_sub_connected(sub) && waited < 10000; waited += 20)
+		sleep_ms(20);
+	cr_assert(ag_sub_connected(sub), "the subscriber never connected to %s", now);
+	struct ag_client *fan_c = h_client();
+	ag_client_set_auth(fan_c, fan.token);
+	h_ok(fan_c, "follow.create", "user_id:i", u.id);
+	struct ag_event ev;
+	int rv = ag_sub_next(sub, 10000, &ev);
+	cr_assert_eq(rv, 0, "no event on %s: %s", now, nng_strerror(rv));
+	cr_expect_str_eq(ev.type, "notification");
+	ag_event_free(&ev);
+	stop_cleanly(&p);
 }
 
 Test(lifecycle, ansigram_db_names_the_database_and_a_uri_is_refused)

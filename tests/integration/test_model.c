@@ -12,6 +12,7 @@
 #include "clock.h"
 #include "harness.h"
 #include "model.h"
+#include "session.h"
 
 H_SERVER_PER_FILE(NULL)
 static char state_dir[128];
@@ -342,6 +343,47 @@ Test(model, a_draft_outlives_the_model)
 	run_until(&again, push_connected, NULL, "push connected");
 	cr_assert_not_null(model_draft(&again, "compose"));
 	cr_assert_str_eq(model_draft(&again, "compose"), "half a thought");
+	model_free(&again);
+}
+
+static bool pushed(struct model *m, const void *arg)
+{
+	(void)m;
+	(void)arg;
+	return noted(NOTE_PUSH);
+}
+
+/* A saved login whose push URL went stale (the server restarted with
+ * another shard count) is subscribed where auth.push says the events go
+ * now, and saved so. */
+Test(model, a_saved_login_subscribes_where_the_server_publishes_now)
+{
+	struct h_user me, them;
+	h_user_new(&me);
+	h_user_new(&them);
+	struct model m;
+	model_up(&m);
+	login(&m, &me);
+	run_until(&m, push_connected, NULL, "push connected");
+	char right[sizeof m.session.push_url];
+	snprintf(right, sizeof right, "%s", m.session.push_url);
+	model_free(&m);
+	const char *path = h_fmt("%s/session", state_dir);
+	struct ag_session saved;
+	cr_assert_eq(ag_session_load(path, &saved), 0);
+	snprintf(saved.push_url, sizeof saved.push_url, "%s-gone.sock", h_pub_url());
+	cr_assert_eq(ag_session_save(path, &saved), 0);
+
+	notes.n = 0;
+	struct model again;
+	model_up(&again);
+	run_until(&again, logged_in, NULL, "the saved login resumed");
+	run_until(&again, push_connected, NULL, "push connected");
+	cr_assert_str_eq(again.session.push_url, right);
+	h_ok(them.c, "message.send", "receiver_id:i content:s", me.id, "found you");
+	run_until(&again, pushed, NULL, "the pushed message");
+	cr_assert_eq(ag_session_load(path, &saved), 0);
+	cr_assert_str_eq(saved.push_url, right);
 	model_free(&again);
 }
 

@@ -24,17 +24,23 @@ static const char *const protocol_ops[] = {
 	"media.upload", "media.get",
 };
 
+/* Ours beyond the contract (protocol/README.md). */
+static const char *const own_ops[] = {"auth.push"};
+
 #define N_PROTOCOL_OPS (sizeof protocol_ops / sizeof protocol_ops[0])
 
 Test(ops, table_has_every_protocol_op)
 {
 	cr_assert_eq(N_PROTOCOL_OPS, 43);
-	cr_assert_eq(AG_OP__COUNT, 43);
+	cr_assert_eq(AG_OP__COUNT, 43 + sizeof own_ops / sizeof own_ops[0]);
 	for (size_t i = 0; i < N_PROTOCOL_OPS; i++) {
 		const struct ag_op_spec *op = ag_op_find(protocol_ops[i], strlen(protocol_ops[i]));
 		cr_assert_not_null(op, "%s is missing", protocol_ops[i]);
 		cr_assert_str_eq(op->name, protocol_ops[i]);
 	}
+	for (size_t i = 0; i < sizeof own_ops / sizeof own_ops[0]; i++)
+		cr_assert_not_null(ag_op_find(own_ops[i], strlen(own_ops[i])), "%s is missing",
+			own_ops[i]);
 }
 
 Test(ops, ids_match_positions_and_names_are_unique)

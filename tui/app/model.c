@@ -321,7 +321,7 @@ static void open_push(struct model *m)
 {
 	const char *url = !m->pub_given && m->session.push_url[0] ? m->session.push_url
 		: m->pub_url;
-	if (m->sub || !url[0] || !m->session.has_push)
+	if (m->sub || m->push_waiting || !url[0] || !m->session.has_push)
 		return;
 	if (ag_sub_open_tls(&m->sub, url, &m->tls, m->session.push_topic,
 		m->session.push_key) != 0)
@@ -336,6 +336,38 @@ static void close_push(struct model *m)
 	m->last_seq = 0;
 }
 
+/* A different push URL than the session's moves the subscriber there (a
+ * server restarted with another shard count carries the session's events
+ * on another push shard). */
+static void push_urls_done(struct model *m, const struct job *j, void *ctx)
+{
+	(void)ctx;
+	m->push_waiting = false;
+	if (!m->logged_in)
+		return;
+	char was[sizeof m->session.push_url];
+	snprintf(was, sizeof was, "%s", m->session.push_url);
+	if (job_ok(j))   /* else (a server without auth.push) the login's URL stays */
+		ag_session_take_push_url(&m->session, ag_obj_get(j->reply.data, "urls"),
+			m->server_url);
+	if (!m->session.push_url[0])
+		snprintf(m->session.push_url, sizeof m->session.push_url, "%s", was);
+	if (strcmp(was, m->session.push_url) != 0) {
+		if (!m->ssh && m->session_path[0])
+			ag_session_save(m->session_path, &m->session);
+		if (!m->pub_given)
+			close_push(m);
+	}
+	open_push(m);
+}
+
+/* Asks where the server publishes the session's events now. */
+static void push_urls_ask(struct model *m)
+{
+	if (m->logged_in && m->session.has_push)
+		model_send(m, job_new("auth.push"), push_urls_done, NULL);
+}
+
 static void after_login(struct model *m);
 
 static void me_done(struct model *m, const struct job *j, void *ctx)
@@ -344,7 +376,11 @@ static void me_done(struct model *m, const struct job *j, void *ctx)
 	if (job_ok(j)) {
 		user_clear(&m->me);
 		parse_user(j->reply.data, &m->me);
+		/* A saved login's push URL may be stale: subscribe once the
+		 * server said where its events go. */
+		m->push_waiting = m->session.has_push;
 		after_login(m);
+		push_urls_ask(m);
 	} else if (j->rv == 0) {
 		m->me_pending = false;
 		memset(&m->session, 0, sizeof m->session);
@@ -372,6 +408,7 @@ void model_refresh_all(struct model *m)
 		model_view_refresh(m, m->views[i]);
 	model_refresh_profiles(m);
 	m->new_posts = 0;
+	push_urls_ask(m);   /* a restarted server may publish elsewhere */
 }
 
 /* The monitor's dialer waits up to 2 s between attempts, so one opened
@@ -743,7 +780,7 @@ static void end_session(struct model *m, const char *why)
 	model_outbox_free(m);
 	memset(&m->session, 0, sizeof m->session);
 	user_clear(&m->me);
-	m->logged_in = false;
+	m->logged_in = m->push_waiting = false;
 	m->unread_notifs = m->unread_msgs = m->new_posts = 0;
 	m->open_thread = 0;
 	m->counts_again = false;

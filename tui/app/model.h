@@ -198,6 +198,7 @@ struct model {
 	struct worker *worker;
 	struct monitor *monitor;
 	struct ag_sub *sub;     /* push events, once logged in */
+	bool push_waiting;      /* a saved login's push URL is being asked anew */
 	note_fn note;
 	void *note_ctx;
 
