@@ -206,6 +206,18 @@ static bool log_has(const struct proc *p, const char *text)
 	return found;
 }
 
+/* Whether p's log says text within ms (a line written after the server
+ * began to answer requests). */
+static bool log_says_within(const struct proc *p, const char *text, int ms)
+{
+	for (int waited = 0; !log_has(p, text); waited += 20) {
+		if (waited >= ms)
+			return false;
+		sleep_ms(20);
+	}
+	return true;
+}
+
 /* ---- SIGTERM ---- */
 
 struct hammer {
@@ -590,7 +602,7 @@ Test(lifecycle, push_shards_by_default_fit_the_open_files_limit)
 	child_files_limit = 1024;
 	spawn(&p, NULL);
 	child_files_limit = 0;
-	cr_assert(log_has(&p, "(and 127 more push shards)"), "a limit of 1024 files did not "
+	cr_assert(log_says_within(&p, "(and 127 more push shards)", 10000), "a limit of 1024 files did not "
 		"give 128 shards");
 	stop_cleanly(&p);
 	struct rlimit files;
@@ -599,7 +611,8 @@ Test(lifecycle, push_shards_by_default_fit_the_open_files_limit)
 		cr_skip_test("the open files limit (%llu) is too low for 1024 shards",
 			(unsigned long long)files.rlim_max);
 	spawn(&p, NULL);
-	cr_assert(log_has(&p, "(and 1023 more push shards)"), "1024 shards were not started");
+	cr_assert(log_says_within(&p, "(and 1023 more push shards)", 10000),
+		"1024 shards were not started");
 	stop_cleanly(&p);
 }
 
@@ -613,7 +626,8 @@ Test(lifecycle, push_shards_go_up_to_1024)
 	struct proc p;
 	const char *const most[] = {"--push-shards", "1024", NULL};
 	spawn(&p, most);
-	cr_assert(log_has(&p, "(and 1023 more push shards)"), "1024 shards were not started");
+	cr_assert(log_says_within(&p, "(and 1023 more push shards)", 10000),
+		"1024 shards were not started");
 	h_ok(h_client(), "server.ping", "");
 	stop_cleanly(&p);
 	const char *const too_many[] = {"--push-shards", "1025", NULL};
