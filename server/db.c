@@ -20,7 +20,8 @@
 #include "utf8.h"
 
 extern const char ag_schema_sql[], ag_migration_2_sql[], ag_migration_3_sql[],
-	ag_migration_4_sql[], ag_migration_5_sql[], ag_migration_6_sql[];
+	ag_migration_4_sql[], ag_migration_5_sql[], ag_migration_6_sql[],
+	ag_migration_7_sql[];
 
 /* Each migration brings the schema from version i to i + 1. */
 static const char *const migrations[] = {
@@ -30,6 +31,7 @@ static const char *const migrations[] = {
 	ag_migration_4_sql,
 	ag_migration_5_sql,
 	ag_migration_6_sql,
+	ag_migration_7_sql,
 };
 #define N_MIGRATIONS (sizeof migrations / sizeof migrations[0])
 

@@ -236,7 +236,7 @@ enum ag_err saga_unnotify_mentions(struct saga_run *run)
 {
 	sqlite3_stmt *st = db_prep(run->db,
 		"DELETE FROM notifications WHERE type = 'mention' AND id IN ("
-		"SELECT value FROM sagas, json_each(sagas.context, '$.mention_ids') WHERE sagas.id = ?1)");
+		"SELECT val FROM saga_values WHERE saga_id = ?1 AND key = 'mention_ids' AND idx > 0)");
 	if (!st)
 		return saga_db_error(run, "undo mentions");
 	sqlite3_bind_text(st, 1, run->id, -1, SQLITE_STATIC);

@@ -290,8 +290,8 @@ static enum ag_err undo_extract_hashtags(struct saga_run *run)
 			saga_get_int(run, "post_id")) != SQLITE_DONE)
 		return saga_db_error(run, "unlink hashtags");
 	sqlite3_stmt *st = db_prep(run->db, "DELETE FROM hashtags WHERE post_count = 0 AND id IN ("
-		"SELECT value FROM sagas, json_each(sagas.context, '$.new_hashtag_ids') "
-		"WHERE sagas.id = ?1)");
+		"SELECT val FROM saga_values WHERE saga_id = ?1 AND key = 'new_hashtag_ids' "
+		"AND idx > 0)");
 	if (!st)
 		return saga_db_error(run, "remove new hashtags");
 	sqlite3_bind_text(st, 1, run->id, -1, SQLITE_STATIC);
@@ -388,10 +388,11 @@ static enum ag_err restore_saved(struct saga_run *run, const char *restore_sql, 
 static enum ag_err step_delete_comments(struct saga_run *run)
 {
 	return save_and_delete(run,
-		"UPDATE sagas SET context = json_set(context, '$.comments', json(("
+		"INSERT OR REPLACE INTO saga_values (saga_id, key, idx, val) "
+		"VALUES (?2, 'comments', 0, ("
 		"SELECT json_group_array(json_object('id', id, 'post_id', post_id, "
 		"'author_id', author_id, 'content', content, 'created_at', created_at)) "
-		"FROM comments WHERE post_id = ?1))) WHERE id = ?2",
+		"FROM comments WHERE post_id = ?1))",
 		"DELETE FROM comments WHERE post_id = ?1",
 		"delete comments");
 }
@@ -402,17 +403,19 @@ static enum ag_err undo_delete_comments(struct saga_run *run)
 		"INSERT OR IGNORE INTO comments (id, post_id, author_id, content, created_at) "
 		"SELECT value ->> 'id', value ->> 'post_id', value ->> 'author_id', "
 		"value ->> 'content', value ->> 'created_at' "
-		"FROM sagas, json_each(sagas.context, '$.comments') WHERE sagas.id = ?1",
+		"FROM saga_values v, json_each(v.val) "
+		"WHERE v.saga_id = ?1 AND v.key = 'comments' AND v.idx = 0",
 		"restore comments");
 }
 
 static enum ag_err step_delete_likes(struct saga_run *run)
 {
 	return save_and_delete(run,
-		"UPDATE sagas SET context = json_set(context, '$.likes', json(("
+		"INSERT OR REPLACE INTO saga_values (saga_id, key, idx, val) "
+		"VALUES (?2, 'likes', 0, ("
 		"SELECT json_group_array(json_object('post_id', post_id, 'user_id', user_id, "
 		"'created_at', created_at)) "
-		"FROM likes WHERE post_id = ?1))) WHERE id = ?2",
+		"FROM likes WHERE post_id = ?1))",
 		"DELETE FROM likes WHERE post_id = ?1",
 		"delete likes");
 }
@@ -422,17 +425,19 @@ static enum ag_err undo_delete_likes(struct saga_run *run)
 	return restore_saved(run,
 		"INSERT OR IGNORE INTO likes (post_id, user_id, created_at) "
 		"SELECT value ->> 'post_id', value ->> 'user_id', value ->> 'created_at' "
-		"FROM sagas, json_each(sagas.context, '$.likes') WHERE sagas.id = ?1",
+		"FROM saga_values v, json_each(v.val) "
+		"WHERE v.saga_id = ?1 AND v.key = 'likes' AND v.idx = 0",
 		"restore likes");
 }
 
 static enum ag_err step_delete_hashtags(struct saga_run *run)
 {
 	return save_and_delete(run,
-		"UPDATE sagas SET context = json_set(context, '$.hashtags', json(("
+		"INSERT OR REPLACE INTO saga_values (saga_id, key, idx, val) "
+		"VALUES (?2, 'hashtags', 0, ("
 		"SELECT json_group_array(json_object('post_id', post_id, 'hashtag_id', hashtag_id, "
 		"'position', position)) "
-		"FROM post_hashtags WHERE post_id = ?1))) WHERE id = ?2",
+		"FROM post_hashtags WHERE post_id = ?1))",
 		"DELETE FROM post_hashtags WHERE post_id = ?1",
 		"delete hashtag links");
 }
@@ -442,19 +447,20 @@ static enum ag_err undo_delete_hashtags(struct saga_run *run)
 	return restore_saved(run,
 		"INSERT OR IGNORE INTO post_hashtags (post_id, hashtag_id, position) "
 		"SELECT value ->> 'post_id', value ->> 'hashtag_id', value ->> 'position' "
-		"FROM sagas, json_each(sagas.context, '$.hashtags') WHERE sagas.id = ?1",
+		"FROM saga_values v, json_each(v.val) "
+		"WHERE v.saga_id = ?1 AND v.key = 'hashtags' AND v.idx = 0",
 		"restore hashtag links");
 }
 
 static enum ag_err step_delete_notifications(struct saga_run *run)
 {
 	return save_and_delete(run,
-		"UPDATE sagas SET context = json_set(context, '$.notifications', json(("
+		"INSERT OR REPLACE INTO saga_values (saga_id, key, idx, val) "
+		"VALUES (?2, 'notifications', 0, ("
 		"SELECT json_group_array(json_object('id', id, 'user_id', user_id, "
 		"'actor_id', actor_id, 'type', type, 'reference_id', reference_id, "
 		"'message', message, 'is_read', is_read, 'created_at', created_at)) "
-		"FROM notifications WHERE type IN ('like', 'comment', 'mention') AND reference_id = ?1))) "
-		"WHERE id = ?2",
+		"FROM notifications WHERE type IN ('like', 'comment', 'mention') AND reference_id = ?1))",
 		"DELETE FROM notifications WHERE type IN ('like', 'comment', 'mention') AND reference_id = ?1",
 		"delete notifications");
 }
@@ -467,7 +473,8 @@ static enum ag_err undo_delete_notifications(struct saga_run *run)
 		"SELECT value ->> 'id', value ->> 'user_id', value ->> 'actor_id', value ->> 'type', "
 		"value ->> 'reference_id', value ->> 'message', value ->> 'is_read', "
 		"value ->> 'created_at' "
-		"FROM sagas, json_each(sagas.context, '$.notifications') WHERE sagas.id = ?1",
+		"FROM saga_values v, json_each(v.val) "
+		"WHERE v.saga_id = ?1 AND v.key = 'notifications' AND v.idx = 0",
 		"restore notifications");
 }
 

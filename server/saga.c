@@ -1,7 +1,8 @@
 /* saga.c: the saga executor and its durable log.
  *
- * A saga is a row in `sagas` (type, state, initiator, a JSON context) and
- * one `saga_steps` row per transition. Each step runs as one unit on the
+ * A saga is a row in `sagas` (type, state, initiator), its context as
+ * `saga_values` rows (one per key, a list one per item) and one
+ * `saga_steps` row per transition. Each step runs as one unit on the
  * writer (a savepoint, see writer_begin) holding the step's effect, its
  * log row and any context it wrote, so the log never disagrees with the
  * data; units of many sagas are committed together, and a saga answers
@@ -282,10 +283,11 @@ static enum ag_err insert_saga(struct saga_run *run)
 	return AG_OK;
 }
 
+/* INSERT OR REPLACE of the scalar `key` (?3 still to bind). */
 static sqlite3_stmt *context_update(struct saga_run *run, const char *key)
 {
 	sqlite3_stmt *st = db_prep(run->db,
-		"UPDATE sagas SET context = json_set(context, '$.' || ?2, ?3) WHERE id = ?1");
+		"INSERT OR REPLACE INTO saga_values (saga_id, key, idx, val) VALUES (?1, ?2, 0, ?3)");
 	if (st) {
 		sqlite3_bind_text(st, 1, run->id, -1, SQLITE_STATIC);
 		sqlite3_bind_text(st, 2, key, -1, SQLITE_STATIC);
@@ -318,8 +320,9 @@ enum ag_err saga_set_str(struct saga_run *run, const char *key, const char *s)
 enum ag_err saga_append_int(struct saga_run *run, const char *key, int64_t v)
 {
 	sqlite3_stmt *st = db_prep(run->db,
-		"UPDATE sagas SET context = json_set(context, '$.' || ?2, json_insert("
-		"coalesce(json_extract(context, '$.' || ?2), '[]'), '$[#]', ?3)) WHERE id = ?1");
+		"INSERT INTO saga_values (saga_id, key, idx, val) "
+		"SELECT ?1, ?2, coalesce(max(idx), 0) + 1, ?3 FROM saga_values "
+		"WHERE saga_id = ?1 AND key = ?2");
 	if (!st)
 		return saga_db_error(run, "saga_append_int");
 	sqlite3_bind_text(st, 1, run->id, -1, SQLITE_STATIC);
@@ -331,7 +334,7 @@ enum ag_err saga_append_int(struct saga_run *run, const char *key, int64_t v)
 static sqlite3_stmt *context_read(struct saga_run *run, const char *key)
 {
 	sqlite3_stmt *st = db_prep(run->db,
-		"SELECT json_extract(context, '$.' || ?2) FROM sagas WHERE id = ?1");
+		"SELECT val FROM saga_values WHERE saga_id = ?1 AND key = ?2 AND idx = 0");
 	if (!st)
 		return NULL;
 	sqlite3_bind_text(st, 1, run->id, -1, SQLITE_STATIC);

@@ -132,7 +132,8 @@ CREATE INDEX notifications_user ON notifications(user_id, is_read, id);
 CREATE INDEX notifications_ref ON notifications(type, reference_id);
 
 -- The durable saga log: one row per saga, one saga_steps row per
--- transition. context is a JSON object the steps read and extend.
+-- transition. context was a JSON object the steps read and extended; since
+-- schema version 7 the context is in saga_values (migration_7.sql).
 CREATE TABLE sagas (
 	id         TEXT PRIMARY KEY,
 	type       TEXT NOT NULL,

@@ -154,22 +154,23 @@ SELECT 'photo ' || id || ' says ' || bytes || ' and ' || thumb_bytes
 FROM media WHERE bytes != length(data) OR thumb_bytes != length(thumb);
 
 -- A post or unexpired story made with a photo still carries it.
-SELECT 'post ' || (context ->> '$.post_id') || ' was created with photo '
-	|| (context ->> '$.media_id') || ', which it does not carry'
-FROM sagas WHERE type = 'create_post' AND state = 'completed'
-	AND context ->> '$.media_id' IS NOT NULL
-	AND (context ->> '$.post_id') IN (SELECT id FROM posts)
-	AND NOT EXISTS (SELECT 1 FROM media m WHERE m.id = sagas.context ->> '$.media_id'
-		AND m.post_id = sagas.context ->> '$.post_id');
+SELECT 'post ' || p.val || ' was created with photo ' || m.val
+	|| ', which it does not carry'
+FROM sagas s
+JOIN saga_values p ON p.saga_id = s.id AND p.key = 'post_id' AND p.idx = 0
+JOIN saga_values m ON m.saga_id = s.id AND m.key = 'media_id' AND m.idx = 0
+WHERE s.type = 'create_post' AND s.state = 'completed' AND m.val IS NOT NULL
+	AND p.val IN (SELECT id FROM posts)
+	AND NOT EXISTS (SELECT 1 FROM media x WHERE x.id = m.val AND x.post_id = p.val);
 
-SELECT 'story ' || (context ->> '$.story_id') || ' was created with photo '
-	|| (context ->> '$.media_id') || ', which it does not carry'
-FROM sagas WHERE type = 'create_story' AND state = 'completed'
-	AND context ->> '$.media_id' IS NOT NULL
-	AND (context ->> '$.story_id') IN
-		(SELECT id FROM stories WHERE expires_at > unixepoch('now') * 1000)
-	AND NOT EXISTS (SELECT 1 FROM media m WHERE m.id = sagas.context ->> '$.media_id'
-		AND m.story_id = sagas.context ->> '$.story_id');
+SELECT 'story ' || st.val || ' was created with photo ' || m.val
+	|| ', which it does not carry'
+FROM sagas s
+JOIN saga_values st ON st.saga_id = s.id AND st.key = 'story_id' AND st.idx = 0
+JOIN saga_values m ON m.saga_id = s.id AND m.key = 'media_id' AND m.idx = 0
+WHERE s.type = 'create_story' AND s.state = 'completed' AND m.val IS NOT NULL
+	AND st.val IN (SELECT id FROM stories WHERE expires_at > unixepoch('now') * 1000)
+	AND NOT EXISTS (SELECT 1 FROM media x WHERE x.id = m.val AND x.story_id = st.val);
 
 -- ---- sagas: every one finished, its events gone with it ----
 
@@ -180,6 +181,9 @@ FROM sagas WHERE state IN ('running', 'compensating', 'failed');
 SELECT 'saga step row ' || id || ' (' || name || ') belongs to saga ' || saga_id
 	|| ', which does not exist'
 FROM saga_steps WHERE saga_id NOT IN (SELECT id FROM sagas);
+
+SELECT 'saga value ' || key || ' belongs to saga ' || saga_id || ', which does not exist'
+FROM saga_values WHERE saga_id NOT IN (SELECT id FROM sagas);
 
 SELECT 'outbox event ' || o.id || ' (' || o.type || ') of saga ' || o.saga_id || ' ('
 	|| coalesce(s.state, 'missing') || ') is still queued: only a completed saga has events'

@@ -5,6 +5,8 @@
 
 #include <string.h>
 
+#include <sqlite3.h>
+
 H_SERVER_PER_FILE(NULL)
 TestSuite(sagas, .fini = h_test_fini);
 
@@ -191,4 +193,44 @@ Test(sagas, saga_get_checks_its_argument)
 	cr_assert_str_eq(h_err(AG_E_BAD_REQUEST, u.c, "saga.get", "saga_id:s",
 		h_repeat("f", 65))->field, "saga_id");
 	h_err(AG_E_UNAUTHORIZED, h_client(), "saga.get", "saga_id:s", "anything");
+}
+
+/* A saga an older version left unfinished, its context still one JSON
+ * object, is finished after the upgrade from what that context saved: the
+ * comment a half-done post deletion removed comes back, id and all. */
+Test(sagas, a_saga_an_older_version_left_unfinished_is_compensated_from_its_context)
+{
+	const char *saga = "0000000000010000aaaaaaaaaaaaaaaa";
+	const char *path = h_v1_database(h_fmt(
+		"INSERT INTO users (id, username, email, password_hash, created_at) VALUES"
+		" (1, 'olda', 'olda@example.com', 'x', 1), (2, 'oldb', 'oldb@example.com', 'x', 1);"
+		"INSERT INTO posts (id, author_id, content, created_at) VALUES (1, 1, 'old post', 2);"
+		"INSERT INTO comments (id, post_id, author_id, content, created_at)"
+		" VALUES (7, 1, 2, 'kept by the log', 5);"
+		"DELETE FROM comments WHERE id = 7;"
+		"INSERT INTO sagas (id, type, state, initiator, context, created_at, updated_at)"
+		" VALUES ('%s', 'delete_post', 'running', 1, '{\"post_id\": 1, \"comments\": [{\"id\":"
+		" 7, \"post_id\": 1, \"author_id\": 2, \"content\": \"kept by the log\","
+		" \"created_at\": 5}]}', 10, 10);"
+		"INSERT INTO saga_steps (saga_id, name, status, at)"
+		" VALUES ('%s', 'delete_comments', 'completed', 10);", saga, saga));
+	struct h_server s;
+	cr_assert(h_server_start_args(&s, NULL, (const char *[]){"--db", path, NULL}));
+	h_test_fini();
+	cr_assert_eq(h_server_stop(&s), 0);
+	/* Recovery ran before the server answered its first request. */
+	sqlite3 *db;
+	cr_assert_eq(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+	sqlite3_stmt *st;
+	cr_assert_eq(sqlite3_prepare_v2(db, "SELECT (SELECT COUNT(*) FROM comments WHERE id = 7 "
+		"AND post_id = 1 AND author_id = 2 AND content = 'kept by the log' AND "
+		"created_at = 5) || ' ' || (SELECT comment_count FROM posts WHERE id = 1) || ' ' || "
+		"(SELECT state FROM sagas WHERE id = ?1)", -1, &st, NULL), SQLITE_OK);
+	sqlite3_bind_text(st, 1, saga, -1, SQLITE_STATIC);
+	cr_assert_eq(sqlite3_step(st), SQLITE_ROW);
+	/* the comment back, counted, and the saga compensated */
+	cr_expect_str_eq((const char *)sqlite3_column_text(st, 0), "1 1 compensated");
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+	h_v1_database_remove(path);
 }

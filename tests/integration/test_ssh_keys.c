@@ -479,6 +479,6 @@ Test(ssh_keys, a_version_1_database_upgrades_and_keeps_its_data)
 	h_assert_str(add_key(&u, k.pub), "fingerprint", k.fingerprint);
 	h_test_fini();
 	cr_assert_eq(h_server_stop(&s), 0);
-	cr_assert_eq(user_version(path), 6);
+	cr_assert_eq(user_version(path), 7);
 	h_v1_database_remove(path);
 }
