@@ -526,7 +526,7 @@ enum ag_err h_auth_push(struct req *rq)
 			return req_db_error(rq, "push URLs");
 	}
 	if (!found)
-		return AG_E_UNAUTHORIZED;  /* ended since the request was authorized */
+		return req_fail(rq, AG_E_UNAUTHORIZED, "This session has ended.");
 	msgpack_pack_map(rq->out, 1);
 	ag_pack_key(rq->out, "urls");
 	pack_push_urls(rq->out, topic);
