@@ -33,7 +33,7 @@ static const char usage_text[] =
 	"  --pub URL            push (PUB/SUB) URL; repeatable (default\n"
 	"                       ipc://$XDG_RUNTIME_DIR/ansigram/ansigramd-pub.sock)\n"
 	"  --push-shards N      PUB sockets live sessions are spread over, 1..1024 (default\n"
-	"                       1024 when every --pub URL is ipc:// or inproc://, fewer\n"
+	"                       256 when every --pub URL is ipc:// or inproc://, fewer\n"
 	"                       under a low open files limit; else 32);\n"
 	"                       shard K > 0 of --pub ipc://P.sock listens on ipc://P-K.sock,\n"
 	"                       of tcp://HOST:PORT on PORT+K; auth.login names a session's\n"
@@ -219,16 +219,17 @@ static void parse_args(int argc, char **argv)
 			"give a file path", g_config.db_path);
 }
 
-/* The push shards of local push URLs by default: AG_MAX_PUSH_SHARDS (an
- * event's fan-out stays near one subscriber up to about a thousand live
- * sessions), halved until their listeners take at most an eighth of the
- * open files limit, which the clients need too. */
+/* The push shards of local push URLs by default: LOCAL_SHARDS_DEFAULT,
+ * halved until their listeners take at most an eighth of the open files
+ * limit, which the clients need too. (More shards cost less per event
+ * with many live sessions; --push-shards goes up to AG_MAX_PUSH_SHARDS.) */
+#define LOCAL_SHARDS_DEFAULT 256
 _Static_assert(AG_MAX_PUSH_SHARDS == 1024, "--push-shards' usage and error say 1024");
 static int local_shards_default(void)
 {
 	struct rlimit lim;
 	rlim_t files = getrlimit(RLIMIT_NOFILE, &lim) == 0 ? lim.rlim_cur : 1024;
-	int shards = AG_MAX_PUSH_SHARDS;
+	int shards = LOCAL_SHARDS_DEFAULT;
 	while (shards > 1 && files != RLIM_INFINITY &&
 	       (rlim_t)shards * (rlim_t)g_config.n_pub * 8 > files)
 		shards /= 2;

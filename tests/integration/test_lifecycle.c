@@ -594,7 +594,7 @@ Test(lifecycle, sync_full_is_taken_and_said_and_a_bad_mode_is_refused)
 	cr_assert(log_has(&p, "--sync wants normal or full, not 'sometimes'"));
 }
 
-/* By default a server on ipc push URLs runs 1024 push shards, fewer when
+/* By default a server on ipc push URLs runs 256 push shards, fewer when
  * their listeners would take more than an eighth of its open files. */
 Test(lifecycle, push_shards_by_default_fit_the_open_files_limit)
 {
@@ -607,12 +607,12 @@ Test(lifecycle, push_shards_by_default_fit_the_open_files_limit)
 	stop_cleanly(&p);
 	struct rlimit files;
 	cr_assert_eq(getrlimit(RLIMIT_NOFILE, &files), 0);
-	if (files.rlim_max != RLIM_INFINITY && files.rlim_max < 8192)
-		cr_skip_test("the open files limit (%llu) is too low for 1024 shards",
+	if (files.rlim_max != RLIM_INFINITY && files.rlim_max < 2048)
+		cr_skip_test("the open files limit (%llu) is too low for 256 shards",
 			(unsigned long long)files.rlim_max);
 	spawn(&p, NULL);
-	cr_assert(log_says_within(&p, "(and 1023 more push shards)", 10000),
-		"1024 shards were not started");
+	cr_assert(log_says_within(&p, "(and 255 more push shards)", 10000),
+		"256 shards were not started");
 	stop_cleanly(&p);
 }
 
