@@ -296,6 +296,20 @@ static bool find_in_memory(const unsigned char token_hash[32], int64_t now, int6
 	return found;
 }
 
+/* Copies the push topic of in-memory session sid; false when it is gone. */
+static bool topic_in_memory(int64_t sid, unsigned char topic[PUSH_TOPIC_BYTES])
+{
+	bool found = false;
+	pthread_mutex_lock(&mem_sessions_lock);
+	for (int i = 0; i < MEM_SESSIONS && !found; i++)
+		if (mem_sessions[i].id == sid) {
+			memcpy(topic, mem_sessions[i].topic, PUSH_TOPIC_BYTES);
+			found = true;
+		}
+	pthread_mutex_unlock(&mem_sessions_lock);
+	return found;
+}
+
 static void revoke_in_memory(int64_t sid)
 {
 	pthread_mutex_lock(&mem_sessions_lock);
@@ -504,13 +518,7 @@ enum ag_err h_auth_push(struct req *rq)
 	unsigned char topic[PUSH_TOPIC_BYTES];
 	bool found = false;
 	if (rq->session_id < 0) {
-		pthread_mutex_lock(&mem_sessions_lock);
-		for (int i = 0; i < MEM_SESSIONS && !found; i++)
-			if (mem_sessions[i].id == rq->session_id) {
-				memcpy(topic, mem_sessions[i].topic, sizeof topic);
-				found = true;
-			}
-		pthread_mutex_unlock(&mem_sessions_lock);
+		found = topic_in_memory(rq->session_id, topic);
 	} else {
 		sqlite3_stmt *st = db_prep(rq->db, "SELECT push_topic FROM sessions WHERE id = ?1");
 		if (!st)
@@ -526,7 +534,7 @@ enum ag_err h_auth_push(struct req *rq)
 			return req_db_error(rq, "push URLs");
 	}
 	if (!found)
-		return req_fail(rq, AG_E_UNAUTHORIZED, "This session has ended.");
+		return req_fail(rq, AG_E_UNAUTHORIZED, "This session has ended; log in again.");
 	msgpack_pack_map(rq->out, 1);
 	ag_pack_key(rq->out, "urls");
 	pack_push_urls(rq->out, topic);

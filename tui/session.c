@@ -165,7 +165,6 @@ static size_t scheme_length(const char *url, size_t len)
 void ag_session_take_push_url(struct ag_session *s, const msgpack_object *urls,
 	const char *req_url)
 {
-	s->push_url[0] = '\0';
 	if (urls == NULL || urls->type != MSGPACK_OBJECT_ARRAY)
 		return;
 	size_t want = scheme_length(req_url, strlen(req_url));

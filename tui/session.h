@@ -48,9 +48,9 @@ struct ag_client_opts {
 	const char *ssh_fingerprint;           /* the key's fingerprint */
 };
 
-/* Keeps in s->push_url the URL of a login's push.urls (an array of
- * strings, or NULL) whose scheme is req_url's, else the first one; ""
- * when there is none. */
+/* Keeps in s->push_url the URL of push.urls (an array of strings, or
+ * NULL: of a login or auth.push) whose scheme is req_url's, else the first
+ * one; leaves s->push_url as it was when there is none. */
 void ag_session_take_push_url(struct ag_session *s, const msgpack_object *urls,
 	const char *req_url);
 

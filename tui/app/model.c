@@ -350,8 +350,6 @@ static void push_urls_done(struct model *m, const struct job *j, void *ctx)
 	if (job_ok(j))   /* else (a server without auth.push) the login's URL stays */
 		ag_session_take_push_url(&m->session, ag_obj_get(j->reply.data, "urls"),
 			m->server_url);
-	if (!m->session.push_url[0])
-		snprintf(m->session.push_url, sizeof m->session.push_url, "%s", was);
 	if (strcmp(was, m->session.push_url) != 0) {
 		if (!m->ssh && m->session_path[0])
 			ag_session_save(m->session_path, &m->session);

@@ -322,17 +322,12 @@ static int push_url(struct watch *w, char *out, size_t size)
 	if (w->c->session.push_url[0]) {
 		/* The server says where it publishes the session's events now: a
 		 * restart with another shard count moves them. */
-		struct ag_session *s = &w->c->session;
-		char was[sizeof s->push_url];
-		ag_strlcpy(was, s->push_url, sizeof was);
 		struct ag_reply rep;
 		if (watch_send(w, "auth.push", NULL, 0, &rep) == CLI_OK)
-			ag_session_take_push_url(s, ag_obj_get(rep.data, "urls"),
+			ag_session_take_push_url(&w->c->session, ag_obj_get(rep.data, "urls"),
 				w->c->opts.server_url);
 		ag_reply_free(&rep);
-		if (!s->push_url[0])
-			ag_strlcpy(s->push_url, was, sizeof s->push_url);
-		ag_strlcpy(out, s->push_url, size);
+		ag_strlcpy(out, w->c->session.push_url, size);
 		return CLI_OK;
 	}
 	/* A session saved before the server named push URLs: its events may
